@@ -1,0 +1,5 @@
+"""python -m rosterkit"""
+
+from .cli import main
+
+main()

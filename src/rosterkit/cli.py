@@ -1,0 +1,80 @@
+"""The command line: parse options → one library call → render → exit code. Work lives in the library."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from typing import Any
+
+import click
+
+from .errors import RosterkitError
+
+
+class _Date(click.ParamType):
+    name = "DATE"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> dt.date:
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"日期格式应为 YYYY-MM-DD：{value}", param, ctx)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="rosterkit")
+def cli() -> None:
+    """rosterkit：核对、汇总班级关爱帮扶台账 / check and merge class care-program ledgers."""
+
+
+@cli.command("check")
+@click.argument("inbox", nargs=-1, required=True, type=click.Path())
+@click.option("-o", "--out", type=click.Path(file_okay=False), help="输出文件夹（默认：收件夹旁的 *_rosterkit）")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果")
+@click.option("--as-of", type=_Date(), help="统计日期（默认今天）")
+@click.option("--policy", type=click.Path(dir_okay=False), help="帮扶制度工作簿（默认官方模板）")
+@click.option("--template", type=click.Path(dir_okay=False), help="班级帮扶台账模板（默认官方模板）")
+def check_cmd(inbox: tuple[str, ...], out: str | None, as_json: bool, as_of: dt.date | None,
+              policy: str | None, template: str | None) -> None:
+    """核对收到的台账：每个文件的问题、批注副本和校验汇总。"""
+    from . import render
+    from .check import check
+
+    with _progress(as_json) as tick:
+        report = check(list(inbox), out=out, as_of=as_of, policy=policy, template=template, progress=tick)
+    click.echo(render.to_json(report.to_dict()) if as_json else render.check_text(report))
+    sys.exit(0 if report.valid else 1)
+
+
+class _progress:
+    """A progress bar on stderr when there are many files and the output is not JSON."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet, self.count = quiet, 0
+
+    def __enter__(self) -> Any:
+        def tick(result: Any) -> None:
+            self.count += 1
+            if not self.quiet and sys.stderr.isatty() and self.count % 10 == 0:
+                click.echo(f"\r已核对 {self.count} 个文件……", err=True, nl=False)
+        return tick
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.count >= 10 and not self.quiet and sys.stderr.isatty():
+            click.echo("", err=True)
+
+
+def main() -> None:
+    """Entry point: a library error that stops the work is one line on stderr and exit code 2."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2)
+    except click.Abort:
+        sys.exit(2)
+    except RosterkitError as exc:
+        click.echo(f"错误 / error: {exc}", err=True)
+        sys.exit(2)

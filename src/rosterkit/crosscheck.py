@@ -1,0 +1,136 @@
+"""Checks that look at more than one cell: conditions between fields, ID against birth date and gender,
+duplicates, dates against the term and the report date, and the contact log against the roster."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+
+from . import idcard
+from .issues import Issue
+from .labels import norm_label
+from .template import Condition, Field
+from .validate import SheetContext
+
+TERM_RULE = "学期内"
+
+
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and pd.isna(v)) or (isinstance(v, (str, tuple)) and not v)
+
+
+def _field_by_label(ctx: SheetContext, label: str) -> Field | None:
+    want = norm_label(label)
+    return next((f for f in ctx.spec.fields if want in f.names()), None)
+
+
+def _holds(cond: Condition, value: Any) -> bool:
+    if cond.when_blank:
+        return _blank(value)
+    if isinstance(value, tuple):
+        return any(v in cond.values for v in value)
+    return value in cond.values
+
+
+def conditional(frame: pd.DataFrame, ctx: SheetContext) -> list[Issue]:
+    """``conditional-missing``: a field the template requires only when another field says so."""
+    out: list[Issue] = []
+    for f in ctx.spec.fields:
+        if f.condition is None or f.key not in frame:
+            continue
+        other = _field_by_label(ctx, f.condition.label)
+        if other is None or other.key not in frame:
+            continue
+        for row, value, target in zip(frame.index, frame[other.key], frame[f.key]):
+            if _blank(target) and _holds(f.condition, value):
+                out.append(ctx.issue("conditional-missing", f.key, row, None, condition=f.condition.describe()))
+    return out
+
+
+def id_agreement(frame: pd.DataFrame, ctx: SheetContext) -> list[Issue]:
+    """``id-birth-mismatch`` / ``id-gender-mismatch``: the ID number carries both."""
+    if "id_number" not in frame:
+        return []
+    out: list[Issue] = []
+    for row, number in frame["id_number"].items():
+        if not isinstance(number, str) or idcard.id_problem(number) is not None:
+            continue
+        birth = frame.at[row, "birth_date"] if "birth_date" in frame else None
+        if isinstance(birth, dt.date) and birth != idcard.birth_date(number):
+            out.append(ctx.issue("id-birth-mismatch", "birth_date", row, birth,
+                                 expected=f"{idcard.birth_date(number):%Y-%m-%d}"))
+        gender = frame.at[row, "gender"] if "gender" in frame else None
+        if gender in ("男", "女") and gender != idcard.gender(number):
+            out.append(ctx.issue("id-gender-mismatch", "gender", row, gender, expected=idcard.gender(number)))
+    return out
+
+
+def duplicates(frame: pd.DataFrame, ctx: SheetContext) -> list[Issue]:
+    """``duplicate-student``: the same ID number on two rows of one sheet (each repeat names the first)."""
+    if "id_number" not in frame:
+        return []
+    first: dict[str, int] = {}
+    out: list[Issue] = []
+    for row, number in frame["id_number"].items():
+        if not isinstance(number, str) or not number:
+            continue
+        if number in first:
+            out.append(ctx.issue("duplicate-student", "id_number", row, number, other=first[number]))
+        else:
+            first[number] = row
+    return out
+
+
+def dates(frame: pd.DataFrame, ctx: SheetContext) -> list[Issue]:
+    """``date-in-future`` after the report date; ``date-out-of-term`` for fields whose rule is 学期内."""
+    out: list[Issue] = []
+    for f in ctx.spec.fields:
+        if f.type != "date" or f.key not in frame:
+            continue
+        in_term = ctx.term is not None and f.rule == TERM_RULE
+        for row, day in frame[f.key].items():
+            if not isinstance(day, dt.date):
+                continue
+            if in_term and ctx.term is not None and not ctx.term.contains(day):
+                out.append(ctx.issue("date-out-of-term", f.key, row, day, term=ctx.term.describe()))
+            elif day > ctx.as_of:
+                out.append(ctx.issue("date-in-future", f.key, row, day, as_of=f"{ctx.as_of:%Y-%m-%d}"))
+    return out
+
+
+def link_log(log: pd.DataFrame, roster: pd.DataFrame, ctx: SheetContext) -> tuple[pd.Series, list[Issue]]:
+    """Each contact row → the roster row of its student (by name, and by ID where names repeat).
+
+    Returns the roster Excel row per log row (missing where it cannot be told) and the problems.
+    """
+    out: list[Issue] = []
+    linked = pd.Series(pd.NA, index=log.index, dtype="Int64")
+    if "student_name" not in log or "name" not in roster:
+        return linked, out
+    by_name: dict[str, list[int]] = {}
+    for row, name in roster["name"].items():
+        if isinstance(name, str):
+            by_name.setdefault(name, []).append(row)
+    ids = roster["id_number"] if "id_number" in roster else pd.Series(dtype=object)
+    for row, name in log["student_name"].items():
+        if not isinstance(name, str):
+            continue
+        given = log.at[row, "id_number"] if "id_number" in log else None
+        candidates = by_name.get(name, [])
+        if not candidates:
+            out.append(ctx.issue("log-unknown-student", "student_name", row, name))
+            continue
+        if isinstance(given, str) and given:
+            hit = [r for r in candidates if ids.get(r) == given]
+            if hit:
+                linked[row] = hit[0]
+            else:
+                expected = name if len(candidates) == 1 else f"{name}（{len(candidates)} 人同名）"
+                out.append(ctx.issue("log-id-mismatch", "id_number", row, given, expected=expected))
+        elif len(candidates) > 1:
+            out.append(ctx.issue("log-ambiguous-student", "student_name", row, name))
+        else:
+            linked[row] = candidates[0]
+    return linked, out

@@ -1,0 +1,98 @@
+"""Problems found in the data: codes, severities and the Chinese messages teachers read.
+
+Codes are stable kebab-case identifiers that tools downstream rely on; the messages may be reworded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+Severity = Literal["error", "warning"]
+
+# code -> (severity, message template). Templates may use {column}, {value}, {sheet} and code-specific keys.
+MESSAGES: dict[str, tuple[Severity, str]] = {
+    "file-unreadable": ("error", "文件无法打开（{detail}）。请用 Excel 或 WPS 打开后另存为 .xlsx 再提交。"),
+    "file-encrypted": ("error", "文件设置了打开密码，无法读取。请取消密码（文件→信息→保护工作簿）后重新提交。"),
+    "template-unknown": ("error", "这不是本次下发的班级帮扶台账模板（{detail}）。请使用德育处下发的模板填写。"),
+    "template-version": ("warning", "模板版本为 {detail}，与当前版本 {expected} 不同，已按当前版本校验。请下次使用新模板。"),
+    "sheet-missing": ("error", "缺少工作表「{sheet}」。请不要删除或改名模板中的工作表。"),
+    "header-missing": ("error", "工作表「{sheet}」中找不到表头行。请保留模板的表头行，不要删除或改写列名。"),
+    "column-missing": ("error", "缺少必填列「{column}」。请按模板恢复该列并填写。"),
+    "column-unknown": ("warning", "列「{column}」不在模板中，内容未被读取。如需补充信息请写在「备注」列。"),
+    "required-missing": ("error", "「{column}」为必填项，请补充。"),
+    "type-error": ("error", "「{column}」应填{expected}，当前内容「{value}」无法识别。{hint}"),
+    "value-not-allowed": ("error", "「{column}」的内容「{value}」不在可选范围内，请从下拉列表中选择：{allowed}。"),
+    "id-checksum": ("error", "身份证号「{value}」的校验位不正确（最后一位应为 {expected}），请核对后重新填写。"),
+    "id-format": ("error", "身份证号「{value}」格式不正确：应为 18 位，前 17 位是数字，最后一位是数字或 X。"),
+    "id-scientific": ("error", "身份证号被 Excel 变成了科学计数法（{value}），后几位数字已经丢失。请先把该单元格设为「文本」格式，再重新输入完整号码。"),
+    "id-birth-mismatch": ("error", "出生日期「{value}」与身份证号中的出生日期 {expected} 不一致，请核对。"),
+    "id-gender-mismatch": ("error", "性别「{value}」与身份证号不一致（身份证号第 17 位表明为{expected}），请核对。"),
+    "phone-invalid": ("error", "「{column}」的号码「{value}」不正确：手机号应为 11 位（1 开头），固定电话请带区号，如 0731-84123456。"),
+    "date-out-of-term": ("error", "日期「{value}」不在本学期（{term}）内，请核对日期。"),
+    "date-in-future": ("error", "日期「{value}」晚于填报/统计日期 {as_of}，请核对，不要提前登记。"),
+    "duplicate-student": ("error", "身份证号「{value}」在本表中重复出现（另见第 {other} 行），同一学生只登记一行。"),
+    "conditional-missing": ("error", "{condition}时「{column}」必须填写，请补充。"),
+    "log-unknown-student": ("error", "帮扶记录中的学生「{value}」不在本班花名册中，请核对姓名或先在花名册中登记。"),
+    "log-ambiguous-student": ("error", "花名册中有多名学生叫「{value}」，请在本行填写该生的身份证号以区分。"),
+    "log-id-mismatch": ("error", "身份证号「{value}」与花名册中学生「{expected}」的身份证号不一致，请核对。"),
+    "copy-failed": ("warning", "未能生成批注副本（{detail}），本文件的问题请看校验汇总。"),
+    "format-invalid": ("error", "「{column}」的内容「{value}」格式不对：{rule}。"),
+}
+
+CODES: frozenset[str] = frozenset(MESSAGES)
+
+
+class _Default(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One problem at one place. ``cell`` is an A1 reference; ``row`` the 1-based Excel row when known."""
+
+    file: str
+    sheet: str | None
+    cell: str | None
+    column: str | None
+    value: str | None
+    code: str
+    severity: Severity
+    message: str
+    row: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape (``row`` is left out: it is inside ``cell``)."""
+        d = asdict(self)
+        d.pop("row")
+        return d
+
+
+def make_issue(
+    code: str,
+    *,
+    file: str,
+    sheet: str | None = None,
+    cell: str | None = None,
+    column: str | None = None,
+    value: Any = None,
+    row: int | None = None,
+    severity: Severity | None = None,
+    **details: Any,
+) -> Issue:
+    """Build an :class:`Issue` with the Chinese message for ``code`` filled in."""
+    default_severity, text = MESSAGES[code]
+    shown = display_value(value)
+    message = text.format_map(_Default(column=column or "", value=shown or "", sheet=sheet or "", **details))
+    return Issue(file, sheet, cell, column, shown, code, severity or default_severity, message, row)
+
+
+def display_value(value: Any) -> str | None:
+    """How a raw cell value is shown in a message (short, never empty-looking)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        value = int(value)
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "…"

@@ -1,0 +1,153 @@
+"""Run a data sheet through cleaning and its template schema: cleaned frame + every problem, in one pass.
+
+The frame's index is the Excel row number, so every failure of the lazily-run pandera schema still has a
+cell (pandera reports some failures with ``index=None``; we never rely on its index for the place).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import pandas as pd
+import pandera.pandas as pa
+from openpyxl.utils.cell import get_column_letter
+
+from . import idcard
+from .issues import Issue, display_value, make_issue
+from .normalize import Clean, bad_parts, clean_choice, clean_date, clean_id, clean_integer, clean_multi, \
+    clean_phone, clean_text
+from .policy import Term
+from .read import Header, Records
+from .schema import build_schema
+from .template import Field, SheetSpec
+
+EXPECTED = {"date": "日期", "integer": "整数"}
+HINTS = {"date": "请写成 2026-09-01 或 2026年9月1日。", "integer": "请只填数字。"}
+
+
+@dataclass(frozen=True)
+class Fix:
+    """An untidy value that was fixed, not reported: shown to the teacher as a note, never as an error."""
+
+    sheet: str
+    cell: str
+    column: str
+    before: str
+    after: str
+
+
+@dataclass
+class SheetContext:
+    """What the checks of one sheet need to name places and judge dates."""
+
+    file: str
+    spec: SheetSpec
+    header: Header
+    as_of: dt.date
+    term: Term | None = None
+
+    def cell(self, key: str, row: int) -> str:
+        return f"{get_column_letter(self.header.columns[key] + 1)}{row}"
+
+    def issue(self, code: str, key: str, row: int, value: Any, **details: Any) -> Issue:
+        f = self.spec.field(key)
+        label = f.label if f else key
+        return make_issue(code, file=self.file, sheet=self.spec.name, cell=self.cell(key, row), column=label,
+                          value=value, row=row, **details)
+
+
+def _cleaner(f: Field, ctx: SheetContext) -> Callable[[Any], Clean]:
+    if f.type == "date":
+        year = ctx.term.start.year if ctx.term else ctx.as_of.year
+        return lambda raw: clean_date(raw, default_year=year)
+    if f.type == "integer":
+        return clean_integer
+    if f.type == "id":
+        return clean_id
+    if f.type == "code":
+        return lambda raw: clean_id(raw) if not isinstance(raw, float) else clean_text(raw)
+    if f.type == "phone":
+        return clean_phone
+    if f.type == "choice":
+        return lambda raw: clean_choice(raw, f.allowed) if f.allowed else clean_text(raw)
+    if f.type == "multi":
+        return lambda raw: clean_multi(raw, f.allowed)
+    return clean_text
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, tuple):
+        return "、".join(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return display_value(value) or ""
+
+
+def clean_records(records: Records, ctx: SheetContext, defaults: dict[str, Any] | None = None
+                  ) -> tuple[pd.DataFrame, list[Fix]]:
+    """Cleaned values by field key (the raw value kept where it could not be understood), and the fixes made."""
+    defaults = defaults or {}
+    data: dict[str, list[Any]] = {}
+    fixes: list[Fix] = []
+    for f in ctx.spec.fields:
+        if f.key not in ctx.header.columns:
+            continue
+        clean = _cleaner(f, ctx)
+        col: list[Any] = []
+        for rec, row in zip(records.rows, records.excel_rows):
+            raw = rec[f.key]
+            c = clean(raw)
+            value = c.value if c.problem is None or c.value is not None else raw
+            if value is None and f.key in defaults:
+                value = defaults[f.key]
+            elif c.changed and c.problem is None and value is not None:
+                fixes.append(Fix(ctx.spec.name, ctx.cell(f.key, row), f.label, _shown(raw), _shown(value)))
+            col.append(None if isinstance(value, str) and not value else value)
+        data[f.key] = col
+    frame = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in data.items()})
+    frame.index = pd.Index(records.excel_rows, name="row")
+    return frame, fixes
+
+
+def _details(f: Field, code: str, value: Any) -> dict[str, Any]:
+    if code == "type-error":
+        return {"expected": EXPECTED.get(f.type, "文本"), "hint": HINTS.get(f.type, "")}
+    if code == "value-not-allowed":
+        shown = "、".join(f.allowed[:12]) + ("等" if len(f.allowed) > 12 else "")
+        return {"allowed": shown}
+    if code == "id-checksum" and isinstance(value, str):
+        return {"expected": idcard.check_digit(value[:17])}
+    if code == "format-invalid":
+        return {"rule": f.note or f.rule}
+    return {}
+
+
+def run_schema(frame: pd.DataFrame, ctx: SheetContext) -> list[Issue]:
+    """Every per-column problem of the sheet, found in one lazy pass of the template schema."""
+    schema = build_schema(ctx.spec)
+    try:
+        schema.validate(frame, lazy=True)
+        return []
+    except pa.errors.SchemaErrors as err:
+        cases = err.failure_cases
+    issues: list[Issue] = []
+    for case in cases.itertuples(index=False):
+        key, code = case.column, case.check
+        f = ctx.spec.field(str(key))
+        if f is None or pd.isna(case.index):
+            continue  # a schema-level failure: headers are checked apart, with their own codes
+        row = int(case.index)
+        value = frame.at[row, key]
+        shown: Any = value
+        if code == "value-not-allowed" and isinstance(value, tuple):
+            shown = "、".join(bad_parts(value, f.allowed))
+        issues.append(ctx.issue(code, f.key, row, None if code == "required-missing" else shown,
+                                **_details(f, code, value)))
+    return sorted(issues, key=lambda i: (i.row or 0, ctx.header.columns.get(_key_of(ctx, i), 0)))
+
+
+def _key_of(ctx: SheetContext, issue: Issue) -> str:
+    f = next((f for f in ctx.spec.fields if f.label == issue.column), None)
+    return f.key if f else ""

@@ -1,0 +1,54 @@
+"""The files a check run writes into its output folder: annotated copies and 校验汇总.xlsx."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+from ..errors import InputError
+from ..issues import make_issue
+from ..report import CheckReport, FileResult
+from .annotate import annotate_copy
+from .summary import SUMMARY_NAME, FileSummary, write_summary
+
+ANNOTATED_SUFFIX = "_校验结果"
+
+
+def annotated_name(path: Path, taken: set[str]) -> str:
+    """``三年级2班.xls`` → ``三年级2班_校验结果.xlsx`` (.xlsm stays .xlsm); a number is added on a clash."""
+    suffix = ".xlsm" if path.suffix.lower() == ".xlsm" else ".xlsx"
+    name, n = f"{path.stem}{ANNOTATED_SUFFIX}{suffix}", 2
+    while name in taken:
+        name, n = f"{path.stem}{ANNOTATED_SUFFIX}_{n}{suffix}", n + 1
+    taken.add(name)
+    return name
+
+
+def _guard(out: Path, inputs: Sequence[Path]) -> None:
+    folders = {p.resolve().parent for p in inputs} | {p.resolve() for p in inputs if p.is_dir()}
+    if out.resolve() in folders:
+        raise InputError(f"输出文件夹不能是收件夹本身（老师的原文件只读）/ output folder must not be the inbox: {out}")
+
+
+def write_check_outputs(report: CheckReport, out: Path, inputs: Sequence[Path]) -> None:
+    """Annotated copy of every file with problems, then the summary; originals are only read."""
+    _guard(out, inputs)
+    out.mkdir(parents=True, exist_ok=True)
+    taken: set[str] = set()
+    for f in report.files:
+        if f.issues and f.status != "unreadable":
+            _annotate(f, out / annotated_name(f.path, taken))
+        f.raw = None  # the cell values are no longer needed; keep memory flat over many files
+    report.out = out
+    report.summary_path = write_summary(out / SUMMARY_NAME, [
+        FileSummary(f.name, f.status, f.rows["roster"], f.rows["log"], f.issues) for f in report.files
+    ])
+
+
+def _annotate(f: FileResult, dest: Path) -> None:
+    sheets = f.raw.sheets if f.raw is not None else None
+    try:
+        f.annotated = annotate_copy(f.path, dest, f.issues, fallback_sheets=sheets)
+    except Exception as exc:  # a copy we cannot make must not stop the run; the summary still lists it
+        f.issues.append(make_issue("copy-failed", file=f.name, detail=str(exc).splitlines()[0][:120] if str(exc)
+                                   else type(exc).__name__))

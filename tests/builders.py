@@ -1,0 +1,46 @@
+"""Small builders that make filled class ledgers in tmp_path from the official template."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from rosterkit.idcard import make_id
+from rosterkit.write.ledger import fill_ledger
+
+AS_OF = dt.date(2026, 11, 23)
+NAMES = ["张小明", "李思雨", "王浩然", "刘子涵", "陈雨欣", "杨俊杰", "赵欣怡", "黄梓轩"]
+META = {"学校": "城关镇中心小学", "年级": "三年级", "班级": "2班", "班主任": "周丽",
+        "填表人": "周丽", "联系电话": "13907310001", "填报日期": dt.date(2026, 11, 20)}
+
+
+def student(i: int, **over: Any) -> dict[str, Any]:
+    """A valid roster row (labels as in the template); ``over`` replaces values by label."""
+    male = i % 2 == 0
+    birth = dt.date(2017, 1 + i % 12, 1 + i % 27)
+    row: dict[str, Any] = {
+        "序号": i + 1, "姓名": NAMES[i % len(NAMES)] + ("" if i < len(NAMES) else str(i)),
+        "性别": "男" if male else "女", "身份证号": make_id("430121", birth, 100 + i, male),
+        "出生日期": birth, "民族": "汉族", "类别": "建档立卡贫困家庭", "身体状况": "健康", "监护情况": "较好",
+        "监护人姓名": "张建国", "与学生关系": "父亲", "监护人电话": f"1390731{1000 + i:04d}",
+        "家庭住址": "长沙县城关镇建设路1号", "是否住校": "否", "帮扶教师": "周丽", "建档日期": dt.date(2026, 9, 1),
+    }
+    row.update(over)
+    return row
+
+
+def contact(name: str, day: dt.date, kind: str = "谈心", **over: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {"日期": day, "学生姓名": name, "帮扶教师": "周丽", "方式": kind, "对象": "学生",
+                           "内容": "了解学习和生活情况，鼓励按时完成作业"}
+    row.update(over)
+    return row
+
+
+def ledger(folder: Path, name: str = "三年级2班.xlsx", *, students: list[dict[str, Any]] | None = None,
+           contacts: list[dict[str, Any]] | None = None, meta: dict[str, Any] | None = None) -> Path:
+    """A filled ledger: three clean students with two talks each unless told otherwise."""
+    students = [student(i) for i in range(3)] if students is None else students
+    if contacts is None:
+        contacts = [contact(s["姓名"], dt.date(2026, 11, d)) for s in students for d in (9, 16)]
+    return fill_ledger(folder / name, meta={**META, **(meta or {})}, roster=students, log=contacts)

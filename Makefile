@@ -21,8 +21,8 @@ $(TSTAMP): pyproject.toml | $(PY)
 	touch $@
 
 demo: $(STAMP)
-	$(VENV)/bin/rosterkit check examples/ -o $(OUT) ; test $$? -le 1
-	@echo "结果 / results: $(OUT)/"
+	$(VENV)/bin/rosterkit check examples/inbox -o $(OUT)/check --as-of 2026-11-23 ; test $$? -le 1
+	@echo "结果 / results: $(OUT)/check/ (批注副本 *_校验结果.xlsx, 校验汇总.xlsx)"
 
 test: $(TSTAMP)
 	$(PY) -m pytest -q

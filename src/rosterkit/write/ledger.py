@@ -7,8 +7,6 @@ looks like a formula stays text.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -16,6 +14,7 @@ import openpyxl
 
 from ..labels import norm_label
 from ..template import META_SHEET, Template, load_template
+from .atomic import atomic_output
 
 
 def _put(ws: Any, row: int, col: int, value: Any) -> None:
@@ -58,12 +57,6 @@ def fill_ledger(
                     _put(ws, r, columns[label], value)
     out = Path(dest)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=out.suffix, dir=out.parent)
-    os.close(fd)
-    try:
+    with atomic_output(out) as tmp:
         wb.save(tmp)
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return out

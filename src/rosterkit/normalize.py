@@ -1,0 +1,292 @@
+"""Turn untidy cell values, as python-calamine reads them, into clean values and note what changed.
+
+Each ``clean_*`` function takes one raw cell value (str, float, int, bool, date, datetime, time,
+timedelta, or '') and returns a :class:`Clean`; a blank cell (None, '' or whitespace) gives ``Clean(None)``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+@dataclass(frozen=True, slots=True)
+class Clean:
+    """The result of cleaning one cell. ``clean_choice``/``clean_multi`` keep the unmatched text as value."""
+
+    value: Any  # the clean value; None when the cell is blank
+    problem: str | None = None  # an issue code when the raw value cannot be understood (value is then None)
+    changed: bool = False  # True when the clean value differs from what was typed in a way worth telling
+
+
+# Invisible characters that come along when text is pasted from chat apps or web pages.
+_ZERO_WIDTH = re.compile("[\u200b-\u200d\u2060\ufeff]")
+_HAN = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_HAN_GAP = re.compile(f"(?<=[{_HAN}]) (?=[{_HAN}])")
+_DASH = "\\-\u2010-\u2015\u2212"  # ASCII hyphen-minus and its Unicode look-alikes
+
+
+def _base(raw: str) -> str:
+    """What the teacher typed minus surrounding whitespace: the yardstick for ``changed``."""
+    return _ZERO_WIDTH.sub("", raw).strip()
+
+
+def _is_blank(raw: Any) -> bool:
+    return raw is None or (isinstance(raw, float) and math.isnan(raw)) or (isinstance(raw, str) and not _base(raw))
+
+
+# Free text keeps Chinese punctuation (，；：！？（）): only full-width letters, digits and symbols are narrowed.
+_HALF_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F) if chr(cp) not in "，；：！？（）"} | {0x3000: 0x20}
+
+
+def _tidy_text(raw: str) -> str:
+    return re.sub(r"\s+", " ", _ZERO_WIDTH.sub("", raw).translate(_HALF_WIDTH)).strip()
+
+
+def _tidy(raw: str) -> str:
+    """NFKC (full-width to half-width), invisible characters dropped, whitespace runs collapsed, trimmed."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", _ZERO_WIDTH.sub("", raw))).strip()
+
+
+def _changed(raw: Any, value: Any) -> bool:
+    # Only typed text can have been typed differently; numbers and dates are shown as stored.
+    return isinstance(raw, str) and str(value) != _base(raw)
+
+
+def _is_number(raw: Any) -> bool:
+    """A finite int or float cell (bool is not a number here)."""
+    if isinstance(raw, float):
+        return math.isfinite(raw)
+    return isinstance(raw, int) and not isinstance(raw, bool)
+
+
+def _integral(raw: Any) -> int | None:
+    """The int of a number cell holding a whole number, else None."""
+    return int(raw) if _is_number(raw) and (isinstance(raw, int) or raw.is_integer()) else None
+
+
+def _as_text(raw: Any) -> str:
+    """Text form of a non-string cell, as the teacher sees it in Excel."""
+    if (whole := _integral(raw)) is not None:
+        return str(whole)  # '12', not '12.0'
+    if isinstance(raw, bool):
+        return "TRUE" if raw else "FALSE"
+    if isinstance(raw, datetime):
+        return raw.date().isoformat() if raw.time() == time() else raw.isoformat(" ", "seconds")
+    return raw.isoformat() if isinstance(raw, (date, time)) else str(raw)
+
+
+def clean_text(raw: Any) -> Clean:
+    """Clean free text (full-width letters and digits narrowed, Chinese punctuation kept, whitespace collapsed,
+    no space between two Han characters); numbers/dates to text."""
+    if _is_blank(raw):
+        return Clean(None)
+    if not isinstance(raw, str):
+        return Clean(_as_text(raw))
+    value = _HAN_GAP.sub("", _tidy_text(raw))  # '张  三' -> '张三'
+    return Clean(value, changed=_changed(raw, value)) if value else Clean(None)
+
+
+def clean_integer(raw: Any) -> Clean:
+    """Clean a whole number: an integral float, an int, or a digit string (full-width digits allowed)."""
+    if _is_blank(raw):
+        return Clean(None)
+    value = _integral(raw)
+    if isinstance(raw, str) and re.fullmatch(r"[+-]?[0-9]+", text := _tidy(raw)):
+        value = int(text)
+    return Clean(None, problem="type-error") if value is None else Clean(value, changed=_changed(raw, value))
+
+
+_EXCEL_1900 = date(1899, 12, 30)  # base for serials >= 61, i.e. past Excel's phantom 1900-02-29 (serial 60)
+_EXCEL_1904 = date(1904, 1, 1)
+_FIRST, _LAST = date(1900, 1, 1), date(2100, 12, 31)
+_TIME = r"(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?"
+_DATE_FORMS = [  # (pattern, needs default_year); groups are year, month, day ('y' is absent without a year)
+    (re.compile(r"(?P<y>[0-9]{4})\s*(?P<s>[-/.])\s*(?P<m>[0-9]{1,2})\s*(?P=s)\s*(?P<d>[0-9]{1,2})" + _TIME), False),
+    (re.compile(r"(?P<y>[0-9]{4})\s*年\s*(?P<m>[0-9]{1,2})\s*月\s*(?P<d>[0-9]{1,2})\s*[日号]?" + _TIME), False),
+    (re.compile(r"(?P<y>[0-9]{4})(?P<m>[0-9]{2})(?P<d>[0-9]{2})"), False),
+    (re.compile(r"(?P<m>[0-9]{1,2})\s*月\s*(?P<d>[0-9]{1,2})\s*[日号]?"), True),
+    (re.compile(r"(?P<m>[0-9]{1,2})\s*[-/.]\s*(?P<d>[0-9]{1,2})"), True),
+]
+
+
+def _from_serial(serial: float, epoch_1904: bool) -> date | None:
+    """The date of an Excel serial number, or None outside 1900-01-01 .. 2100-12-31."""
+    days = math.floor(serial)  # a fraction is the time of day
+    if not 0 <= days <= (_LAST - _FIRST).days + 2:  # also keeps timedelta() from overflowing
+        return None
+    if epoch_1904:
+        found = _EXCEL_1904 + timedelta(days=days)
+    elif days >= 61:
+        found = _EXCEL_1900 + timedelta(days=days)
+    else:  # 0 would be '1900-01-00' and 60 the phantom 1900-02-29
+        found = _EXCEL_1900 + timedelta(days=days + 1) if 1 <= days <= 59 else None
+    return found if found is not None and _FIRST <= found <= _LAST else None
+
+
+def _from_text(text: str, default_year: int | None) -> date | None:
+    for pattern, needs_year in _DATE_FORMS:
+        year = default_year if needs_year else 0
+        if year is None or not (m := pattern.fullmatch(text)):
+            continue
+        try:
+            return date(int(m["y"]) if year == 0 else year, int(m["m"]), int(m["d"]))
+        except ValueError:  # e.g. 2026-02-30
+            return None
+    return None
+
+
+def clean_date(raw: Any, *, epoch_1904: bool = False, default_year: int | None = None) -> Clean:
+    """Clean a date from a date cell, an Excel serial number, or one of the usual typed forms.
+
+    Typed forms: '2026-09-01', '2026/9/1', '2026.9.1', '2026年9月1日' (or 号), '20260901', with an
+    optional time part; 'M月D日' and 'M.D' only when ``default_year`` is given. A whole number of
+    8 digits is read as YYYYMMDD (Excel turns a typed 20260901 into a number). Only real date
+    cells come back with ``changed=False``.
+    """
+    if _is_blank(raw):
+        return Clean(None)
+    if isinstance(raw, date):
+        return Clean(raw.date() if isinstance(raw, datetime) else raw)
+    found: date | None = None
+    if _is_number(raw):
+        whole = _integral(raw)
+        eight = whole is not None and 10_000_000 <= whole <= 99_999_999
+        found = _from_text(str(whole), None) if eight else _from_serial(raw, epoch_1904)
+    elif isinstance(raw, str):
+        found = _from_text(_tidy(raw), default_year)
+    return Clean(None, problem="type-error") if found is None else Clean(found, changed=True)
+
+
+def clean_id(raw: Any) -> Clean:
+    """Clean an ID number: NFKC, whitespace/dashes/a leading apostrophe removed, 'x' upper-cased.
+
+    Excel keeps 15 significant digits, so a number (or scientific text) of 16+ digits has lost its tail:
+    problem ``"id-scientific"``. The checksum is not validated here (see :mod:`rosterkit.idcard`).
+    """
+    if _is_blank(raw):
+        return Clean(None)
+    if _is_number(raw):
+        if abs(raw) >= 1e15:  # 1e15 is the smallest 16-digit number
+            return Clean(None, problem="id-scientific")
+        return Clean(_as_text(raw))  # a short number: the format check will flag it
+    if not isinstance(raw, str):
+        return Clean(None, problem="type-error")
+    value = re.sub(f"[\\s{_DASH}]", "", _tidy(raw).lstrip("'\u2018\u2019`")).upper()
+    if _SCIENTIFIC.fullmatch(value) and float(value) >= 1e15:
+        return Clean(None, problem="id-scientific")
+    return Clean(value, changed=_changed(raw, value))
+
+
+_SCIENTIFIC = re.compile(r"[0-9]+(?:\.[0-9]+)?E\+?[0-9]+")
+_MOBILE = re.compile(r"1[3-9][0-9]{9}")
+_PHONE_OK = re.compile(r"1[3-9][0-9]{9}|0[0-9]{2,3}-[0-9]{7,8}(?:-[0-9]{1,6})?|0[0-9]{9,11}")
+
+
+def _landline(text: str, digits: str) -> str:
+    """'AREA-NUMBER[-EXT]' when the typed groups show where the area code ends, else the digits."""
+    # A trailing '-801' or '转801' may be an extension or just the end of the number split by '-'.
+    m = re.fullmatch(f"(.*?)\\s*(?:[{_DASH}]|转)\\s*([0-9]{{1,6}})", text)
+    main, ext = (m[1], m[2]) if m else (text, "")
+    groups = re.findall(r"[0-9]+", main)
+    if len(groups) >= 2 and re.fullmatch(r"0[0-9]{2,3}", groups[0]):
+        local = "".join(groups[1:])
+        if 7 <= len(local) <= 8:
+            return f"{groups[0]}-{local}" + (f"-{ext}" if ext else "")
+        if 7 <= len(local + ext) <= 8:
+            return f"{groups[0]}-{local}{ext}"
+    return digits
+
+
+def clean_phone(raw: Any) -> Clean:
+    """Clean a phone number (separators, '+86' dropped; landline 'AREA-NUMBER'); validity: :func:`phone_ok`."""
+    if _is_blank(raw):
+        return Clean(None)
+    if _is_number(raw):
+        return Clean(_as_text(raw))  # 13812345678.0 -> '13812345678'
+    if not isinstance(raw, str):
+        return Clean(None, problem="type-error")
+    text = _tidy(raw)
+    if not re.fullmatch(f"[0-9\\s{_DASH}.()+转]+", text):  # notes mixed in: only drop the separators
+        value = re.sub(f"[\\s{_DASH}.()]", "", text)
+        return Clean(value, changed=_changed(raw, value))
+    value = re.sub(r"[^0-9]", "", text)
+    for prefix in ("0086", "86"):
+        if value.startswith(prefix) and _MOBILE.fullmatch(value[len(prefix):]):
+            value = value[len(prefix):]
+    if value.startswith("0"):
+        value = _landline(text, value)
+    return Clean(value, changed=_changed(raw, value))
+
+
+def phone_ok(value: str) -> bool:
+    """True for a mobile (1[3-9] + 9 digits) or a landline ('0731-84123456[-801]' or 10-12 digits from 0)."""
+    return bool(_PHONE_OK.fullmatch(value))
+
+
+_YES = frozenset({"√", "✓", "✔", "☑", "✅", "y", "yes", "是的"})
+_NO = frozenset({"×", "✗", "✘", "☒", "n", "no"})
+
+
+def _match(text: str, allowed: Sequence[str]) -> str | None:
+    """The allowed value that ``text`` stands for, or None."""
+    if text in allowed:
+        return text
+    folded = text.casefold()
+    for option in allowed:  # the option list may itself hold full-width characters
+        if unicodedata.normalize("NFKC", option) == text:
+            return option
+    if folded in _YES and "是" in allowed:
+        return "是"
+    if folded in _NO and "否" in allowed:
+        return "否"
+    if text + "族" in allowed:  # '汉' -> '汉族'
+        return text + "族"
+    return next((o for o in allowed if o.casefold() == folded), None)
+
+
+def clean_choice(raw: Any, allowed: Sequence[str]) -> Clean:
+    """Clean a choice from ``allowed``, repairing ticks, a missing '族' and case; else ``"value-not-allowed"``."""
+    if (text := clean_text(raw).value) is None:
+        return Clean(None)
+    if (found := _match(text, allowed)) is None:
+        return Clean(text, problem="value-not-allowed", changed=_changed(raw, text))
+    return Clean(found, changed=_changed(raw, found))
+
+
+def split_multi(text: str) -> list[str]:
+    """Split a multiple-choice text on 、，,；;/／| and whitespace; drop empty parts and repeats."""
+    return list(dict.fromkeys(p for p in re.split(r"[、，,；;/／|｜\s]+", text) if p))
+
+
+def clean_multi(raw: Any, allowed: Sequence[str]) -> Clean:
+    """Clean a multiple choice into a tuple of parts, each repaired like :func:`clean_choice`.
+
+    If a part is not allowed the problem is ``"value-not-allowed"`` and the value is still the
+    tuple, so the caller can name the bad parts with :func:`bad_parts`.
+    """
+    if _is_blank(raw):
+        return Clean(None)
+    # Split before Han characters are joined: '留守 单亲' is two choices, not '留守单亲'.
+    text = _tidy(raw) if isinstance(raw, str) else _as_text(raw)
+    parts = tuple(dict.fromkeys(_match(p, allowed) or p for p in split_multi(text)))
+    if not parts:
+        return Clean(None)
+    problem = "value-not-allowed" if bad_parts(parts, allowed) else None
+    return Clean(parts, problem=problem, changed=_changed(raw, "、".join(parts)))
+
+
+def bad_parts(value: tuple[str, ...], allowed: Sequence[str]) -> list[str]:
+    """The parts of a :func:`clean_multi` value that are not in ``allowed``, in order."""
+    return [p for p in value if p not in allowed]
+
+
+def mask_phone(value: str) -> str:
+    """Hide the middle of a phone number: '13812345678' -> '138****5678'; else keep 3 + 2 characters."""
+    if _MOBILE.fullmatch(value):
+        return value[:3] + "****" + value[-4:]
+    return "*" * len(value) if len(value) < 6 else value[:3] + "*" * (len(value) - 5) + value[-2:]

@@ -1,0 +1,281 @@
+"""The annotated copy of a teacher's workbook: problem cells filled and commented, a first sheet listing them.
+
+The teacher's file is only ever read. For .xlsx/.xlsm the copy is the teacher's own workbook loaded with openpyxl,
+so formatting, widths and dropdowns stay; for formats openpyxl cannot load (.xls, .xlsb, .ods, broken .xlsx) the
+copy is rebuilt from the cell values the reader already extracted.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import unicodedata
+import warnings
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, time, timedelta
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
+from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.worksheet import Worksheet
+
+from rosterkit.issues import Issue
+from rosterkit.write.atomic import atomic_output
+
+__all__ = ["RESULT_SHEET", "annotate_copy", "atomic_output", "text_width"]
+
+
+RESULT_SHEET = "校验结果"
+COMMENT_AUTHOR = "rosterkit"
+# Put between a teacher's own comment and ours, so a re-check can tell the two apart again.
+COMMENT_SEPARATOR = "———— rosterkit 校验 ————"
+ERROR_COLOR, WARNING_COLOR = "FFC7CE", "FFEB9C"
+_OPENPYXL_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm"}
+_HEADERS = ("序号", "工作表", "单元格", "列名", "填写内容", "问题代码", "级别", "说明")
+_WIDTHS = (6, 14, 9, 16, 26, 22, 7, 80)
+_HEADER_ROW = 3
+_LEVEL = {"error": "错误", "warning": "警告"}
+_MAX_ROW, _MAX_COL = 1_048_576, 16_384
+
+
+def _fill(color: str) -> PatternFill:
+    return PatternFill(fill_type="solid", start_color=color, end_color=color)
+
+
+def annotate_copy(
+    src: Path,
+    dest: Path,
+    issues: Sequence[Issue],
+    *,
+    fallback_sheets: Mapping[str, list[list[Any]]] | None = None,
+) -> Path:
+    """Write an annotated copy of the workbook ``src`` to ``dest`` and return ``dest``.
+
+    Cells named by ``issues`` get a red (error) or yellow (warning) fill and a comment with the messages; a first
+    sheet 校验结果 lists every issue with a link to its cell. ``src`` is never modified. When openpyxl cannot
+    load ``src`` the copy is rebuilt from ``fallback_sheets`` (sheet name -> rows of values as python-calamine
+    returned them); ``ValueError`` if that is needed but missing, or if ``dest`` is ``src``.
+    """
+    src, dest = Path(src), Path(dest)
+    if dest.exists() and os.path.samefile(src, dest):
+        raise ValueError(f"dest is the source file; the teacher's file is never overwritten: {src}")
+    wb, note, names = None, "", {}
+    if src.suffix.lower() in _OPENPYXL_SUFFIXES:
+        # Read the bytes once and hand openpyxl a buffer: the teacher's file is never held open or written.
+        # Outside the try: a missing or unreadable file is an OSError for the caller, not a reason to fall back.
+        data = src.read_bytes()
+        try:
+            wb = _load(data, keep_vba=dest.suffix.lower() == ".xlsm")
+            names = {title: title for title in wb.sheetnames}
+        except Exception as exc:  # openpyxl raises many types on damaged files; all mean "use the values instead"
+            if fallback_sheets is None:
+                raise ValueError(f"openpyxl cannot load {src.name} and no fallback_sheets were given") from exc
+            note = "注意：原文件无法按 .xlsx 格式完整读取，未能保留原有格式，本文件只包含原有的单元格内容。"
+    else:
+        note = f"注意：原文件是 {src.suffix or '无扩展名'} 格式（不是 .xlsx），未能保留原有格式，本文件只包含原有的单元格内容。"
+    if wb is None:
+        if fallback_sheets is None:
+            raise ValueError(f"{src.name} is not an .xlsx workbook; fallback_sheets are required")
+        wb, names = _from_values(fallback_sheets)
+    targets = [_target_cell(wb, names, issue) for issue in issues]
+    _mark_cells(wb, issues, targets)
+    _write_results(wb, src.name, issues, targets, note)
+    with atomic_output(dest) as tmp:
+        wb.save(tmp)
+    return dest
+
+
+def _load(data: bytes, *, keep_vba: bool) -> Workbook:
+    with warnings.catch_warnings():
+        # openpyxl warns about parts it drops (e.g. extension lists); nothing the teacher could act on.
+        warnings.simplefilter("ignore")
+        wb = load_workbook(BytesIO(data), keep_vba=keep_vba, rich_text=True)
+    wb.template = False  # a .xltx source must still come back as a normal workbook
+    wb.calculation.fullCalcOnLoad = True  # openpyxl drops cached formula results; let Excel recompute them
+    return wb
+
+
+def _from_values(sheets: Mapping[str, list[list[Any]]]) -> tuple[Workbook, dict[str, str]]:
+    """A plain workbook holding ``sheets``; returns it with a map from original to (sanitised) sheet titles."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    names: dict[str, str] = {}
+    for name, rows in sheets.items():
+        if name == RESULT_SHEET:
+            continue
+        ws = wb.create_sheet(_safe_title(name, wb.sheetnames))
+        names[name] = ws.title
+        widths: dict[int, int] = {}
+        for r, row in enumerate(rows, start=1):
+            for c, value in enumerate(row, start=1):
+                if value is None or value == "":
+                    continue
+                _put_value(ws.cell(r, c), value)
+                if r <= 200:
+                    widths[c] = max(widths.get(c, 0), text_width(str(value)))
+        for c, w in widths.items():
+            ws.column_dimensions[get_column_letter(c)].width = min(max(w + 2, 8), 40)
+    return wb, names
+
+
+def _put_value(cell: Cell, value: Any) -> None:
+    if isinstance(value, str):
+        _set_text(cell, value)
+    elif isinstance(value, float) and not math.isfinite(value):
+        _set_text(cell, str(value))
+    elif isinstance(value, (datetime, date)) and value.year < 1900:
+        _set_text(cell, value.isoformat())  # Excel has no serial number for these
+    elif isinstance(value, datetime):
+        cell.value = value
+        cell.number_format = "yyyy-mm-dd" if value.time() == time(0) else "yyyy-mm-dd hh:mm:ss"
+    elif isinstance(value, date):
+        cell.value = value
+        cell.number_format = "yyyy-mm-dd"
+    elif isinstance(value, (bool, int, float, time, timedelta)):
+        cell.value = value
+    else:
+        _set_text(cell, str(value))
+
+
+def _set_text(cell: Cell, text: str | None) -> None:
+    """Store ``text`` as a string: openpyxl would otherwise turn '=…' into a formula and '#N/A' into an error."""
+    if text is None or text == "":
+        return
+    cell.value = ILLEGAL_CHARACTERS_RE.sub("", text)[:32767]
+    cell.data_type = "s"
+
+
+def _safe_title(name: str, taken: list[str]) -> str:
+    title = "".join("_" if ch in "[]:*?/\\" else ch for ch in name).strip("'")[:31] or "Sheet"
+    base, n = title, 1
+    while title.casefold() in {t.casefold() for t in taken} or title == RESULT_SHEET:
+        n += 1
+        title = f"{base[: 31 - len(str(n)) - 1]}_{n}"
+    return title
+
+
+def _target_cell(wb: Workbook, names: Mapping[str, str], issue: Issue) -> Cell | None:
+    """The workbook cell ``issue`` points at (the anchor of a merged range), or None when there is none."""
+    if not issue.sheet or not issue.cell or names.get(issue.sheet) not in wb.sheetnames:
+        return None
+    ws = wb[names[issue.sheet]]
+    if not isinstance(ws, Worksheet) or ws.title == RESULT_SHEET:
+        return None
+    try:
+        letters, row = coordinate_from_string(issue.cell.replace("$", "").strip().upper())
+        col = column_index_from_string(letters)
+    except ValueError:
+        return None
+    if not (1 <= row <= _MAX_ROW and 1 <= col <= _MAX_COL):
+        return None
+    for merged in ws.merged_cells.ranges:
+        if merged.min_row <= row <= merged.max_row and merged.min_col <= col <= merged.max_col:
+            row, col = merged.min_row, merged.min_col  # only the anchor of a merged range can hold a comment
+            break
+    return ws.cell(row, col)
+
+
+def _mark_cells(wb: Workbook, issues: Sequence[Issue], targets: Sequence[Cell | None]) -> None:
+    for ws in wb.worksheets:
+        _drop_old_marks(ws)
+    groups: dict[tuple[str, str], tuple[Cell, list[Issue]]] = {}
+    for issue, cell in zip(issues, targets):
+        if cell is not None:
+            groups.setdefault((cell.parent.title, cell.coordinate), (cell, []))[1].append(issue)
+    for cell, group in groups.values():
+        is_error = any(i.severity == "error" for i in group)
+        cell.fill = _fill(ERROR_COLOR if is_error else WARNING_COLOR)
+        ours = "\n".join(dict.fromkeys(i.message for i in group))  # same message twice reads as noise
+        old = cell.comment.text if cell.comment is not None else ""
+        text = f"{old.rstrip()}\n{COMMENT_SEPARATOR}\n{ours}" if old.strip() else ours
+        text = ILLEGAL_CHARACTERS_RE.sub("", text)
+        cell.comment = Comment(text, COMMENT_AUTHOR, height=_comment_height(text), width=320)
+
+
+def _drop_old_marks(ws: Worksheet) -> None:
+    """Undo the marks of an earlier rosterkit run (re-check of an annotated copy); teachers' comments stay."""
+    # openpyxl has no public way to visit only existing cells; iter_rows would create every empty one.
+    for cell in list(ws._cells.values()):
+        comment = cell.comment
+        if comment is None or comment.author != COMMENT_AUTHOR:
+            continue
+        head, sep, _ = comment.text.partition(f"\n{COMMENT_SEPARATOR}\n")
+        cell.comment = Comment(head, comment.author, comment.height, comment.width) if sep else None
+        if cell.fill.fill_type == "solid" and str(cell.fill.fgColor.rgb)[-6:] in (ERROR_COLOR, WARNING_COLOR):
+            cell.fill = PatternFill()
+
+
+def _comment_height(text: str) -> int:
+    # ~22 Chinese characters fit a 320 px wide box; about 17 px per line, never below 4 lines.
+    lines = sum(max(1, math.ceil(text_width(line) / 44)) for line in text.split("\n"))
+    return min(max(lines, 4) * 17 + 12, 420)
+
+
+def text_width(text: str) -> int:
+    """Display width in Excel column units: East Asian wide characters count double."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _write_results(
+    wb: Workbook, file_name: str, issues: Sequence[Issue], targets: Sequence[Cell | None], note: str
+) -> None:
+    if RESULT_SHEET in wb.sheetnames:
+        wb.remove(wb[RESULT_SHEET])
+    ws = wb.create_sheet(RESULT_SHEET, 0)
+    errors = sum(i.severity == "error" for i in issues)
+    _set_text(ws["A1"], f"{file_name}：共 {len(issues)} 个问题：错误 {errors} 个，警告 {len(issues) - errors} 个")
+    ws["A1"].font = Font(bold=True, size=14)
+    hint = "点击「单元格」列的链接可跳到对应单元格；红色为错误（必须修改），黄色为警告（请核对）。"
+    _set_text(ws["A2"], f"{note}{hint}" if note else hint)
+    ws["A2"].font = Font(bold=bool(note), color="C00000" if note else "595959")
+    header_fill, bold = _fill("D9E1F2"), Font(bold=True)
+    for col, (label, width) in enumerate(zip(_HEADERS, _WIDTHS), start=1):
+        cell = ws.cell(_HEADER_ROW, col)
+        _set_text(cell, label)
+        cell.font, cell.fill = bold, header_fill
+        ws.column_dimensions[get_column_letter(col)].width = width
+    top, wrap = Alignment(vertical="top"), Alignment(vertical="top", wrap_text=True)
+    link_font = Font(color="0563C1", underline="single")
+    level_fill = {"error": _fill(ERROR_COLOR), "warning": _fill(WARNING_COLOR)}
+    for n, (issue, target) in enumerate(zip(issues, targets), start=1):
+        r = _HEADER_ROW + n
+        ws.cell(r, 1, n)
+        level = _LEVEL.get(issue.severity, issue.severity)
+        texts = (issue.sheet, issue.cell, issue.column, issue.value, issue.code, level, issue.message)
+        for col, text in enumerate(texts, start=2):
+            _set_text(ws.cell(r, col), text)
+        for col in range(1, len(_HEADERS) + 1):
+            ws.cell(r, col).alignment = wrap if col in (5, 8) else top
+        ws.cell(r, 7).fill = level_fill.get(issue.severity, PatternFill())
+        if target is not None:
+            link = ws.cell(r, 3)
+            _set_text(link, target.coordinate)
+            # An internal link is the `location` attribute; a "#…" target would become an external file link.
+            location = f"'{target.parent.title.replace(chr(39), chr(39) * 2)}'!{target.coordinate}"
+            link.hyperlink = Hyperlink(ref=link.coordinate, location=location, display=target.coordinate)
+            link.font = link_font
+    last = _HEADER_ROW + len(issues)
+    ws.freeze_panes = ws.cell(_HEADER_ROW + 1, 1).coordinate
+    ws.auto_filter.ref = f"A{_HEADER_ROW}:{get_column_letter(len(_HEADERS))}{last}"
+    ws.print_title_rows = f"{_HEADER_ROW}:{_HEADER_ROW}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    # Excel opens on the active tab, but also shows every tab still marked selected as a group: clear them.
+    for sheet in wb.worksheets:
+        sheet.sheet_view.tabSelected = sheet is ws
+    for sheet in wb.chartsheets:
+        for view in sheet.sheetViews.sheetView:
+            view.tabSelected = False
+    wb.active = ws
+    if wb.views:
+        wb.views[0].firstSheet = 0
+
+
+

@@ -1,0 +1,159 @@
+"""The coordinator's summary workbook 校验汇总.xlsx: one row per file, one row per issue, counts per issue code."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+
+from rosterkit.issues import Issue
+from rosterkit.write.annotate import text_width
+from rosterkit.write.atomic import atomic_output
+
+__all__ = ["FileSummary", "SUMMARY_NAME", "STATUS_LABELS", "write_summary"]
+
+SUMMARY_NAME = "校验汇总.xlsx"
+STATUS_LABELS = {"ok": "通过", "problems": "有问题", "unreadable": "无法读取"}
+_LEVEL = {"error": "错误", "warning": "警告"}
+_FILE_HEADERS = ("文件", "状态", "花名册行数", "帮扶记录行数", "错误数", "警告数")
+_ISSUE_HEADERS = ("文件", "工作表", "单元格", "列名", "填写内容", "问题代码", "级别", "说明")
+_CODE_HEADERS = ("问题代码", "级别", "数量", "涉及文件数")
+
+
+@dataclass(frozen=True)
+class FileSummary:
+    """What the summary shows about one checked file."""
+
+    path: str  # the file name shown
+    status: str  # 'ok' | 'problems' | 'unreadable'
+    rows_roster: int
+    rows_log: int
+    issues: Sequence[Issue]
+
+    @property
+    def errors(self) -> int:
+        """Number of issues with severity 'error'."""
+        return sum(i.severity == "error" for i in self.issues)
+
+    @property
+    def warnings(self) -> int:
+        """Number of issues with severity 'warning'."""
+        return sum(i.severity == "warning" for i in self.issues)
+
+
+def write_summary(dest: Path, files: Sequence[FileSummary]) -> Path:
+    """Write the summary workbook to ``dest`` (or ``dest/校验汇总.xlsx`` when ``dest`` is a folder); return its path.
+
+    Sheets: 文件 (per file, with a total row), 问题 (every issue of every file) and 按代码统计 (issue count per
+    code and severity, most frequent first). All cells are plain values: text is never turned into formulas or links.
+    """
+    dest = Path(dest)
+    if dest.is_dir():
+        dest = dest / SUMMARY_NAME
+    for f in files:
+        if f.status not in STATUS_LABELS:
+            raise ValueError(f"{f.path}: unknown status {f.status!r}; expected one of {sorted(STATUS_LABELS)}")
+    with atomic_output(dest) as tmp:
+        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
+        try:
+            fmt = _formats(wb)
+            _files_sheet(wb, fmt, files)
+            _issues_sheet(wb, fmt, files)
+            _codes_sheet(wb, fmt, files)
+        finally:
+            wb.close()
+    return dest
+
+
+def _formats(wb: xlsxwriter.Workbook) -> dict[str, Any]:
+    # Created once per workbook: xlsxwriter keeps every Format object, per-cell formats bloat the file.
+    return {
+        "header": wb.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "valign": "top"}),
+        "text": wb.add_format({"valign": "top"}),
+        "wrap": wb.add_format({"valign": "top", "text_wrap": True}),
+        "error": wb.add_format({"valign": "top", "bg_color": "#FFC7CE"}),
+        "warning": wb.add_format({"valign": "top", "bg_color": "#FFEB9C"}),
+        "total": wb.add_format({"bold": True, "top": 1}),
+    }
+
+
+def _header(ws: Any, fmt: dict[str, Any], headers: Sequence[str], rows: int) -> None:
+    ws.write_row(0, 0, headers, fmt["header"])
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, max(rows, 1), len(headers) - 1)
+
+
+def _text(ws: Any, row: int, col: int, value: str | None, cell_format: Any) -> None:
+    # write_string, not write(): the value is text even when it looks like a number, date or formula.
+    if value:
+        ws.write_string(row, col, value, cell_format)
+    else:
+        ws.write_blank(row, col, None, cell_format)
+
+
+def _set_widths(ws: Any, columns: Sequence[Sequence[str]], low: int = 6, high: int = 60) -> None:
+    for col, texts in enumerate(columns):
+        widest = max((text_width(t) for t in texts if t), default=0)
+        ws.set_column(col, col, min(max(widest + 2, low), high))
+
+
+def _files_sheet(wb: xlsxwriter.Workbook, fmt: dict[str, Any], files: Sequence[FileSummary]) -> None:
+    ws = wb.add_worksheet("文件")
+    _header(ws, fmt, _FILE_HEADERS, len(files))  # the filter range stops above the total row
+    for r, f in enumerate(files, start=1):
+        _text(ws, r, 0, f.path, fmt["text"])
+        status_fmt = {"ok": "text", "problems": "warning", "unreadable": "error"}[f.status]
+        _text(ws, r, 1, STATUS_LABELS[f.status], fmt[status_fmt])
+        ws.write_row(r, 2, (f.rows_roster, f.rows_log, f.errors, f.warnings), fmt["text"])
+    # Totals as numbers, not SUM formulas: xlsxwriter stores no computed value, so readers like pandas see 0.
+    total = len(files) + 1
+    _text(ws, total, 0, "合计", fmt["total"])
+    _text(ws, total, 1, f"{len(files)} 个文件", fmt["total"])
+    sums = (
+        sum(f.rows_roster for f in files),
+        sum(f.rows_log for f in files),
+        sum(f.errors for f in files),
+        sum(f.warnings for f in files),
+    )
+    ws.write_row(total, 2, sums, fmt["total"])
+    _set_widths(ws, [[*_FILE_HEADERS[:1], *(f.path for f in files)], *([h] for h in _FILE_HEADERS[1:])], high=50)
+    ws.activate()
+
+
+def _issues_sheet(wb: xlsxwriter.Workbook, fmt: dict[str, Any], files: Sequence[FileSummary]) -> None:
+    ws = wb.add_worksheet("问题")
+    rows = [(f.path, i) for f in files for i in f.issues]
+    _header(ws, fmt, _ISSUE_HEADERS, len(rows))
+    columns: list[list[str]] = [[h] for h in _ISSUE_HEADERS]
+    for r, (path, i) in enumerate(rows, start=1):
+        level = _LEVEL.get(i.severity, i.severity)
+        values = (path, i.sheet, i.cell, i.column, i.value, i.code, level, i.message)
+        for c, value in enumerate(values):
+            cell_format = fmt["wrap"] if c == 7 else fmt.get(i.severity, fmt["text"]) if c == 6 else fmt["text"]
+            _text(ws, r, c, value, cell_format)
+            if c < 7 and value:
+                columns[c].append(value)
+    _set_widths(ws, columns[:7], high=30)
+    ws.set_column(7, 7, 80, fmt["wrap"])
+
+
+def _codes_sheet(wb: xlsxwriter.Workbook, fmt: dict[str, Any], files: Sequence[FileSummary]) -> None:
+    ws = wb.add_worksheet("按代码统计")
+    counts: Counter[tuple[str, str]] = Counter()
+    in_files: dict[tuple[str, str], set[int]] = {}
+    for n, f in enumerate(files):
+        for i in f.issues:
+            counts[(i.code, i.severity)] += 1
+            in_files.setdefault((i.code, i.severity), set()).add(n)
+    # Most frequent first; ties by code then errors before warnings, so the order is stable between runs.
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][0], kv[0][1] != "error"))
+    _header(ws, fmt, _CODE_HEADERS, len(ordered))
+    for r, ((code, severity), count) in enumerate(ordered, start=1):
+        _text(ws, r, 0, code, fmt["text"])
+        _text(ws, r, 1, _LEVEL.get(severity, severity), fmt.get(severity, fmt["text"]))
+        ws.write_row(r, 2, (count, len(in_files[(code, severity)])), fmt["text"])
+    _set_widths(ws, [[_CODE_HEADERS[0], *(c for (c, _), _n in ordered)], *([h] for h in _CODE_HEADERS[1:])])

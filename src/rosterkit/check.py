@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 import pandas as pd
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
 
 from . import crosscheck
 from .errors import InputError
@@ -87,8 +88,6 @@ def _check_meta(raw: RawWorkbook, template: Template, result: FileResult, name: 
 
 
 def _col(col: int | None) -> str:
-    from openpyxl.utils.cell import get_column_letter
-
     return get_column_letter(col + 1) if col is not None else ""
 
 
@@ -156,7 +155,17 @@ def check_file(path: Path, template: Template, *, as_of: dt.date, term: Term | N
         log["student_row"] = linked
         result.issues += issues
     _count(result, contexts)
+    result.issues.sort(key=_place_order(list(raw.sheets)))
     return result
+
+
+def _place_order(sheets: list[str]) -> Callable[[Issue], tuple[int, int, int]]:
+    """Problems in reading order: file-level first, then by sheet, row and column."""
+    def key(i: Issue) -> tuple[int, int, int]:
+        sheet = sheets.index(i.sheet) + 1 if i.sheet in sheets else 0
+        col = column_index_from_string(coordinate_from_string(i.cell)[0]) if i.cell else 0
+        return sheet, i.row or 0, col
+    return key
 
 
 def _count(result: FileResult, contexts: dict[str, tuple[SheetContext, pd.DataFrame]]) -> None:

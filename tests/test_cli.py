@@ -1,0 +1,51 @@
+"""The command line: exit codes, JSON shape, and one clean line instead of a traceback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from builders import ledger, student
+
+
+def rk(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "rosterkit", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_clean_inbox_exits_0(tmp_path: Path) -> None:
+    ledger(tmp_path / "inbox")
+    proc = rk("check", str(tmp_path / "inbox"), "-o", str(tmp_path / "out"), "--as-of", "2026-11-23")
+    assert proc.returncode == 0, proc.stderr
+    assert "✓ 通过" in proc.stdout and "共 1 个文件：通过 1" in proc.stdout
+    assert str(tmp_path / "out") in proc.stdout
+
+
+def test_problems_exit_1_with_json(tmp_path: Path) -> None:
+    ledger(tmp_path / "inbox", students=[student(0), student(1, 性别="男")])
+    proc = rk("check", str(tmp_path / "inbox"), "-o", str(tmp_path / "out"), "--as-of", "2026-11-23", "--json")
+    assert proc.returncode == 1, proc.stderr
+    data = json.loads(proc.stdout)
+    f = data["files"][0]
+    assert f["status"] == "problems" and f["rows"] == {"roster": 2, "log": 4}
+    assert [(i["sheet"], i["cell"], i["code"], i["severity"]) for i in f["issues"]] == [
+        ("花名册", "C4", "id-gender-mismatch", "error")]
+    assert set(f["issues"][0]) == {"file", "sheet", "cell", "column", "value", "code", "severity", "message"}
+    assert data["summary"]["problems"] == 1 and data["summary"]["errors"] == 1
+
+
+def test_missing_folder_exits_2_without_traceback(tmp_path: Path) -> None:
+    proc = rk("check", str(tmp_path / "nope"))
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and "no such file or folder" in proc.stderr
+
+
+def test_bad_option_exits_2(tmp_path: Path) -> None:
+    proc = rk("check", str(tmp_path), "--as-of", "23/11/2026")
+    assert proc.returncode == 2 and "YYYY-MM-DD" in proc.stderr
+
+
+def test_cli_module_imports_no_data_libraries() -> None:
+    source = (Path(__file__).resolve().parents[1] / "src" / "rosterkit" / "cli.py").read_text()
+    assert not any(f"import {m}" in source for m in ("pandas", "openpyxl", "xlsxwriter", "python_calamine"))

@@ -152,3 +152,19 @@ def test_file_encrypted(tmp_path: Path) -> None:
     report = check([path], as_of=AS_OF, write=False)
     assert report.flatten() == [[None, None, "file-encrypted"]]
     assert report.files[0].status == "unreadable"
+
+
+def test_policy_term_decides_out_of_term(tmp_path: Path) -> None:
+    from rosterkit.template import default_path
+
+    policy = tmp_path / "制度.xlsx"
+    shutil.copy(default_path("帮扶制度"), policy)
+    wb = openpyxl.load_workbook(policy)
+    wb["校历"]["C2"] = dt.datetime(2026, 10, 8)  # this school's term starts after the National Day holiday
+    wb.save(policy)
+    contacts = [contact("张小明", D(2026, 9, 15)), contact("李思雨", D(2026, 10, 9))]
+    path = ledger(tmp_path, contacts=contacts)
+    assert run(path) == []
+    report = check([path], as_of=AS_OF, policy=policy, write=False)
+    assert report.flatten(["sheet", "cell", "code"]) == [["帮扶记录", "A3", "date-out-of-term"]]
+    assert "2026-10-08" in report.issues[0].message

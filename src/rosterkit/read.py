@@ -29,7 +29,6 @@ class RawWorkbook:
 
     path: Path
     sheets: dict[str, list[list[Any]]]
-    hidden: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -69,7 +68,6 @@ def read_workbook(path: Path, *, label: str | None = None) -> RawWorkbook | Issu
         if path.suffix.lower() in (".xlsx", ".xlsm") and _encrypted(path):
             return make_issue("file-encrypted", file=name)
         wb = pc.CalamineWorkbook.from_path(str(path))
-        hidden = frozenset(m.name for m in wb.sheets_metadata if m.visible != pc.SheetVisibleEnum.Visible)
         sheets = {n: wb.get_sheet_by_name(n).to_python(skip_empty_area=False) for n in wb.sheet_names}
         wb.close()
     except pc.PasswordError:
@@ -78,7 +76,7 @@ def read_workbook(path: Path, *, label: str | None = None) -> RawWorkbook | Issu
         return make_issue("file-unreadable", file=name, detail=_short(exc))
     except Exception as exc:  # calamine raises plain errors for some broken files; the run goes on
         return make_issue("file-unreadable", file=name, detail=_short(exc))
-    return RawWorkbook(path, sheets, hidden)
+    return RawWorkbook(path, sheets)
 
 
 def _short(exc: BaseException) -> str:

@@ -8,6 +8,7 @@ so that one cell gets one precise code.
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -61,6 +62,7 @@ def field_checks(f: Field) -> list[pa.Check]:
     return checks
 
 
+@lru_cache(maxsize=32)
 def build_schema(spec: SheetSpec) -> pa.DataFrameSchema:
     """A lazy-friendly schema over the cleaned frame of ``spec`` (columns keyed by field key)."""
     columns = {

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -247,7 +247,7 @@ def _load(path: Path, _mtime: int) -> Template:
             if f is None:
                 raise TemplateError(f"template {path.name}: header '{lbl}' of sheet {name} is not in 字段")
             extra = tuple(v for v in drops.get(c, ()) if v not in f.allowed)
-            ordered.append(Field(**{**f.__dict__, "allowed": f.allowed + extra}) if extra else f)
+            ordered.append(replace(f, allowed=f.allowed + extra) if extra else f)
         absent = [f.label for f in own if f not in ordered and f.key not in {o.key for o in ordered}]
         if absent:
             raise TemplateError(f"template {path.name}: 字段 lists {'、'.join(absent)} but sheet {name} has no such header")

@@ -49,3 +49,15 @@ def test_bad_option_exits_2(tmp_path: Path) -> None:
 def test_cli_module_imports_no_data_libraries() -> None:
     source = (Path(__file__).resolve().parents[1] / "src" / "rosterkit" / "cli.py").read_text()
     assert not any(f"import {m}" in source for m in ("pandas", "openpyxl", "xlsxwriter", "python_calamine"))
+
+
+def test_progress_bar_for_many_files(tmp_path: Path) -> None:
+    first = ledger(tmp_path / "inbox", "班00.xlsx")
+    for i in range(1, 21):
+        (tmp_path / "inbox" / f"班{i:02d}.xlsx").write_bytes(first.read_bytes())
+    proc = rk("check", str(tmp_path / "inbox"), "-o", str(tmp_path / "out"), "--as-of", "2026-11-23")
+    assert proc.returncode == 0, proc.stderr
+    assert "核对中" in proc.stderr  # not a terminal here: click shows the label without the moving bar
+    assert proc.stdout.count("✓ 通过") == 21
+    quiet = rk("check", str(tmp_path / "inbox"), "-o", str(tmp_path / "out"), "--as-of", "2026-11-23", "--json")
+    assert quiet.stderr == ""

@@ -124,3 +124,14 @@ def soffice() -> str:
             pytest.fail("LibreOffice (soffice) is required in CI: .ci/run installs it")
         pytest.skip("LibreOffice not installed here (CI installs it)")
     return exe
+
+
+def test_fixes_are_listed_in_the_summary(tmp_path: Path) -> None:
+    box = tmp_path / "inbox"
+    ledger(box, students=[student(0, 监护人电话="139 0731 1000", 建档日期="2026年9月1日")])
+    report = check(box, out=tmp_path / "out", as_of=AS_OF)
+    assert report.flatten() == []
+    ws = openpyxl.load_workbook(report.summary_path)["自动修正"]
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
+    assert rows == [["三年级2班.xlsx", "花名册", "P3", "监护人电话", "139 0731 1000", "13907311000"],
+                    ["三年级2班.xlsx", "花名册", "AA3", "建档日期", "2026年9月1日", "2026-09-01"]]

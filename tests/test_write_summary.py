@@ -57,7 +57,7 @@ def summary(tmp_path: Path) -> Path:
 
 def test_sheets_in_order(summary: Path) -> None:
     wb = openpyxl.load_workbook(summary)
-    assert wb.sheetnames == ["文件", "问题", "按代码统计"]
+    assert wb.sheetnames == ["文件", "问题", "按代码统计", "自动修正"]
     assert wb.active.title == "文件"
 
 
@@ -129,7 +129,7 @@ def test_overwrites_atomically(tmp_path: Path) -> None:
     dest = tmp_path / SUMMARY_NAME
     dest.write_bytes(b"old")
     write_summary(dest, FILES)
-    assert openpyxl.load_workbook(dest).sheetnames == ["文件", "问题", "按代码统计"]
+    assert openpyxl.load_workbook(dest).sheetnames == ["文件", "问题", "按代码统计", "自动修正"]
     assert [p.name for p in tmp_path.iterdir()] == [SUMMARY_NAME]
 
 

@@ -191,19 +191,22 @@ def check(
     policy: str | Path | None = None,
     as_of: dt.date | None = None,
     write: bool = True,
-    progress: Callable[[FileResult], None] | None = None,
+    progress: Callable[[int, int, FileResult], None] | None = None,
 ) -> CheckReport:
-    """Check every returned workbook; write annotated copies and 校验汇总.xlsx to ``out`` when ``write``."""
+    """Check every returned workbook; write annotated copies and 校验汇总.xlsx to ``out`` when ``write``.
+
+    ``progress(done, total, result)`` is called after each file.
+    """
     files = collect_inputs(inputs)
     tpl = template if isinstance(template, Template) else load_template(template)
     as_of = as_of or dt.date.today()
     term = load_term(policy, on=as_of)
     results = []
-    for path in files:
+    for n, path in enumerate(files, start=1):
         res = check_file(path, tpl, as_of=as_of, term=term)
         results.append(res)
         if progress:
-            progress(res)
+            progress(n, len(files), res)
     report = CheckReport(results)
     if write:
         from .write.outputs import write_check_outputs

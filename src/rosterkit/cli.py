@@ -49,19 +49,24 @@ def check_cmd(inbox: tuple[str, ...], out: str | None, as_json: bool, as_of: dt.
 class _progress:
     """A progress bar on stderr when there are many files and the output is not JSON."""
 
+    MIN_FILES = 20
+
     def __init__(self, quiet: bool) -> None:
-        self.quiet, self.count = quiet, 0
+        self.quiet, self.bar = quiet, None
 
     def __enter__(self) -> Any:
-        def tick(result: Any) -> None:
-            self.count += 1
-            if not self.quiet and sys.stderr.isatty() and self.count % 10 == 0:
-                click.echo(f"\r已核对 {self.count} 个文件……", err=True, nl=False)
+        def tick(done: int, total: int, result: Any) -> None:
+            if self.quiet or total < self.MIN_FILES:
+                return
+            if self.bar is None:
+                self.bar = click.progressbar(length=total, label="核对中", file=sys.stderr)
+                self.bar.__enter__()
+            self.bar.update(1)
         return tick
 
     def __exit__(self, *exc: Any) -> None:
-        if self.count >= 10 and not self.quiet and sys.stderr.isatty():
-            click.echo("", err=True)
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
 
 
 def main() -> None:

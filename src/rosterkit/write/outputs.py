@@ -41,7 +41,7 @@ def write_check_outputs(report: CheckReport, out: Path, inputs: Sequence[Path]) 
         f.raw = None  # the cell values are no longer needed; keep memory flat over many files
     report.out = out
     report.summary_path = write_summary(out / SUMMARY_NAME, [
-        FileSummary(f.name, f.status, f.rows["roster"], f.rows["log"], f.issues) for f in report.files
+        FileSummary(f.name, f.status, f.rows["roster"], f.rows["log"], f.issues, f.fixes) for f in report.files
     ])
 
 

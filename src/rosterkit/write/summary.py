@@ -22,6 +22,7 @@ _LEVEL = {"error": "错误", "warning": "警告"}
 _FILE_HEADERS = ("文件", "状态", "花名册行数", "帮扶记录行数", "错误数", "警告数")
 _ISSUE_HEADERS = ("文件", "工作表", "单元格", "列名", "填写内容", "问题代码", "级别", "说明")
 _CODE_HEADERS = ("问题代码", "级别", "数量", "涉及文件数")
+_FIX_HEADERS = ("文件", "工作表", "单元格", "列名", "原内容", "规范为")
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class FileSummary:
     rows_roster: int
     rows_log: int
     issues: Sequence[Issue]
+    fixes: Sequence[Any] = ()  # rosterkit.validate.Fix: untidy values that were fixed, not reported
 
     @property
     def errors(self) -> int:
@@ -48,8 +50,9 @@ class FileSummary:
 def write_summary(dest: Path, files: Sequence[FileSummary]) -> Path:
     """Write the summary workbook to ``dest`` (or ``dest/校验汇总.xlsx`` when ``dest`` is a folder); return its path.
 
-    Sheets: 文件 (per file, with a total row), 问题 (every issue of every file) and 按代码统计 (issue count per
-    code and severity, most frequent first). All cells are plain values: text is never turned into formulas or links.
+    Sheets: 文件 (per file, with a total row), 问题 (every issue of every file), 按代码统计 (issue count per
+    code and severity, most frequent first) and 自动修正 (values fixed, not reported). All cells are plain
+    values: text is never turned into formulas or links.
     """
     dest = Path(dest)
     if dest.is_dir():
@@ -64,6 +67,7 @@ def write_summary(dest: Path, files: Sequence[FileSummary]) -> Path:
             _files_sheet(wb, fmt, files)
             _issues_sheet(wb, fmt, files)
             _codes_sheet(wb, fmt, files)
+            _fixes_sheet(wb, fmt, files)
         finally:
             wb.close()
     return dest
@@ -157,3 +161,14 @@ def _codes_sheet(wb: xlsxwriter.Workbook, fmt: dict[str, Any], files: Sequence[F
         _text(ws, r, 1, _LEVEL.get(severity, severity), fmt.get(severity, fmt["text"]))
         ws.write_row(r, 2, (count, len(in_files[(code, severity)])), fmt["text"])
     _set_widths(ws, [[_CODE_HEADERS[0], *(c for (c, _), _n in ordered)], *([h] for h in _CODE_HEADERS[1:])])
+
+
+def _fixes_sheet(wb: xlsxwriter.Workbook, fmt: dict[str, Any], files: Sequence[FileSummary]) -> None:
+    """自动修正: every untidy value that was fixed rather than reported, so nothing changes unseen."""
+    ws = wb.add_worksheet("自动修正")
+    rows = [(f.path, x.sheet, x.cell, x.column, x.before, x.after) for f in files for x in f.fixes]
+    _header(ws, fmt, _FIX_HEADERS, len(rows))
+    for r, values in enumerate(rows, start=1):
+        for c, value in enumerate(values):
+            _text(ws, r, c, value, fmt["text"])
+    _set_widths(ws, [[h, *(v[c] for v in rows if v[c])] for c, h in enumerate(_FIX_HEADERS)], high=40)

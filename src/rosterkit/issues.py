@@ -92,7 +92,9 @@ def display_value(value: Any) -> str | None:
     """How a raw cell value is shown in a message (short, never empty-looking)."""
     if value is None or value == "":
         return None
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+    if isinstance(value, float) and abs(value) >= 1e11:
+        return f"{value:.5E}"  # as Excel's General format shows a long number: 4.30121E+17
+    if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = str(value)
     return text if len(text) <= 60 else text[:57] + "…"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 import pandas as pd
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
@@ -109,7 +109,7 @@ def _check_sheet(raw: RawWorkbook, sheet: str, spec: SheetSpec, result: FileResu
         result.issues.append(make_issue("column-unknown", file=name, sheet=sheet, cell=f"{_col(c)}{header.row}",
                                         column=label, value=label, row=header.row))
     records = extract_records(rows, header)
-    defaults = {k: result.meta[k] for k in ("grade", "class") if k in result.meta}
+    defaults: dict[str, Any] = {k: result.meta[k] for k in ("grade", "class") if k in result.meta}
     frame, fixes = clean_records(records, ctx, defaults if spec.field("name") else None)
     result.fixes += fixes
     result.issues += run_schema(frame, ctx)

@@ -52,7 +52,8 @@ class _progress:
     MIN_FILES = 20
 
     def __init__(self, quiet: bool) -> None:
-        self.quiet, self.bar = quiet, None
+        self.quiet = quiet
+        self.bar: Any = None
 
     def __enter__(self) -> Any:
         def tick(done: int, total: int, result: Any) -> None:

@@ -17,6 +17,11 @@ from .validate import SheetContext
 TERM_RULE = "学期内"
 
 
+def _items(frame: pd.DataFrame, key: str) -> zip[tuple[int, Any]]:
+    """(Excel row, value) pairs of one column."""
+    return zip(frame.index.tolist(), frame[key].tolist())
+
+
 def _blank(v: Any) -> bool:
     return v is None or (isinstance(v, float) and pd.isna(v)) or (isinstance(v, (str, tuple)) and not v)
 
@@ -43,7 +48,7 @@ def conditional(frame: pd.DataFrame, ctx: SheetContext) -> list[Issue]:
         other = _field_by_label(ctx, f.condition.label)
         if other is None or other.key not in frame:
             continue
-        for row, value, target in zip(frame.index, frame[other.key], frame[f.key]):
+        for row, value, target in zip(frame.index.tolist(), frame[other.key], frame[f.key]):
             if _blank(target) and _holds(f.condition, value):
                 out.append(ctx.issue("conditional-missing", f.key, row, None, condition=f.condition.describe()))
     return out
@@ -54,7 +59,7 @@ def id_agreement(frame: pd.DataFrame, ctx: SheetContext) -> list[Issue]:
     if "id_number" not in frame:
         return []
     out: list[Issue] = []
-    for row, number in frame["id_number"].items():
+    for row, number in _items(frame, "id_number"):
         if not isinstance(number, str) or idcard.id_problem(number) is not None:
             continue
         birth = frame.at[row, "birth_date"] if "birth_date" in frame else None
@@ -73,7 +78,7 @@ def duplicates(frame: pd.DataFrame, ctx: SheetContext) -> list[Issue]:
         return []
     first: dict[str, int] = {}
     out: list[Issue] = []
-    for row, number in frame["id_number"].items():
+    for row, number in _items(frame, "id_number"):
         if not isinstance(number, str) or not number:
             continue
         if number in first:
@@ -90,7 +95,7 @@ def dates(frame: pd.DataFrame, ctx: SheetContext) -> list[Issue]:
         if f.type != "date" or f.key not in frame:
             continue
         in_term = ctx.term is not None and f.rule == TERM_RULE
-        for row, day in frame[f.key].items():
+        for row, day in _items(frame, f.key):
             if not isinstance(day, dt.date):
                 continue
             if in_term and ctx.term is not None and not ctx.term.contains(day):
@@ -106,15 +111,15 @@ def link_log(log: pd.DataFrame, roster: pd.DataFrame, ctx: SheetContext) -> tupl
     Returns the roster Excel row per log row (missing where it cannot be told) and the problems.
     """
     out: list[Issue] = []
-    linked = pd.Series(pd.NA, index=log.index, dtype="Int64")
+    linked: dict[int, int] = {}
     if "student_name" not in log or "name" not in roster:
-        return linked, out
+        return _as_series(linked, log), out
     by_name: dict[str, list[int]] = {}
-    for row, name in roster["name"].items():
+    for row, name in _items(roster, "name"):
         if isinstance(name, str):
             by_name.setdefault(name, []).append(row)
     ids = roster["id_number"] if "id_number" in roster else pd.Series(dtype=object)
-    for row, name in log["student_name"].items():
+    for row, name in _items(log, "student_name"):
         if not isinstance(name, str):
             continue
         given = log.at[row, "id_number"] if "id_number" in log else None
@@ -133,4 +138,8 @@ def link_log(log: pd.DataFrame, roster: pd.DataFrame, ctx: SheetContext) -> tupl
             out.append(ctx.issue("log-ambiguous-student", "student_name", row, name))
         else:
             linked[row] = candidates[0]
-    return linked, out
+    return _as_series(linked, log), out
+
+
+def _as_series(linked: dict[int, int], log: pd.DataFrame) -> pd.Series:
+    return pd.Series(linked, index=log.index, dtype="Int64")

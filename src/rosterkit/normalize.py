@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900, from_excel
+
 @dataclass(frozen=True, slots=True)
 class Clean:
     """The result of cleaning one cell. ``clean_choice``/``clean_multi`` keep the unmatched text as value."""
@@ -101,8 +103,7 @@ def clean_integer(raw: Any) -> Clean:
     return Clean(None, problem="type-error") if value is None else Clean(value, changed=_changed(raw, value))
 
 
-_EXCEL_1900 = date(1899, 12, 30)  # base for serials >= 61, i.e. past Excel's phantom 1900-02-29 (serial 60)
-_EXCEL_1904 = date(1904, 1, 1)
+_DAYS_1904 = 1462  # 1904-01-01 is serial 0 in the 1904 date system and 1462 in the 1900 one
 _FIRST, _LAST = date(1900, 1, 1), date(2100, 12, 31)
 _TIME = r"(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?"
 _DATE_FORMS = [  # (pattern, needs default_year); groups are year, month, day ('y' is absent without a year)
@@ -117,14 +118,14 @@ _DATE_FORMS = [  # (pattern, needs default_year); groups are year, month, day ('
 def _from_serial(serial: float, epoch_1904: bool) -> date | None:
     """The date of an Excel serial number, or None outside 1900-01-01 .. 2100-12-31."""
     days = math.floor(serial)  # a fraction is the time of day
-    if not 0 <= days <= (_LAST - _FIRST).days + 2:  # also keeps timedelta() from overflowing
+    if days < 0:
         return None
     if epoch_1904:
-        found = _EXCEL_1904 + timedelta(days=days)
-    elif days >= 61:
-        found = _EXCEL_1900 + timedelta(days=days)
-    else:  # 0 would be '1900-01-00' and 60 the phantom 1900-02-29
-        found = _EXCEL_1900 + timedelta(days=days + 1) if 1 <= days <= 59 else None
+        days += _DAYS_1904  # the same day counted from Excel's 1900 epoch
+    if days < 1 or days == 60 or days > (_LAST - _FIRST).days + 2:  # 60 is Excel's phantom 1900-02-29
+        return None
+    stamp = from_excel(days, CALENDAR_WINDOWS_1900)
+    found = stamp.date() if isinstance(stamp, datetime) else None
     return found if found is not None and _FIRST <= found <= _LAST else None
 
 

@@ -174,6 +174,8 @@ def build_ledger(path: Path) -> None:
     ws.write_string(r, 1, LEDGER_ID)
     ws.write_string(r + 1, 0, "模板版本", fmt["label"])
     ws.write_string(r + 1, 1, LEDGER_VERSION)
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
     ws.activate()
 
     # 选项: one column per dropdown list; the data validations point here.

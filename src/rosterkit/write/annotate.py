@@ -253,6 +253,10 @@ def _write_results(
         for col in range(1, len(_HEADERS) + 1):
             ws.cell(r, col).alignment = wrap if col in (5, 8) else top
         ws.cell(r, 7).fill = level_fill.get(issue.severity, PatternFill())
+        # Row heights are set, not left to the reader: LibreOffice does not grow rows for wrapped text on load.
+        lines = max(math.ceil(text_width(issue.message) / (_WIDTHS[7] - 2)),
+                    math.ceil(text_width(issue.value or "") / (_WIDTHS[4] - 2)), 1)
+        ws.row_dimensions[r].height = 15 * lines + 2
         if target is not None:
             link = ws.cell(r, 3)
             _set_text(link, target.coordinate)

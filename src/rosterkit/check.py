@@ -149,6 +149,7 @@ def check_file(path: Path, template: Template, *, as_of: dt.date, term: Term | N
             role = next((r for k, r in ROLES.items() if spec.field(k)), spec.name)
             contexts[role] = done
             result.frames[role] = done[1]
+            result.sheets[role] = located[spec.name]
     if "log" in contexts and "roster" in contexts:
         ctx, log = contexts["log"]
         linked, issues = crosscheck.link_log(log, contexts["roster"][1], ctx)

@@ -28,6 +28,7 @@ class FileResult:
     invalid: dict[str, int] = field(default_factory=lambda: {"roster": 0, "log": 0})
     meta: dict[str, Any] = field(default_factory=dict)
     frames: dict[str, "pd.DataFrame"] = field(default_factory=dict)
+    sheets: dict[str, str] = field(default_factory=dict)  # role (roster, log) → the sheet's name in this file
     annotated: Path | None = None
     raw: Any = field(default=None, repr=False)  # the RawWorkbook, for copies of files openpyxl cannot open
 

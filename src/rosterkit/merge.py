@@ -1,0 +1,263 @@
+"""Class submissions → the school-wide roster, submission tracking, cross-class duplicates and conflicts.
+
+Every roster row read ends in exactly one place: the merged roster, or ``left_out`` with its reason (errors,
+or a class's older submission). ``MergeResult.rows_read == len(roster) + len(left_out)``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import pandas as pd
+
+from .check import check
+from .report import CheckReport, FileResult
+from .school import SchoolInfo, class_key, grade_order, read_school_info
+from .template import load_template
+
+# Fields that legitimately differ when a student appears twice (a move between classes), or are bookkeeping.
+NOT_COMPARED = frozenset({"seq", "grade", "class", "mentor", "mentor_phone", "note", "enrolled_on", "valid"})
+STATUS_OK, STATUS_MISSING, STATUS_ERRORS, STATUS_TWICE = "已提交", "未提交", "有错误", "重复提交"
+STATUS_UNEXPECTED, STATUS_UNREADABLE = "名单外", "无法识别"
+
+
+@dataclass
+class MergeResult:
+    """The merged school roster and what the coordinator must follow up, as DataFrames."""
+
+    roster: pd.DataFrame
+    submissions: pd.DataFrame
+    duplicates: pd.DataFrame
+    conflicts: pd.DataFrame
+    left_out: pd.DataFrame
+    school: SchoolInfo
+    report: CheckReport
+    rows_read: int
+    labels: dict[str, str] = field(default_factory=dict)  # field key → column label of the ledger template
+
+    @property
+    def missing(self) -> pd.DataFrame:
+        """The chase list: expected classes that sent nothing, with their 班主任."""
+        return self.submissions[self.submissions["status"] == STATUS_MISSING]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``--json`` shape."""
+        def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+            return [{k: _jsonable(v) for k, v in row.items()} for row in frame.to_dict("records")]
+        return {
+            "roster_rows": len(self.roster), "rows_read": self.rows_read,
+            "classes": [{"class": r["label"], "status": r["status"], "file": r["file"], "head_teacher": r["head_teacher"]}
+                        for r in self.submissions.to_dict("records")],
+            "duplicates": records(self.duplicates), "conflicts": records(self.conflicts),
+            "left_out": records(self.left_out.drop(columns=["record"], errors="ignore")),
+        }
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, (dt.date, dt.datetime)):
+        return v.isoformat()
+    if isinstance(v, tuple):
+        return list(v)
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return None
+    return v
+
+
+@dataclass
+class _Submission:
+    result: FileResult
+    grade: str
+    klass: str
+    key: tuple[str, str]
+    filled_on: dt.date | None
+    mtime: float
+
+
+def _identify(f: FileResult) -> _Submission | None:
+    frame = f.frames.get("roster")
+    grade, klass = f.meta.get("grade"), f.meta.get("class")
+    if frame is not None and len(frame) and (not grade or not klass):
+        grade = grade or _mode(frame.get("grade"))
+        klass = klass or _mode(frame.get("class"))
+    if not grade and not klass:
+        return None
+    mtime = f.path.stat().st_mtime if f.path.exists() else 0.0
+    return _Submission(f, str(grade or ""), str(klass or ""), class_key(grade, klass), f.meta.get("filled_on"), mtime)
+
+
+def _mode(col: pd.Series | None) -> str | None:
+    if col is None:
+        return None
+    values = col.dropna()
+    return str(values.mode().iloc[0]) if len(values) else None
+
+
+def merge(
+    inbox: CheckReport | str | Path | Iterable[str | Path],
+    *,
+    school_info: str | Path | SchoolInfo | None = None,
+    include_invalid: bool = False,
+    as_of: dt.date | None = None,
+    policy: str | Path | None = None,
+) -> MergeResult:
+    """Merge the checked class ledgers into one school roster (see :class:`MergeResult`)."""
+    report = inbox if isinstance(inbox, CheckReport) else check(inbox, as_of=as_of, policy=policy, write=False)
+    school = school_info if isinstance(school_info, SchoolInfo) else (
+        read_school_info(school_info) if school_info else SchoolInfo())
+    subs = [s for f in report.files if (s := _identify(f)) is not None]
+    groups: dict[tuple[str, str], list[_Submission]] = {}
+    for s in subs:
+        groups.setdefault(s.key, []).append(s)
+    for group in groups.values():  # newest first: by 填报日期, then by file time
+        group.sort(key=lambda s: (s.filled_on or dt.date.min, s.mtime), reverse=True)
+    expected = {c.key: c for c in school.classes}
+    kept, left = _split_rows(groups, expected, include_invalid)
+    roster = _assemble(kept, school, expected)
+    duplicates, conflicts = _cross_class(roster, report)
+    rows_read = sum(len(f.frames["roster"]) for f in report.files if "roster" in f.frames)
+    labels = {f.key: f.label for f in load_template().roster.fields}
+    submissions = _submissions(groups, expected, report, school)
+    return MergeResult(roster, submissions, duplicates, conflicts, left, school, report, rows_read, labels)
+
+
+def _split_rows(groups: dict[tuple[str, str], list[_Submission]], expected: dict[tuple[str, str], Any],
+                include_invalid: bool) -> tuple[list[pd.DataFrame], pd.DataFrame]:
+    kept: list[pd.DataFrame] = []
+    left: list[dict[str, Any]] = []
+    for key, group in groups.items():
+        newest = group[0]
+        for s in group:
+            frame = s.result.frames.get("roster")
+            if frame is None or not len(frame):
+                continue
+            problems = _row_problems(s.result)
+            if s is not newest:
+                reason = f"重复提交：已采用较新的 {newest.result.name}"
+                left += [_left(s, row, rec, reason, problems.get(row, "")) for row, rec in frame.iterrows()]
+                continue
+            ok = frame["valid"] if not include_invalid else pd.Series(True, index=frame.index)
+            for row, rec in frame[~ok].iterrows():
+                left.append(_left(s, row, rec, "有错误，未纳入", problems.get(row, "")))
+            part = frame[ok].copy()
+            part["source_file"] = s.result.name
+            part["source_row"] = part.index
+            part["problems"] = [problems.get(r, "") for r in part.index]
+            match = expected.get(key)
+            part["grade"] = match.grade if match else s.grade
+            part["class"] = match.klass if match else s.klass
+            part["school"] = s.result.meta.get("school")
+            part["_key"] = [key] * len(part)
+            kept.append(part)
+    columns = ["file", "class", "row", "name", "id_number", "reason", "problems", "record"]
+    return kept, pd.DataFrame(left, columns=columns)
+
+
+def _left(s: _Submission, row: Any, rec: pd.Series, reason: str, problems: str) -> dict[str, Any]:
+    return {"file": s.result.name, "class": f"{s.grade}{s.klass}", "row": int(row), "name": rec.get("name"),
+            "id_number": rec.get("id_number"), "reason": reason, "problems": problems, "record": rec.to_dict()}
+
+
+def _row_problems(f: FileResult) -> dict[int, str]:
+    out: dict[int, list[str]] = {}
+    sheet = f.sheets.get("roster")
+    for i in f.issues:
+        if i.sheet == sheet and i.row and i.severity == "error":
+            out.setdefault(i.row, []).append(f"{i.cell} {i.message}")
+    return {r: "；".join(msgs) for r, msgs in out.items()}
+
+
+def _assemble(kept: list[pd.DataFrame], school: SchoolInfo, expected: dict[tuple[str, str], Any]) -> pd.DataFrame:
+    if not kept:
+        return pd.DataFrame(columns=["seq", "school", "grade", "class", "source_file", "source_row"])
+    roster = pd.concat(kept, ignore_index=True)
+    order = {k: i for i, k in enumerate(expected)}
+    keys = roster.pop("_key")
+    roster["_class_order"] = [order.get(k, len(order)) for k in keys]
+    roster["_grade_order"] = [grade_order(k[0]) for k in keys]
+    roster["_class_key"] = [k[1] for k in keys]
+    seq = pd.to_numeric(roster.get("seq"), errors="coerce")
+    roster["_seq"] = seq.fillna(roster["source_row"]).astype(float)
+    roster = roster.sort_values(["_class_order", "_grade_order", "_class_key", "_seq", "source_row"], kind="stable")
+    roster = roster.drop(columns=["_class_order", "_grade_order", "_class_key", "_seq"]).reset_index(drop=True)
+    roster["seq"] = range(1, len(roster) + 1)
+    if school.name:
+        roster["school"] = roster["school"].where(roster["school"].notna(), school.name)
+    return roster
+
+
+def _comparable(v: Any) -> Any:
+    if isinstance(v, tuple):
+        return tuple(sorted(v))
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return None
+    return v
+
+
+def _cross_class(roster: pd.DataFrame, report: CheckReport) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The same ID number in two classes: identical records → duplicates; differing → conflicts, field by field."""
+    dup_cols = ["id_number", "name", "places"]
+    con_cols = ["id_number", "name", "field", "values"]
+    if "id_number" not in roster or roster.empty:
+        return pd.DataFrame(columns=dup_cols), pd.DataFrame(columns=con_cols)
+    ids = roster["id_number"].where(roster["id_number"].map(lambda v: isinstance(v, str) and len(v) > 0))
+    multi = roster[ids.notna() & ids.duplicated(keep=False)]
+    dups, cons = [], []
+    fields = [c for c in roster.columns if c not in NOT_COMPARED and c not in
+              ("school", "source_file", "source_row", "problems")]
+    for number, group in multi.groupby("id_number", sort=False):
+        classes = {(g, c) for g, c in zip(group["grade"], group["class"])}
+        if len(classes) < 2:
+            continue  # twice in one class: the check already reported duplicate-student
+        places = [{"class": f"{r['grade']}{r['class']}", "file": r["source_file"], "row": int(r["source_row"])}
+                  for r in group.to_dict("records")]
+        differing = [f for f in fields if len({_comparable(v) for v in group[f]}) > 1]
+        if not differing:
+            dups.append({"id_number": number, "name": group["name"].iloc[0], "places": places})
+        for f in differing:
+            values = [{**p, "value": _jsonable(v)} for p, v in zip(places, group[f])]
+            cons.append({"id_number": number, "name": group["name"].iloc[0], "field": f, "values": values})
+    return pd.DataFrame(dups, columns=dup_cols), pd.DataFrame(cons, columns=con_cols)
+
+
+def _submissions(groups: dict[tuple[str, str], list[_Submission]], expected: dict[tuple[str, str], Any],
+                 report: CheckReport, school: SchoolInfo) -> pd.DataFrame:
+    rows: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    for key, c in expected.items():
+        seen.add(key)
+        rows.append(_status_row(c.grade, c.klass, c.head_teacher, groups.get(key, []), school, expected=True))
+    for key, group in groups.items():
+        if key not in seen:
+            s = group[0]
+            rows.append(_status_row(s.grade, s.klass, s.result.meta.get("head_teacher", ""), group, school,
+                                    expected=not expected))
+    identified = {id(s.result) for g in groups.values() for s in g}
+    for f in report.files:
+        if id(f) not in identified:
+            rows.append({"grade": "", "class": "", "label": "", "head_teacher": "", "status": STATUS_UNREADABLE,
+                         "file": f.name, "filled_on": None, "late": False, "rows": 0, "errors": f.errors,
+                         "note": "；".join(sorted({i.code for i in f.issues}))})
+    return pd.DataFrame(rows, columns=["grade", "class", "label", "head_teacher", "status", "file", "filled_on",
+                                       "late", "rows", "errors", "note"])
+
+
+def _status_row(grade: str, klass: str, teacher: str, group: list[_Submission], school: SchoolInfo, *,
+                expected: bool) -> dict[str, Any]:
+    base = {"grade": grade, "class": klass, "label": f"{grade}{klass}", "head_teacher": teacher}
+    if not group:
+        return {**base, "status": STATUS_MISSING, "file": None, "filled_on": None, "late": False, "rows": 0,
+                "errors": 0, "note": "请催交"}
+    newest = group[0]
+    f = newest.result
+    status = STATUS_ERRORS if f.errors else STATUS_TWICE if len(group) > 1 else STATUS_OK
+    if not expected:
+        status = STATUS_UNEXPECTED
+    notes = [f"较早的 {s.result.name} 未采用" for s in group[1:]]
+    late = bool(school.deadline and newest.filled_on and newest.filled_on > school.deadline)
+    if late:
+        notes.append("逾期提交")
+    return {**base, "status": status, "file": f.name, "filled_on": newest.filled_on, "late": late,
+            "rows": f.rows["roster"], "errors": f.errors, "note": "；".join(notes)}

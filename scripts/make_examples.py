@@ -591,7 +591,7 @@ def main(out: str) -> int:
             continue
         notes = MISTAKES[c.kind](rng, c) if c.kind in MISTAKES else []
         meta = {"学校": SCHOOL, "年级": c.grade, "班级": c.cls, "班主任": c.head, "填表人": c.filled_by,
-                "联系电话": c.phone, "填报日期": c.filled_on}
+                "联系电话": c.phone, "填报日期": c.filled_on, "交表截止日期": DEADLINE}
         path = fill_ledger(inbox / f"{c.label}{SUFFIX}.xlsx", meta=meta, roster=[s.row for s in c.students],
                            log=c.log)
         if c.kind == "五年级1班":

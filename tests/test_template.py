@@ -26,7 +26,7 @@ def test_official_template_fields() -> None:
     assert ethnic is not None and len(ethnic.allowed) == 56
     lbt = t.roster.field("left_behind_type")
     assert lbt is not None and lbt.condition is not None and lbt.condition.values == ("留守儿童",)
-    assert [m.label for m in t.meta] == ["学校", "年级", "班级", "班主任", "填表人", "联系电话", "填报日期"]
+    assert [m.label for m in t.meta] == ["学校", "年级", "班级", "班主任", "填表人", "联系电话", "填报日期", "交表截止日期"]
 
 
 def test_template_workbook_setup() -> None:

@@ -1,0 +1,97 @@
+"""Sending the templates out: one ledger per expected class, named for the class, optionally pre-filled.
+
+With ``from_`` (last round's 学校花名册, or last round's inbox folder) each class's ledger comes with its
+students already in, so teachers only update what changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+import python_calamine as pc
+
+from .errors import InputError
+from .read import extract_records, find_header
+from .school import SchoolInfo, class_key, read_school_info
+from .template import Template, load_template
+from .write.ledger import fill_ledger
+
+SUFFIX = "_帮扶台账.xlsx"
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+
+def safe_name(text: str) -> str:
+    """A file-name part built from sheet data: no path separators, no reserved characters, no leading dots."""
+    name = _UNSAFE.sub("_", text).strip(" .")
+    return name or "未命名"
+
+
+def previous_rows(source: str | Path, template: Template) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """Last round's students by class key, as ledger rows (column label → value)."""
+    src = Path(source)
+    labels = {f.key: f.label for f in template.roster.fields}
+    out: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    if src.is_dir():
+        from .merge import merge
+
+        roster = merge(src, include_invalid=True).roster
+        for rec in roster.to_dict("records"):
+            row = {labels[k]: _cell(v) for k, v in rec.items() if k in labels and k != "seq"}
+            out.setdefault(class_key(rec.get("grade"), rec.get("class")), []).append(row)
+        return out
+    if not src.is_file():
+        raise InputError(f"没有这个文件或文件夹 / no such file or folder: {src}")
+    try:
+        wb = pc.CalamineWorkbook.from_path(str(src))
+        sheets = [wb.get_sheet_by_name(n).to_python(skip_empty_area=False) for n in wb.sheet_names]
+    except Exception as exc:  # the file the coordinator named cannot be read: stop
+        raise InputError(f"无法读取 / cannot read {src.name}: {exc}") from exc
+    for rows in sheets:
+        header = find_header(rows, template.roster)
+        if header is None or "name" not in header.columns:
+            continue
+        for rec in extract_records(rows, header).rows:
+            row = {labels[k]: _cell(v) for k, v in rec.items() if k != "seq" and v not in ("", None)}
+            out.setdefault(class_key(rec.get("grade"), rec.get("class")), []).append(row)
+        break  # the first sheet with a roster header is the roster
+    return out
+
+
+def _cell(v: Any) -> Any:
+    if isinstance(v, tuple):
+        return "、".join(v)
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return v
+
+
+def distribute(
+    school_info: str | Path | SchoolInfo,
+    out: str | Path,
+    *,
+    from_: str | Path | None = None,
+    template: Template | None = None,
+) -> list[Path]:
+    """Write one ledger per expected class into ``out``; returns the paths written."""
+    school = school_info if isinstance(school_info, SchoolInfo) else read_school_info(school_info)
+    if not school.classes:
+        raise InputError("学校信息的班级名单是空的 / the school info lists no classes")
+    tpl = template or load_template()
+    previous = previous_rows(from_, tpl) if from_ else {}
+    folder = Path(out)
+    written: list[Path] = []
+    for c in school.classes:
+        meta: dict[str, Any] = {"学校": school.name, "年级": c.grade, "班级": c.klass, "班主任": c.head_teacher}
+        if school.deadline:
+            meta["交表截止日期"] = school.deadline
+        rows = previous.get(c.key, [])
+        for n, row in enumerate(rows, start=1):
+            row["序号"] = n
+        dest = folder / f"{safe_name(c.label)}{SUFFIX}"
+        written.append(fill_ledger(dest, meta={k: v for k, v in meta.items() if v}, roster=rows, template=tpl))
+    return written

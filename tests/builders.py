@@ -44,3 +44,26 @@ def ledger(folder: Path, name: str = "三年级2班.xlsx", *, students: list[dic
     if contacts is None:
         contacts = [contact(s["姓名"], dt.date(2026, 11, d)) for s in students for d in (9, 16)]
     return fill_ledger(folder / name, meta={**META, **(meta or {})}, roster=students, log=contacts)
+
+
+def school_info(folder: Path, classes: list[tuple[str, str, str]], *, name: str = "城关镇中心小学",
+                deadline: dt.date | None = dt.date(2026, 11, 20)) -> Path:
+    """A filled 学校信息 workbook: (年级, 班级, 班主任) per expected class."""
+    import openpyxl
+
+    from rosterkit.template import default_path
+
+    wb = openpyxl.load_workbook(default_path("学校信息"))
+    ws = wb["学校信息"]
+    values = {"学校名称": name, "学年学期": "2026—2027学年第一学期", "填报截止日期": deadline}
+    for row in ws.iter_rows():
+        for c in row:
+            if c.value in values and values[c.value] is not None:
+                ws.cell(c.row, c.column + 1).value = values[c.value]
+    cls = wb["班级名单"]
+    for grade, klass, teacher in classes:
+        cls.append([grade, klass, teacher, "13900000000"])
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "学校信息.xlsx"
+    wb.save(path)
+    return path

@@ -61,3 +61,30 @@ def test_progress_bar_for_many_files(tmp_path: Path) -> None:
     assert proc.stdout.count("✓ 通过") == 21
     quiet = rk("check", str(tmp_path / "inbox"), "-o", str(tmp_path / "out"), "--as-of", "2026-11-23", "--json")
     assert quiet.stderr == ""
+
+
+def test_merge_command(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[1] / "examples"
+    out = tmp_path / "out"
+    proc = rk("merge", str(root / "inbox"), "--school-info", str(root / "学校信息.xlsx"), "-o", str(out),
+              "--as-of", "2026-11-23", "--json")
+    assert proc.returncode == 1, proc.stderr  # problems and a missing class
+    data = json.loads(proc.stdout)
+    assert data["roster_rows"] == 50 and data["rows_read"] == 57 and len(data["left_out"]) == 7
+    assert {c["class"]: c["status"] for c in data["classes"]}["六年级2班"] == "未提交"
+    assert (out / "学校花名册.xlsx").exists()
+    masked = rk("merge", str(root / "inbox"), "--school-info", str(root / "学校信息.xlsx"), "-o", str(out),
+                "--as-of", "2026-11-23", "--json", "--mask")
+    assert (out / "学校花名册_脱敏.xlsx").exists()
+    import re
+
+    assert not re.search(r"\d{17}[\dX]|1[3-9]\d{9}", masked.stdout)
+    assert re.search(r"\d{17}[\dX]", proc.stdout)
+
+
+def test_distribute_command(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[1] / "examples"
+    proc = rk("distribute", "--school-info", str(root / "学校信息.xlsx"), "-o", str(tmp_path / "sent"))
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in (tmp_path / "sent").iterdir())[0] == "三年级1班_帮扶台账.xlsx"
+    assert "共 7 份台账" in proc.stdout

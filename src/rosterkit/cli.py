@@ -46,6 +46,43 @@ def check_cmd(inbox: tuple[str, ...], out: str | None, as_json: bool, as_of: dt.
     sys.exit(0 if report.valid else 1)
 
 
+@cli.command("merge")
+@click.argument("inbox", nargs=-1, required=True, type=click.Path())
+@click.option("-o", "--out", type=click.Path(file_okay=False), help="输出文件夹（默认：收件夹旁的 *_rosterkit）")
+@click.option("--school-info", type=click.Path(dir_okay=False), help="学校信息工作簿（应交班级与班主任）")
+@click.option("--mask", is_flag=True, help="写脱敏版：身份证号、电话号码部分隐藏")
+@click.option("--include-invalid", is_flag=True, help="有错误的行也纳入花名册（标红）")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果")
+@click.option("--as-of", type=_Date(), help="统计日期（默认今天）")
+@click.option("--policy", type=click.Path(dir_okay=False), help="帮扶制度工作簿（默认官方模板）")
+def merge_cmd(inbox: tuple[str, ...], out: str | None, school_info: str | None, mask: bool, include_invalid: bool,
+              as_json: bool, as_of: dt.date | None, policy: str | None) -> None:
+    """汇总各班台账为全校花名册：提交情况、跨班重复与冲突、未纳入的行。"""
+    from . import render
+    from .pipeline import merge_inbox
+
+    with _progress(as_json) as tick:
+        result, dest = merge_inbox(list(inbox), out=out, school_info=school_info, mask=mask,
+                                   include_invalid=include_invalid, as_of=as_of, policy=policy, progress=tick)
+    click.echo(render.to_json({**result.to_dict(mask=mask), "output": str(dest)}) if as_json
+               else render.merge_text(result, dest))
+    sys.exit(0 if result.report.valid and result.missing.empty else 1)
+
+
+@cli.command("distribute")
+@click.option("--school-info", required=True, type=click.Path(dir_okay=False), help="学校信息工作簿")
+@click.option("-o", "--out", required=True, type=click.Path(file_okay=False), help="输出文件夹")
+@click.option("--from", "from_", type=click.Path(), help="上一轮的学校花名册或收件夹：按班预填学生")
+def distribute_cmd(school_info: str, out: str, from_: str | None) -> None:
+    """按学校信息为每个班生成一份台账（已填好学校、年级、班级、班主任）。"""
+    from .distribute import distribute
+
+    paths = distribute(school_info, out, from_=from_)
+    for p in paths:
+        click.echo(str(p))
+    click.echo(f"共 {len(paths)} 份台账 / ledgers written to {out}")
+
+
 class _progress:
     """A progress bar on stderr when there are many files and the output is not JSON."""
 

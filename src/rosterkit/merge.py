@@ -43,17 +43,30 @@ class MergeResult:
         """The chase list: expected classes that sent nothing, with their 班主任."""
         return self.submissions[self.submissions["status"] == STATUS_MISSING]
 
-    def to_dict(self) -> dict[str, Any]:
-        """The ``--json`` shape."""
+    def to_dict(self, *, mask: bool = False) -> dict[str, Any]:
+        """The ``--json`` shape; with ``mask`` every ID and phone number in it is masked."""
         def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             return [{k: _jsonable(v) for k, v in row.items()} for row in frame.to_dict("records")]
-        return {
+        data = {
             "roster_rows": len(self.roster), "rows_read": self.rows_read,
             "classes": [{"class": r["label"], "status": r["status"], "file": r["file"], "head_teacher": r["head_teacher"]}
                         for r in self.submissions.to_dict("records")],
             "duplicates": records(self.duplicates), "conflicts": records(self.conflicts),
             "left_out": records(self.left_out.drop(columns=["record"], errors="ignore")),
         }
+        return _masked(data) if mask else data
+
+
+def _masked(tree: Any) -> Any:
+    from .write.roster import mask_text
+
+    if isinstance(tree, dict):
+        return {k: _masked(v) for k, v in tree.items()}
+    if isinstance(tree, list):
+        return [_masked(v) for v in tree]
+    if isinstance(tree, (int, float)) and not isinstance(tree, bool) and abs(tree) >= 1e9:
+        return mask_text(f"{tree:.0f}")  # an ID or phone Excel stored as a number
+    return mask_text(tree) if isinstance(tree, str) else tree
 
 
 def _jsonable(v: Any) -> Any:

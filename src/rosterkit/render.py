@@ -40,3 +40,21 @@ def check_text(report: Any, *, details: bool = True, limit: int = 5) -> str:
 
 def to_json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2, default=str)
+
+
+def merge_text(result: Any, dest: Any) -> str:
+    """Roster rows, classes by status with the chase list, duplicates, conflicts, rows left out."""
+    subs = result.submissions
+    lines = [f"全校花名册 {len(result.roster)} 行（读取 {result.rows_read} 行，未纳入 {len(result.left_out)} 行）"]
+    for status, group in subs.groupby("status", sort=False):
+        names = "、".join(str(x) for x in (group["label"].where(group["label"] != "", group["file"])))
+        lines.append(f"  {status}：{len(group)} 个 — {names}")
+    missing = result.missing
+    if len(missing):
+        chase = "、".join(f"{r.label}（{r.head_teacher}）" if r.head_teacher else r.label
+                         for r in missing.itertuples())
+        lines.append(f"请催交：{chase}")
+    lines.append(f"跨班重复 {len(result.duplicates)} 人，信息冲突 {result.conflicts['id_number'].nunique()} 人"
+                 f"（{len(result.conflicts)} 项）")
+    lines.append(f"结果 / output: {dest}")
+    return "\n".join(lines)

@@ -24,7 +24,8 @@ def annotated_name(path: Path, taken: set[str]) -> str:
     return name
 
 
-def _guard(out: Path, inputs: Sequence[Path]) -> None:
+def guard_output(out: Path, inputs: Sequence[Path]) -> None:
+    """Refuse an output folder that holds a teacher's file: originals are read-only to us."""
     folders = {p.resolve().parent for p in inputs} | {p.resolve() for p in inputs if p.is_dir()}
     if out.resolve() in folders:
         raise InputError(f"输出文件夹不能是收件夹本身（老师的原文件只读）/ output folder must not be the inbox: {out}")
@@ -32,7 +33,7 @@ def _guard(out: Path, inputs: Sequence[Path]) -> None:
 
 def write_check_outputs(report: CheckReport, out: Path, inputs: Sequence[Path]) -> None:
     """Annotated copy of every file with problems, then the summary; originals are only read."""
-    _guard(out, inputs)
+    guard_output(out, inputs)
     out.mkdir(parents=True, exist_ok=True)
     taken: set[str] = set()
     for f in report.files:

@@ -1,0 +1,396 @@
+"""The school-wide 花名册 workbook for upward reporting, with its summary sheets.
+
+Sheets: 花名册 (the official upward layout, print-ready), 分类统计 (counts per class and category, by gender,
+a chart), 提交情况 (who sent what, the chase list), 重复与冲突 and 未纳入 (rows left out and why).
+The layout — title pattern and column labels — is read from the upward template at run time, so a column the
+bureau adds or moves changes the output with no code change. ``mask=True`` gives the 脱敏 variant.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import numbers
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import python_calamine as pc
+import xlsxwriter
+
+from rosterkit.errors import TemplateError
+from rosterkit.idcard import mask_id
+from rosterkit.labels import norm_label
+from rosterkit.merge import STATUS_MISSING, MergeResult
+from rosterkit.normalize import mask_phone
+from rosterkit.template import default_path, load_template
+from rosterkit.write.annotate import text_width
+from rosterkit.write.atomic import atomic_output
+
+__all__ = ["MASKED_NAME", "ROSTER_NAME", "UpwardLayout", "mask_text", "read_upward", "write_school_roster"]
+
+ROSTER_NAME, MASKED_NAME = "学校花名册.xlsx", "学校花名册_脱敏.xlsx"
+FIXED = {"序号": "seq", "学校": "school", "年级": "grade", "班级": "class"}  # not ledger fields: set by merge
+PROBLEM_LABEL = "校验问题"
+_ID = re.compile(r"\d{17}[\dXx]")
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+_LANDLINE = re.compile(r"0\d{2,3}[-－]\d{7,8}")
+_DIGITS = re.compile(r"\d{10,}")  # what is left: 15-digit IDs, mistyped phones; shorter runs may be dates
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_TEXT_TYPES = {"id": "id", "phone": "phone", "code": "text"}  # template field type → how cells are written
+
+
+@dataclass(frozen=True)
+class UpwardLayout:
+    """The upward template: title pattern (row 1) and column labels in order (row 2)."""
+
+    title: str
+    labels: tuple[str, ...]
+
+
+def read_upward(path: str | Path | None = None) -> UpwardLayout:
+    """Read the title pattern and column labels of the upward-report template (default: the official one)."""
+    p = Path(path) if path else default_path("学校花名册")
+    try:
+        rows = pc.CalamineWorkbook.from_path(str(p)).get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except Exception as exc:  # any reason it cannot be read: the run cannot go on without a layout
+        raise TemplateError(f"无法读取上报模板 / cannot read upward template {p.name}: {exc}") from exc
+    title = next((str(v).strip() for v in (rows[0] if rows else []) if str(v).strip()), "")
+    labels = [str(v).strip() for v in (rows[1] if len(rows) > 1 else [])]
+    while labels and not labels[-1]:
+        labels.pop()
+    if not labels:
+        raise TemplateError(f"{p.name}: 第 2 行没有列名 / row 2 holds no column labels")
+    return UpwardLayout(title, tuple(labels))
+
+
+def mask_text(text: str) -> str:
+    """Mask every ID number (first 6 + last 4 kept), mobile (138****5678), landline and 10+ digit run in ``text``."""
+    text = _ID.sub(lambda m: mask_id(m.group()), text)
+    text = _MOBILE.sub(lambda m: mask_phone(m.group()), text)
+    text = _LANDLINE.sub(lambda m: mask_phone(m.group()), text)
+    return _DIGITS.sub(lambda m: mask_phone(m.group()), text)
+
+
+def _blank(v: Any) -> bool:
+    if v is None or v is pd.NaT or v is pd.NA:
+        return True
+    if isinstance(v, float):
+        return math.isnan(v)
+    return isinstance(v, str) and not v.strip()
+
+
+def _as_text(v: Any) -> str:
+    if isinstance(v, (tuple, list)):
+        return "、".join(str(x) for x in v if not _blank(x))
+    if isinstance(v, bool):
+        return "是" if v else "否"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))  # an ID or phone that arrived as a number: never 4.3E+17
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return str(v)
+
+
+def _formats(wb: xlsxwriter.Workbook) -> dict[str, Any]:
+    # Created once per workbook: per-cell Format objects bloat the file and slow the write.
+    base: dict[str, Any] = {"border": 1, "valign": "vcenter", "font_size": 10}
+    kinds: dict[str, dict[str, Any]] = {
+        "text": {"num_format": "@", "text_wrap": True}, "date": {"num_format": "yyyy-mm-dd"}, "number": {}}
+    fmt: dict[str, Any] = {}
+    for name, extra in kinds.items():
+        fmt[name] = wb.add_format({**base, **extra})
+        fmt[name + "_bad"] = wb.add_format({**base, **extra, "bg_color": "#FFC7CE"})  # error row / missing class
+    fmt["title"] = wb.add_format({"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"})
+    fmt["header"] = wb.add_format({**base, "bold": True, "bg_color": "#D9E1F2", "align": "center",
+                                   "text_wrap": True})
+    fmt["total"] = wb.add_format({**base, "bold": True, "bg_color": "#F2F2F2"})
+    fmt["line"] = wb.add_format({"bold": True})
+    fmt["plain"] = wb.add_format({"valign": "vcenter"})
+    return fmt
+
+
+class _Sheet:
+    """One worksheet with the shared formats, the mask switch and the widest text seen per column."""
+
+    def __init__(self, wb: xlsxwriter.Workbook, name: str, fmt: dict[str, Any], mask: bool) -> None:
+        self.ws = wb.add_worksheet(name)
+        self.fmt, self.mask = fmt, mask
+        self.widths: dict[int, int] = {}
+
+    def _seen(self, col: int, width: int) -> None:
+        if width > self.widths.get(col, 0):
+            self.widths[col] = width
+
+    def text(self, r: int, c: int, value: str, style: str = "text", measure: bool = True) -> None:
+        """write_string, never write(): text starting with = + - @ stays text, nothing becomes a link."""
+        if self.mask:
+            value = mask_text(value)
+        if value:
+            self.ws.write_string(r, c, value, self.fmt[style])
+            if measure and 2 * len(value) > self.widths.get(c, 0):  # else it cannot be the widest: skip
+                self._seen(c, max(len(x) if x.isascii() else text_width(x) for x in value.split("\n")))
+        else:
+            self.ws.write_blank(r, c, None, self.fmt[style])
+
+    def put(self, r: int, c: int, v: Any, kind: str = "auto", bad: bool = False) -> None:
+        """One value by its Python type; ``kind`` 'id'/'phone'/'text' forces text (and the matching mask)."""
+        sfx = "_bad" if bad else ""
+        if _blank(v):
+            self.ws.write_blank(r, c, None, self.fmt["text" + sfx])
+        elif kind == "auto" and isinstance(v, dt.date):
+            self.ws.write_datetime(r, c, v, self.fmt["date" + sfx])
+            self._seen(c, 10)
+        elif kind == "auto" and isinstance(v, numbers.Real) and not isinstance(v, bool) and not (
+                self.mask and abs(float(v)) >= 1e6):  # a long number may be an unmasked ID or phone
+            self.ws.write_number(r, c, v, self.fmt["number" + sfx])
+            self._seen(c, len(f"{v:g}"))
+        else:
+            s = _as_text(v).strip() if kind != "auto" else _as_text(v)
+            if self.mask and kind == "id":
+                s = mask_id(s)
+            elif self.mask and kind == "phone":
+                s = mask_phone(s)
+            self.text(r, c, s, "text" + sfx)
+
+    def table(self, top: int, headers: Sequence[str], rows: Sequence[Sequence[Any]],
+              kinds: Sequence[str] = (), marked: Sequence[bool] = (), empty: bool = True) -> int:
+        """Header row at ``top`` and the rows below it (「（无）」 when none); returns the next free row."""
+        for c, h in enumerate(headers):
+            self.text(top, c, h, "header")
+        if empty and not rows:
+            return self.empty(top + 1, len(headers))
+        for i, row in enumerate(rows, start=top + 1):
+            bad = bool(marked[i - top - 1]) if marked else False
+            for c, v in enumerate(row):
+                self.put(i, c, v, kinds[c] if c < len(kinds) else "auto", bad)
+        return top + 1 + len(rows)
+
+    def empty(self, r: int, cols: int) -> int:
+        """An empty table says so, rather than looking unfinished; returns the next free row."""
+        self.text(r, 0, "（无）", "text", measure=False)
+        for c in range(1, cols):
+            self.ws.write_blank(r, c, None, self.fmt["text"])
+        return r + 1
+
+    def fit(self, low: int = 6, high: int = 40) -> None:
+        """Column widths from the content (CJK characters count double), within [low, high]."""
+        for c, w in self.widths.items():
+            self.ws.set_column(c, c, min(max(w + 2, low), high))
+
+
+def write_school_roster(result: MergeResult, dest: str | Path, *, mask: bool = False,
+                        upward: str | Path | None = None, on: dt.date | None = None) -> Path:
+    """Write the school roster workbook to ``dest`` (a folder gets 学校花名册.xlsx / 学校花名册_脱敏.xlsx); return it.
+
+    ``upward`` is the upward-report template giving title and columns (default: the official one); ``on`` is
+    the date in the footer (default: today). ``mask=True`` masks every ID number and phone in every sheet,
+    including those inside problem texts and conflict values, and adds 「（脱敏）」 to the title.
+    """
+    dest = Path(dest)
+    if dest.is_dir():
+        dest = dest / (MASKED_NAME if mask else ROSTER_NAME)
+    layout = read_upward(upward)
+    with atomic_output(dest) as tmp:
+        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
+        try:
+            fmt = _formats(wb)
+            _roster_sheet(_Sheet(wb, "花名册", fmt, mask), result, layout, on or dt.date.today())
+            _stats_sheet(wb, _Sheet(wb, "分类统计", fmt, mask), result.roster)
+            _submissions_sheet(_Sheet(wb, "提交情况", fmt, mask), result.submissions)
+            _cross_sheet(_Sheet(wb, "重复与冲突", fmt, mask), result)
+            _left_out_sheet(_Sheet(wb, "未纳入", fmt, mask), result.left_out)
+        finally:
+            wb.close()
+    return dest
+
+
+def _title(pattern: str, result: MergeResult, mask: bool) -> str:
+    school = result.school.name
+    if not school and "school" in result.roster and result.roster["school"].notna().any():
+        school = str(result.roster["school"].dropna().mode().iloc[0])
+    values = {"学校": school, "学校名称": school, "学期": result.school.term, "学年学期": result.school.term}
+    title = _PLACEHOLDER.sub(lambda m: values.get(norm_label(m.group(1)), m.group(0)), pattern or "{学校}花名册")
+    title = title.replace("（）", "").replace("()", "")  # no term known: no empty brackets
+    return title + ("（脱敏）" if mask else "")
+
+
+def _column_keys(labels: Sequence[str], result: MergeResult) -> list[str | None]:
+    """Each upward label → roster column key, or None: a label matching nothing becomes an empty column."""
+    by_label = {norm_label(v): k for k, v in result.labels.items()}
+    by_label.update({norm_label(k): v for k, v in FIXED.items()})
+    return [by_label.get(norm_label(label)) for label in labels]
+
+
+def _roster_sheet(sh: _Sheet, result: MergeResult, layout: UpwardLayout, on: dt.date) -> None:
+    roster, ws = result.roster, sh.ws
+    keys = _column_keys(layout.labels, result)
+    types = {f.key: f.type for f in load_template().roster.fields}
+    kinds = [_TEXT_TYPES.get(str(types.get(k or "")), "auto") for k in keys]
+    n = len(roster)
+    bad = (~roster["valid"].astype(bool)).tolist() if "valid" in roster else [False] * n
+    problems = roster["problems"].tolist() if "problems" in roster else [""] * n
+    note_col = keys.index("note") if "note" in keys else None
+    headers = list(layout.labels)
+    if any(bad) and note_col is None:  # no 备注 column in this layout: the problems get a column of their own
+        note_col = len(headers)
+        headers.append(PROBLEM_LABEL)
+        keys.append(None)
+        kinds.append("text")
+    last = len(headers) - 1
+    title = _title(layout.title, result, sh.mask)
+    if last:
+        ws.merge_range(0, 0, 0, last, "", sh.fmt["title"])
+    sh.text(0, 0, title, "title", measure=False)
+    ws.set_row(0, 30)
+    for c, h in enumerate(headers):
+        sh.text(1, c, h, "header")
+    columns = [roster[k].tolist() if k in roster else None for k in keys]
+    for i in range(n):  # one pass over plain lists: no per-row pandas access
+        r = i + 2
+        for c, col in enumerate(columns):
+            v = col[i] if col is not None else None
+            if c == note_col and bad[i]:
+                v = "；".join(_as_text(x) for x in (v, problems[i]) if not _blank(x))
+            sh.put(r, c, v, kinds[c], bad[i])
+    footer = f"填表人：　　审核人：　　日期：{on.year}年{on.month}月{on.day}日"
+    if last:
+        ws.merge_range(n + 2, 0, n + 2, last, "", sh.fmt["plain"])
+    sh.text(n + 2, 0, footer, "plain", measure=False)
+    sh.fit(low=4, high=36)
+    ws.freeze_panes(2, 0)
+    _print_setup(ws, repeat=(0, 1))
+    ws.hide_gridlines(0)  # 0: gridlines shown and printed
+    ws.center_horizontally()
+    ws.activate()
+
+
+def _print_setup(ws: Any, repeat: tuple[int, int] | None = None) -> None:
+    """Landscape A4, one page wide (as many tall as needed), page numbers; ``repeat`` rows on every page."""
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.set_footer("&C第 &P 页，共 &N 页")
+    if repeat:
+        ws.repeat_rows(*repeat)
+
+
+def _student_id(rec: dict[Any, Any], i: int) -> Any:
+    number = rec.get("id_number")
+    return number if isinstance(number, str) and number else ("row", i)  # no ID: each row is its own student
+
+
+def _stats_sheet(wb: xlsxwriter.Workbook, sh: _Sheet, roster: pd.DataFrame) -> None:
+    """Counts of distinct students per class and 类别 (a student in two categories counts in both), per grade
+    and school-wide; then by gender; then a clustered column chart of the class rows."""
+    groups: dict[tuple[str, ...], dict[str, set[Any]]] = {}
+    classes: dict[str, str] = {}  # class label → grade, in roster (school) order
+    seen_cats: set[str] = set()
+    for i, rec in enumerate(roster.to_dict("records")):
+        grade, label = str(rec.get("grade") or ""), f"{rec.get('grade') or ''}{rec.get('class') or ''}"
+        classes.setdefault(label, grade)
+        sid = _student_id(rec, i)
+        cats = rec.get("categories")
+        cats = [str(c) for c in cats] if isinstance(cats, (tuple, list)) else [] if _blank(cats) else [str(cats)]
+        seen_cats.update(cats)
+        gender = rec.get("gender") if rec.get("gender") in ("男", "女") else None
+        for g in (("class", label), ("grade", grade), ("school",)):
+            counts = groups.setdefault(g, {})
+            for col in ("学生数", *cats, *([gender] if gender else [])):
+                counts.setdefault(col, set()).add(sid)
+    field = load_template().roster.field("categories")
+    official = list(field.allowed) if field else []
+    cats = [c for c in official if c in seen_cats] + sorted(seen_cats - set(official))
+    headers = ["班级", *cats, "学生数"]
+    ws = sh.ws
+    if not classes:
+        sh.text(0, 0, "没有纳入花名册的学生", "line")
+        return
+
+    def row(g: tuple[str, ...], label: str, cols: Sequence[str], style: str, r: int) -> None:
+        sh.text(r, 0, label, style)
+        for c, col in enumerate(cols, start=1):
+            ws.write_number(r, c, len(groups[g].get(col, ())), sh.fmt[style if style == "total" else "number"])
+
+    sh.table(0, headers, [], empty=False)
+    for r, label in enumerate(classes, start=1):
+        row(("class", label), label, headers[1:], "text", r)
+    r = len(classes) + 1
+    for grade in dict.fromkeys(classes.values()):  # subtotals after the class rows: the chart needs them contiguous
+        row(("grade", grade), f"{grade}小计", headers[1:], "total", r)
+        r += 1
+    row(("school",), "全校合计", headers[1:], "total", r)
+    top = r + 2
+    sh.text(top, 0, "按性别统计", "line", measure=False)
+    sh.table(top + 1, ["班级", "男", "女", "学生数"], [], empty=False)
+    for r, label in enumerate(classes, start=top + 2):
+        row(("class", label), label, ["男", "女", "学生数"], "text", r)
+    row(("school",), "全校合计", ["男", "女", "学生数"], "total", r + 1)
+    sh.fit(low=8, high=24)
+    ws.freeze_panes(1, 1)
+    chart = wb.add_chart({"type": "column"})  # clustered: one bar per category, grouped by class
+    for c, cat in enumerate(cats, start=1):
+        chart.add_series({"name": [ws.name, 0, c], "categories": [ws.name, 1, 0, len(classes), 0],
+                          "values": [ws.name, 1, c, len(classes), c]})
+    chart.set_title({"name": "各班各类别学生人数"})
+    chart.set_y_axis({"name": "人数", "min": 0, "major_gridlines": {"visible": True}})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": max(640, 90 * len(classes)), "height": 380})
+    ws.insert_chart(1, len(headers) + 1, chart)
+    _print_setup(ws)
+
+
+def _submissions_sheet(sh: _Sheet, subs: pd.DataFrame) -> None:
+    """One row per class (and per unrecognised file); 未提交 rows in red; the chase list above the table."""
+    recs = subs.to_dict("records")
+    missing = [r for r in recs if r.get("status") == STATUS_MISSING]
+    chase = "、".join(f"{r['label']}（{r['head_teacher']}）" if r.get("head_teacher") else str(r["label"])
+                     for r in missing)
+    sh.text(0, 0, f"未提交：{chase or '无'}", "line", measure=False)
+    headers = ["年级", "班级", "班主任", "状态", "文件", "填报日期", "逾期", "花名册行数", "错误数", "说明"]
+    rows = [(r.get("grade"), r.get("class"), r.get("head_teacher"), r.get("status"), r.get("file"),
+             r.get("filled_on"), "是" if r.get("late") in (True,) else "", r.get("rows"), r.get("errors"), r.get("note"))
+            for r in recs]
+    marked = [r.get("status") == STATUS_MISSING for r in recs]
+    sh.table(1, headers, rows, kinds=["text"] * 5 + ["auto", "text", "auto", "auto", "text"], marked=marked)
+    sh.fit(high=40)
+    sh.ws.freeze_panes(2, 0)
+    _print_setup(sh.ws, repeat=(1, 1))
+
+
+def _place(p: dict[str, Any]) -> str:
+    return f"{p.get('class', '')} {p.get('file', '')} 第{p.get('row', '')}行"
+
+
+def _value_text(v: Any) -> str:
+    return "（空）" if _blank(v) or v == [] else _as_text(v)
+
+
+def _cross_sheet(sh: _Sheet, result: MergeResult) -> None:
+    """Cross-class duplicates (identical records) and conflicts (a field that differs), each place spelled out."""
+    dups = [(d["id_number"], d["name"], "\n".join(_place(p) for p in d["places"]))
+            for d in result.duplicates.to_dict("records")]
+    cons = [(c["id_number"], c["name"], result.labels.get(c["field"], c["field"]),
+             "\n".join(f"{_place(v)}：{_value_text(v.get('value'))}" for v in c["values"]))
+            for c in result.conflicts.to_dict("records")]
+    sh.text(0, 0, f"重复：同一学生在多个班级出现，信息一致（{len(dups)} 人）", "line", measure=False)
+    r = sh.table(1, ["身份证号", "姓名", "出现位置"], dups, kinds=["id", "text", "text"])
+    sh.text(r + 1, 0, f"冲突：同一身份证号在多个班级信息不一致（{len(cons)} 处）", "line", measure=False)
+    sh.table(r + 2, ["身份证号", "姓名", "字段", "各处取值"], cons, kinds=["id", "text", "text", "text"])
+    sh.fit(high=60)
+    _print_setup(sh.ws)
+
+
+def _left_out_sheet(sh: _Sheet, left: pd.DataFrame) -> None:
+    """Every roster row read but not in 花名册, with the reason and the problems found in it."""
+    cols = ["file", "class", "row", "name", "id_number", "reason", "problems"]
+    rows = [tuple(rec.get(c) for c in cols) for rec in left.to_dict("records")]
+    sh.table(0, ["文件", "班级", "行", "姓名", "身份证号", "原因", "问题"], rows,
+             kinds=["text", "text", "auto", "text", "id", "text", "text"])
+    sh.fit(high=60)
+    sh.ws.freeze_panes(1, 0)
+    _print_setup(sh.ws, repeat=(0, 0))

@@ -1,0 +1,364 @@
+"""The school roster workbook 学校花名册: read back with openpyxl and compared cell by cell with the merge."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import posixpath
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+import openpyxl
+import pytest
+from builders import AS_OF, ledger, student
+
+from rosterkit.idcard import make_id
+from rosterkit.merge import MergeResult, merge
+from rosterkit.school import ExpectedClass, SchoolInfo
+from rosterkit.template import default_path
+from rosterkit.write.roster import MASKED_NAME, ROSTER_NAME, mask_text, read_upward, write_school_roster
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+ON = dt.date(2026, 11, 23)
+FOOTER = "填表人：　　审核人：　　日期：2026年11月23日"
+FORMULA_NAME = '=HYPERLINK("x","y")'  # 19 characters: a valid 姓名
+FORMULA_TEXT = '=HYPERLINK("http://x","y")'
+ID_RE, MOBILE_RE = re.compile(r"\d{17}[\dXx]"), re.compile(r"1[3-9]\d{9}")
+BAD_ID = make_id("430121", dt.date(2016, 3, 3), 172, False)[:-1] + "0"  # wrong check digit
+SCHOOL = SchoolInfo(name="测试小学", term="2026年秋季学期", classes=(
+    ExpectedClass("三年级", "1班", "周丽"), ExpectedClass("三年级", "2班", "李华"),
+    ExpectedClass("四年级", "1班", "刘强"), ExpectedClass("四年级", "2班", "王芳"),
+))
+TWO = "困境儿童、单亲家庭"
+
+
+def _meta(grade: str, klass: str, teacher: str) -> dict[str, Any]:
+    return {"学校": "测试小学", "年级": grade, "班级": klass, "班主任": teacher, "填表人": teacher}
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> MergeResult:
+    """Three classes sent, 四年级2班 missing. Student 1 is in two classes unchanged (a duplicate), student 0
+    in two classes with another guardian phone (a conflict); one row of 三年级1班 has a bad ID (left out)."""
+    inbox = tmp_path_factory.mktemp("inbox")
+    ledger(inbox, "三年级1班.xlsx", meta=_meta("三年级", "1班", "周丽"), students=[
+        student(0), student(1, 类别=TWO), student(2, 姓名=FORMULA_NAME, 备注=FORMULA_TEXT),
+        student(6, 身份证号=BAD_ID)])
+    ledger(inbox, "三年级2班.xlsx", meta=_meta("三年级", "2班", "李华"), students=[
+        student(3, 类别="困境儿童"), student(1, 类别=TWO), student(0, 监护人电话="13800138000")])
+    ledger(inbox, "四年级1班.xlsx", meta=_meta("四年级", "1班", "刘强"), students=[
+        student(4), student(5, 类别="困境儿童")])
+    return merge(inbox, school_info=SCHOOL, as_of=AS_OF)
+
+
+@pytest.fixture(scope="module")
+def small_book(small: MergeResult, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_school_roster(small, tmp_path_factory.mktemp("out") / ROSTER_NAME, on=ON)
+
+
+@pytest.fixture(scope="module")
+def masked_book(small: MergeResult, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_school_roster(small, tmp_path_factory.mktemp("masked") / MASKED_NAME, mask=True, on=ON)
+
+
+@pytest.fixture(scope="module")
+def example() -> MergeResult:
+    return merge(EXAMPLES / "inbox", school_info=EXAMPLES / "学校信息.xlsx", as_of=AS_OF)
+
+
+@pytest.fixture(scope="module")
+def example_book(example: MergeResult, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_school_roster(example, tmp_path_factory.mktemp("ex"), on=ON)
+
+
+def rows(ws: Any) -> list[list[Any]]:
+    return [list(r) for r in ws.iter_rows(values_only=True)]
+
+
+def template_labels() -> list[str]:
+    wb = openpyxl.load_workbook(default_path("学校花名册"))
+    return [c.value for c in wb.worksheets[0][2] if c.value is not None]
+
+
+def expected(value: Any) -> Any:
+    """A roster value as it should read back from the workbook."""
+    if isinstance(value, tuple):
+        return "、".join(value)
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return dt.datetime.combine(value, dt.time())
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
+        return None
+    return value
+
+
+# ---- 花名册 -------------------------------------------------------------------------------------------------
+
+def test_sheets_in_order(small_book: Path) -> None:
+    assert openpyxl.load_workbook(small_book).sheetnames == ["花名册", "分类统计", "提交情况", "重复与冲突", "未纳入"]
+
+
+def test_title_header_and_footer(small_book: Path, small: MergeResult) -> None:
+    ws = openpyxl.load_workbook(small_book)["花名册"]
+    assert ws["A1"].value == "测试小学特殊群体学生花名册（2026年秋季学期）"
+    labels = template_labels()
+    assert [c.value for c in ws[2]] == labels
+    assert f"A1:{openpyxl.utils.get_column_letter(len(labels))}1" in {str(m) for m in ws.merged_cells.ranges}
+    n = len(small.roster)
+    assert ws.cell(n + 3, 1).value == FOOTER
+    assert ws.max_row == n + 3
+
+
+def test_example_title_uses_school_info(example_book: Path) -> None:
+    ws = openpyxl.load_workbook(example_book)["花名册"]
+    assert ws["A1"].value == "城关镇中心小学特殊群体学生花名册（2026—2027学年第一学期）"
+
+
+@pytest.mark.parametrize("which", ["small", "example"])
+def test_data_cells_equal_the_merged_roster(which: str, request: pytest.FixtureRequest) -> None:
+    result: MergeResult = request.getfixturevalue(which)
+    book = request.getfixturevalue(f"{which}_book")
+    ws = openpyxl.load_workbook(book)["花名册"]
+    keys = {v: k for k, v in result.labels.items()} | {"学校": "school"}
+    header = [c.value for c in ws[2]]
+    assert len(result.roster) > 0
+    for i, rec in enumerate(result.roster.to_dict("records")):
+        cells = ws[i + 3]
+        assert cells[0].value == i + 1  # 序号 1..N
+        for label, cell in zip(header, cells):
+            assert cell.value == expected(rec[keys[label]]), (i, label)
+        id_cell = cells[header.index("身份证号")]
+        assert id_cell.data_type == "s" and len(id_cell.value) == 18
+        assert isinstance(cells[header.index("出生日期")].value, dt.datetime)
+        assert cells[header.index("出生日期")].number_format == "yyyy-mm-dd"
+        assert cells[header.index("监护人电话")].data_type == "s"
+
+
+def test_print_setup(small_book: Path) -> None:
+    ws = openpyxl.load_workbook(small_book)["花名册"]
+    assert ws.page_setup.orientation == "landscape"
+    assert str(ws.page_setup.paperSize) == "9"  # A4
+    assert ws.print_title_rows.replace("$", "") == "1:2"
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, 0)  # absent means 1 in OOXML
+    assert ws.print_options.gridLines
+    assert ws.freeze_panes == "A3"
+    widths = {c.value: ws.column_dimensions[c.column_letter].width for c in ws[2]}
+    assert widths["身份证号"] >= 18 and widths["家庭住址"] > widths["性别"]
+
+
+def test_formula_text_stays_text(small_book: Path) -> None:
+    ws = openpyxl.load_workbook(small_book)["花名册"]
+    header = [c.value for c in ws[2]]
+    row = next(r for r in ws.iter_rows(min_row=3) if r[header.index("姓名")].value == FORMULA_NAME)
+    for label, text in (("姓名", FORMULA_NAME), ("备注", FORMULA_TEXT)):
+        assert row[header.index(label)].value == text and row[header.index(label)].data_type == "s"
+    with zipfile.ZipFile(small_book) as z:
+        assert not any(b"<f>" in z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/"))
+
+
+def test_invalid_rows_kept_are_marked(tmp_path: Path, small: MergeResult) -> None:
+    result = merge(small.report, school_info=SCHOOL, include_invalid=True)
+    ws = openpyxl.load_workbook(write_school_roster(result, tmp_path / "r.xlsx", on=ON))["花名册"]
+    header = [c.value for c in ws[2]]
+    row = next(r for r in ws.iter_rows(min_row=3) if r[header.index("身份证号")].value == BAD_ID)
+    assert "校验位" in row[header.index("备注")].value
+    assert all(c.fill.fgColor.rgb == "FFFFC7CE" for c in row)
+    ok = ws[3]
+    assert ok[header.index("身份证号")].value != BAD_ID and ok[0].fill.fgColor.rgb != "FFFFC7CE"
+
+
+# ---- layout read from the template --------------------------------------------------------------------------
+
+def _template_copy(tmp_path: Path, change: Any) -> Path:
+    wb = openpyxl.load_workbook(default_path("学校花名册"))
+    change(wb.worksheets[0])
+    path = tmp_path / "学校花名册_新.xlsx"
+    wb.save(path)
+    return path
+
+
+def test_extra_template_column_is_an_empty_column(tmp_path: Path, small: MergeResult) -> None:
+    labels = template_labels()
+    upward = _template_copy(tmp_path, lambda ws: ws.cell(2, len(labels) + 1, "视力"))
+    assert read_upward(upward).labels == (*labels, "视力")
+    ws = openpyxl.load_workbook(write_school_roster(small, tmp_path / "r.xlsx", upward=upward, on=ON))["花名册"]
+    assert [c.value for c in ws[2]] == [*labels, "视力"]
+    n = len(small.roster)
+    assert all(ws.cell(r, len(labels) + 1).value is None for r in range(3, n + 3))
+    plain = openpyxl.load_workbook(write_school_roster(small, tmp_path / "plain.xlsx", on=ON))["花名册"]
+    assert [c.value for c in ws[3]][:-1] == [c.value for c in plain[3]]  # the other columns are unchanged
+    assert ws.cell(n + 3, 1).value == FOOTER
+
+
+def test_reordered_template_columns(tmp_path: Path, small: MergeResult) -> None:
+    def swap(ws: Any) -> None:
+        ws["E2"], ws["F2"] = "性别", "姓名"  # template order: 姓名 then 性别
+    upward = _template_copy(tmp_path, swap)
+    ws = openpyxl.load_workbook(write_school_roster(small, tmp_path / "r.xlsx", upward=upward, on=ON))["花名册"]
+    assert (ws["E2"].value, ws["F2"].value) == ("性别", "姓名")
+    assert (ws["E3"].value, ws["F3"].value) == (small.roster["gender"][0], small.roster["name"][0])
+
+
+# ---- 分类统计 ------------------------------------------------------------------------------------------------
+
+def test_category_counts_hand_counted(small_book: Path) -> None:
+    ws = openpyxl.load_workbook(small_book)["分类统计"]
+    table = rows(ws)
+    header = table[0]
+    assert header[0] == "班级" and header[-1] == "学生数"
+    start = next(i for i, r in enumerate(table) if r[0] == "按性别统计")
+    by = {r[0]: dict(zip(header[1:], r[1:len(header)], strict=True)) for r in table[1:start] if r[0]}
+    # 三年级1班: 0, 1(困境+单亲), 2 (the bad-ID row is left out); 三年级2班: 3(困境), 1(困境+单亲), 0
+    assert by["三年级1班"] == {"困境儿童": 1, "建档立卡贫困家庭": 2, "单亲家庭": 1, "学生数": 3}
+    assert by["三年级2班"] == {"困境儿童": 2, "建档立卡贫困家庭": 1, "单亲家庭": 1, "学生数": 3}
+    assert by["四年级1班"] == {"困境儿童": 1, "建档立卡贫困家庭": 1, "单亲家庭": 0, "学生数": 2}
+    # students 0 and 1 are in two classes: counted once in the grade and in the school
+    assert by["三年级小计"] == {"困境儿童": 2, "建档立卡贫困家庭": 2, "单亲家庭": 1, "学生数": 4}
+    assert by["全校合计"] == {"困境儿童": 3, "建档立卡贫困家庭": 3, "单亲家庭": 1, "学生数": 6}
+    assert list(header[1:-1]) == ["困境儿童", "建档立卡贫困家庭", "单亲家庭"]  # the template's order
+    assert table[start + 1][:4] == ["班级", "男", "女", "学生数"]
+    gender = {r[0]: r[1:4] for r in table[start + 2:] if r[0]}
+    assert gender["三年级1班"] == [2, 1, 3] and gender["三年级2班"] == [1, 2, 3]
+    assert gender["全校合计"] == [3, 3, 6]
+
+
+def test_example_school_total_is_distinct_students(example_book: Path, example: MergeResult) -> None:
+    table = rows(openpyxl.load_workbook(example_book)["分类统计"])
+    total = next(r for r in table if r[0] == "全校合计")
+    assert total[table[0].index("学生数")] == example.roster["id_number"].nunique() == len(example.roster)
+
+
+def _sheet_part(z: zipfile.ZipFile, name: str) -> str:
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+          "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
+    book = ElementTree.fromstring(z.read("xl/workbook.xml"))
+    rid = next(s.get(f"{{{ns['r']}}}id") for s in book.find("m:sheets", ns) if s.get("name") == name)
+    return "xl/" + _rels(z, "xl/workbook.xml")[rid]
+
+
+def _rels(z: zipfile.ZipFile, part: str) -> dict[str, str]:
+    folder, base = posixpath.split(part)
+    root = ElementTree.fromstring(z.read(f"{folder}/_rels/{base}.rels"))
+    return {r.get("Id"): r.get("Target") for r in root}
+
+
+def test_chart_attached_to_stats_sheet(small_book: Path) -> None:
+    with zipfile.ZipFile(small_book) as z:
+        assert "xl/charts/chart1.xml" in z.namelist()
+        sheet = _sheet_part(z, "分类统计")
+        drawing = next(t for t in _rels(z, sheet).values() if "drawings/" in t)
+        drawing = posixpath.normpath(posixpath.join(posixpath.dirname(sheet), drawing))
+        charts = [posixpath.normpath(posixpath.join(posixpath.dirname(drawing), t))
+                  for t in _rels(z, drawing).values()]
+        assert "xl/charts/chart1.xml" in charts
+        chart = z.read("xl/charts/chart1.xml").decode()
+        assert '<c:barDir val="col"/>' in chart and '<c:grouping val="clustered"/>' in chart
+        assert chart.count("<c:ser>") == 3  # one series per category present
+
+
+# ---- 提交情况, 重复与冲突, 未纳入 ------------------------------------------------------------------------------
+
+def test_submissions_name_the_missing_class(small_book: Path, example_book: Path) -> None:
+    table = rows(openpyxl.load_workbook(small_book)["提交情况"])
+    assert table[0][0] == "未提交：四年级2班（王芳）"
+    assert table[1] == ["年级", "班级", "班主任", "状态", "文件", "填报日期", "逾期", "花名册行数", "错误数", "说明"]
+    missing = next(r for r in table[2:] if r[1] == "2班" and r[0] == "四年级")
+    assert missing[3] == "未提交"
+    ws = openpyxl.load_workbook(small_book)["提交情况"]
+    row = next(r for r in ws.iter_rows(min_row=3) if r[3].value == "未提交")
+    assert row[0].fill.fgColor.rgb == "FFFFC7CE"
+    sent = next(r for r in table[2:] if r[1] == "1班" and r[0] == "三年级")
+    assert sent[4] == "三年级1班.xlsx" and isinstance(sent[5], dt.datetime) and sent[7] == 4
+    example = rows(openpyxl.load_workbook(example_book)["提交情况"])
+    assert example[0][0].startswith("未提交：六年级2班（曾晓玲）")
+
+
+def test_duplicates_and_conflicts(small_book: Path, small: MergeResult) -> None:
+    table = rows(openpyxl.load_workbook(small_book)["重复与冲突"])
+    id0, id1 = student(0)["身份证号"], student(1)["身份证号"]
+    dup = next(r for r in table if r[0] == id1)
+    assert dup[1] == student(1)["姓名"]
+    assert "三年级1班 三年级1班.xlsx 第" in dup[2] and "三年级2班 三年级2班.xlsx 第" in dup[2]
+    con = next(r for r in table if r[0] == id0)
+    assert con[2] == "监护人电话"
+    assert student(0)["监护人电话"] in con[3] and "13800138000" in con[3]
+
+
+def test_left_out_rows(small_book: Path, small: MergeResult) -> None:
+    table = rows(openpyxl.load_workbook(small_book)["未纳入"])
+    assert table[0] == ["文件", "班级", "行", "姓名", "身份证号", "原因", "问题"]
+    assert len(table) - 1 == len(small.left_out) == 1
+    file, klass, row, name, number, reason, problems = table[1]
+    assert (file, klass, name, number) == ("三年级1班.xlsx", "三年级1班", student(6)["姓名"], BAD_ID)
+    assert isinstance(row, int) and reason == "有错误，未纳入" and BAD_ID in problems
+
+
+# ---- masked variant ---------------------------------------------------------------------------------------
+
+def _personal(book: Path) -> list[str]:
+    found = []
+    for ws in openpyxl.load_workbook(book):
+        for row in ws.iter_rows(values_only=True):
+            for v in row:
+                if isinstance(v, (str, int)) and (ID_RE.search(str(v)) or MOBILE_RE.search(str(v))):
+                    found.append(f"{ws.title}: {v}")
+    return found
+
+
+def test_masked_workbook_has_no_id_or_mobile(masked_book: Path, small_book: Path) -> None:
+    assert _personal(small_book)  # the check below would prove nothing otherwise
+    assert {s.split(":")[0] for s in _personal(small_book)} >= {"花名册", "重复与冲突", "未纳入"}
+    assert _personal(masked_book) == []
+    wb = openpyxl.load_workbook(masked_book)
+    assert wb["花名册"]["A1"].value == "测试小学特殊群体学生花名册（2026年秋季学期）（脱敏）"
+    header = [c.value for c in wb["花名册"][2]]
+    first = wb["花名册"][3]
+    number = student(0)["身份证号"]
+    assert first[header.index("身份证号")].value == number[:6] + "********" + number[-4:]
+    phone = student(0)["监护人电话"]
+    assert first[header.index("监护人电话")].value == phone[:3] + "****" + phone[-4:]
+    assert wb["未纳入"]["E2"].value == BAD_ID[:6] + "********" + BAD_ID[-4:]
+
+
+def test_example_masked_has_no_id_or_mobile(example: MergeResult, tmp_path: Path) -> None:
+    result = merge(example.report, school_info=EXAMPLES / "学校信息.xlsx", include_invalid=True)
+    book = write_school_roster(result, tmp_path, mask=True, on=ON)
+    assert book.name == MASKED_NAME
+    assert _personal(book) == []
+
+
+def test_mask_text() -> None:
+    text = "身份证号「43012120160303172X」有误，电话13812345678，座机0731-84012345，号码1772600034，2026-11-16"
+    assert mask_text(text) == ("身份证号「430121********172X」有误，电话138****5678，座机073********45，"
+                               "号码177*****34，2026-11-16")
+    assert mask_text("G430121201706105292") == "G430121********5292"
+
+
+# ---- file handling --------------------------------------------------------------------------------------
+
+def test_atomic_write_leaves_no_temporary_file(small: MergeResult, tmp_path: Path) -> None:
+    out = write_school_roster(small, tmp_path / "sub" / "花名册.xlsx", on=ON)
+    assert out == tmp_path / "sub" / "花名册.xlsx"
+    assert [p.name for p in out.parent.iterdir()] == ["花名册.xlsx"]
+
+
+def test_converts_with_libreoffice(small_book: Path, tmp_path: Path) -> None:
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        if os.environ.get("CI"):
+            pytest.fail("soffice (LibreOffice) is required on CI")
+        pytest.skip("soffice (LibreOffice) is not installed")
+    done = subprocess.run(
+        [soffice, f"-env:UserInstallation=file://{tmp_path}/lo", "--headless", "--convert-to", "pdf",
+         "--outdir", str(tmp_path), str(small_book)],
+        check=False, capture_output=True, text=True, timeout=180,
+    )
+    pdf = tmp_path / (small_book.stem + ".pdf")
+    assert done.returncode == 0, done.stderr
+    assert pdf.exists() and pdf.read_bytes()[:4] == b"%PDF"

@@ -149,11 +149,12 @@ def _split_rows(groups: dict[tuple[str, str], list[_Submission]], expected: dict
             problems = _row_problems(s.result)
             if s is not newest:
                 reason = f"重复提交：已采用较新的 {newest.result.name}"
-                left += [_left(s, row, rec, reason, problems.get(row, "")) for row, rec in frame.iterrows()]
+                left += [_left(s, row, rec, "superseded", reason, problems.get(row, ""))
+                         for row, rec in frame.iterrows()]
                 continue
             ok = frame["valid"] if not include_invalid else pd.Series(True, index=frame.index)
             for row, rec in frame[~ok].iterrows():
-                left.append(_left(s, row, rec, "有错误，未纳入", problems.get(row, "")))
+                left.append(_left(s, row, rec, "errors", "有错误，未纳入", problems.get(row, "")))
             part = frame[ok].copy()
             part["source_file"] = s.result.name
             part["source_row"] = part.index
@@ -164,13 +165,14 @@ def _split_rows(groups: dict[tuple[str, str], list[_Submission]], expected: dict
             part["school"] = s.result.meta.get("school")
             part["_key"] = [key] * len(part)
             kept.append(part)
-    columns = ["file", "class", "row", "name", "id_number", "reason", "problems", "record"]
+    columns = ["file", "class", "row", "name", "id_number", "kind", "reason", "problems", "record"]
     return kept, pd.DataFrame(left, columns=columns)
 
 
-def _left(s: _Submission, row: Any, rec: pd.Series, reason: str, problems: str) -> dict[str, Any]:
+def _left(s: _Submission, row: Any, rec: pd.Series, kind: str, reason: str, problems: str) -> dict[str, Any]:
     return {"file": s.result.name, "class": f"{s.grade}{s.klass}", "row": int(row), "name": rec.get("name"),
-            "id_number": rec.get("id_number"), "reason": reason, "problems": problems, "record": rec.to_dict()}
+            "id_number": rec.get("id_number"), "kind": kind, "reason": reason, "problems": problems,
+            "record": rec.to_dict()}
 
 
 def _row_problems(f: FileResult) -> dict[int, str]:

@@ -38,6 +38,9 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
     "log-id-mismatch": ("error", "身份证号「{value}」与花名册中学生「{expected}」的身份证号不一致，请核对。"),
     "copy-failed": ("warning", "未能生成批注副本（{detail}），本文件的问题请看校验汇总。"),
     "format-invalid": ("error", "「{column}」的内容「{value}」格式不对：{rule}。"),
+    "policy-invalid": ("error", "帮扶制度「周期规则」中的规则「{rule}」：「{column}」{detail}。这条规则暂不生效，请改正后重新统计。"),
+    "policy-empty": ("warning", "帮扶制度「周期规则」中没有可用的规则，无法统计帮扶周期。请按模板填写周期规则。"),
+    "policy-year-as-term": ("warning", "规则「{rule}」的周期为「每学年」，但本次只统计一个学期（{term}），已按整个学期计算。"),
 }
 
 CODES: frozenset[str] = frozenset(MESSAGES)

@@ -1,0 +1,83 @@
+"""Merged roster + contact logs → the inputs of the cadence engine, and the cadence step of a run.
+
+Students are every roster row of the classes' newest submissions, including rows left out of the school roster
+for data errors: a student with a mistyped phone is still owed visits. Contacts are the valid contact-log rows
+linked to one of those students; a contact row with errors (a date in the future, an unknown student) does not
+count, and is already in the problem list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .cadence import Cadence, compute_cadence
+from .issues import Issue
+from .merge import MergeResult
+from .policy import load_policy
+from .template import load_template
+
+STUDENT_COLUMNS = ["student_key", "id_number", "name", "school", "grade", "class", "mentor", "categories",
+                   "enrolled_on", "source_file", "source_row"]
+EVENT_COLUMNS = ["student_key", "date", "kind", "party", "mentor"]
+
+
+def _key(file: str, row: Any) -> str:
+    return f"{file}#{int(row)}"
+
+
+def _tuple(v: Any) -> tuple[str, ...]:
+    if isinstance(v, tuple):
+        return v
+    return (str(v),) if isinstance(v, str) and v else ()
+
+
+def cadence_inputs(result: MergeResult) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(students, events) frames in the shape :func:`rosterkit.cadence.compute_cadence` takes."""
+    rows: list[dict[str, Any]] = []
+    for rec in result.roster.to_dict("records"):
+        rows.append({**rec, "source_file": rec["source_file"], "source_row": rec["source_row"]})
+    left = result.left_out[result.left_out["kind"] == "errors"] if len(result.left_out) else result.left_out
+    for rec in left.to_dict("records"):
+        school = next((f.meta.get("school") for f in result.report.files if f.name == rec["file"]), None)
+        rows.append({**rec["record"], "school": school or result.school.name or None,
+                     "source_file": rec["file"], "source_row": rec["row"]})
+    students = pd.DataFrame(rows, columns=[c for c in STUDENT_COLUMNS if c != "student_key"])
+    students.insert(0, "student_key", [_key(f, r) for f, r in zip(students["source_file"], students["source_row"])])
+    students["categories"] = students["categories"].map(_tuple)
+    students["enrolled_on"] = students["enrolled_on"].map(lambda v: v if isinstance(v, dt.date) else None)
+    students = students.astype({"school": object, "grade": object, "class": object, "mentor": object})
+    used = set(students["source_file"])
+    known = set(students["student_key"])
+    parts = []
+    for f in result.report.files:
+        log = f.frames.get("log")
+        if f.name not in used or log is None or log.empty or "student_row" not in log:
+            continue
+        ok = log[log["valid"] & log["student_row"].notna()]
+        part = pd.DataFrame({
+            "student_key": [_key(f.name, r) for r in ok["student_row"]],
+            "date": ok["date"].tolist(), "kind": ok["kind"].tolist(),
+            "party": ok["party"].tolist() if "party" in ok else None,
+            "mentor": ok["mentor"].tolist() if "mentor" in ok else None,
+        })
+        parts.append(part[part["student_key"].isin(known)])
+    events = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=EVENT_COLUMNS)
+    return students, events.astype(object)
+
+
+def follow_up(result: MergeResult, *, as_of: dt.date | None = None, policy: str | Path | None = None,
+              due_within: int = 3, load_limit: int | None = None) -> tuple[Cadence, list[Issue]]:
+    """Cadence compliance of a merged school under the policy workbook (default: the official one)."""
+    day = as_of or dt.date.today()
+    tpl = load_template()
+    kinds = tpl.log.field("kind")
+    cats = tpl.roster.field("categories")
+    pol, problems = load_policy(policy, on=day, kinds=kinds.allowed if kinds else None,
+                                categories=cats.allowed if cats else None)
+    students, events = cadence_inputs(result)
+    cad = compute_cadence(students, events, pol, as_of=day, due_within=due_within, load_limit=load_limit)
+    return cad, problems

@@ -83,6 +83,51 @@ def distribute_cmd(school_info: str, out: str, from_: str | None) -> None:
     click.echo(f"共 {len(paths)} 份台账 / ledgers written to {out}")
 
 
+@cli.command("cadence")
+@click.argument("inbox", nargs=-1, required=True, type=click.Path())
+@click.option("-o", "--out", type=click.Path(file_okay=False), help="输出文件夹（默认：收件夹旁的 *_rosterkit）")
+@click.option("--school-info", type=click.Path(dir_okay=False), help="学校信息工作簿")
+@click.option("--as-of", type=_Date(), help="统计日期（默认今天）")
+@click.option("--policy", type=click.Path(dir_okay=False), help="帮扶制度工作簿（默认官方模板）")
+@click.option("--mask", is_flag=True, help="写脱敏版")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果")
+def cadence_cmd(inbox: tuple[str, ...], out: str | None, school_info: str | None, as_of: dt.date | None,
+                policy: str | None, mask: bool, as_json: bool) -> None:
+    """帮扶落实情况：每名学生、每位教师、每个班的谈心、家访等是否按制度完成，逾期和即将到期名单。"""
+    from . import render
+    from .pipeline import cadence_inbox
+
+    with _progress(as_json) as tick:
+        run = cadence_inbox(list(inbox), out=out, school_info=school_info, as_of=as_of, policy=policy, mask=mask,
+                            progress=tick)
+    assert run.cadence is not None
+    click.echo(render.to_json(run.cadence.to_dict()) if as_json else render.cadence_text(run))
+    sys.exit(1 if len(run.cadence.overdue) else 0)
+
+
+@cli.command("report")
+@click.argument("inbox", nargs=-1, required=True, type=click.Path())
+@click.option("-o", "--out", type=click.Path(file_okay=False), help="输出文件夹（默认：收件夹旁的 *_rosterkit）")
+@click.option("--school-info", type=click.Path(dir_okay=False), help="学校信息工作簿（应交班级与班主任）")
+@click.option("--as-of", type=_Date(), help="统计日期（默认今天）")
+@click.option("--policy", type=click.Path(dir_okay=False), help="帮扶制度工作簿（默认官方模板）")
+@click.option("--mask", is_flag=True, help="花名册与落实情况写脱敏版")
+@click.option("--include-invalid", is_flag=True, help="有错误的行也纳入花名册（标红）")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出摘要")
+def report_cmd(inbox: tuple[str, ...], out: str | None, school_info: str | None, as_of: dt.date | None,
+               policy: str | None, mask: bool, include_invalid: bool, as_json: bool) -> None:
+    """一条命令完成核对、汇总和落实情况统计（德育处老师常用）。"""
+    from . import render
+    from .pipeline import report_inbox
+
+    with _progress(as_json) as tick:
+        run = report_inbox(list(inbox), out=out, school_info=school_info, as_of=as_of, policy=policy, mask=mask,
+                           include_invalid=include_invalid, progress=tick)
+    click.echo(render.to_json(run.summary()) if as_json else render.run_text(run))
+    assert run.merge is not None and run.cadence is not None
+    sys.exit(0 if run.check.valid and run.merge.missing.empty and run.cadence.overdue.empty else 1)
+
+
 class _progress:
     """A progress bar on stderr when there are many files and the output is not JSON."""
 

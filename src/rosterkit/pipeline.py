@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+import pandas as pd
+
+from .cadence import Cadence
 from .check import check, collect_inputs, default_out
+from .followup import follow_up
+from .issues import Issue
 from .merge import MergeResult, merge
+from .report import CheckReport
 
 from .write.roster import MASKED_NAME as MASKED_ROSTER_NAME, ROSTER_NAME
 
@@ -24,14 +31,128 @@ def merge_inbox(
     progress: Callable[[int, int, Any], None] | None = None,
 ) -> tuple[MergeResult, Path]:
     """Check the inbox, merge it and write 学校花名册.xlsx (or, with ``mask``, 学校花名册_脱敏.xlsx) into ``out``."""
-    from .write.outputs import guard_output
     from .write.roster import write_school_roster
 
-    files = collect_inputs(inbox)
-    target = Path(out) if out else default_out(files)
-    guard_output(target, files)
+    files, target = _prepare(inbox, out)
     report = check(files, as_of=as_of, policy=policy, write=False, progress=progress)
     result = merge(report, school_info=school_info, include_invalid=include_invalid)
     dest = target / (MASKED_ROSTER_NAME if mask else ROSTER_NAME)
     write_school_roster(result, dest, mask=mask, on=as_of)
     return result, dest
+
+
+COMPLIANCE_NAME, MASKED_COMPLIANCE_NAME = "帮扶落实情况.xlsx", "帮扶落实情况_脱敏.xlsx"
+CHECK_DIR, RETURN_DIR, RETURN_SUFFIX = "核对", "发回各班", "_发回"
+
+
+@dataclass
+class RunResult:
+    """Everything one coordinator run produced: the check, the merge, the cadence, and where the files are."""
+
+    check: CheckReport
+    merge: MergeResult | None = None
+    cadence: Cadence | None = None
+    policy_issues: list[Issue] = field(default_factory=list)
+    outputs: dict[str, Path] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """The closing figures of a run (see :func:`rosterkit.render.run_text`)."""
+        s = self.check.summary()
+        out: dict[str, Any] = {"files": s["files"], "ok": s["ok"], "problems": s["problems"],
+                               "unreadable": s["unreadable"]}
+        if self.merge is not None:
+            out.update(roster_rows=len(self.merge.roster), rows_left_out=len(self.merge.left_out),
+                       classes_missing=list(self.merge.missing["label"]))
+        if self.cadence is not None:
+            school = self.cadence.school
+            rate = school["compliance_rate"].iloc[0] if len(school) else None
+            out.update(compliance_rate=None if rate is None or pd.isna(rate) else float(rate),
+                       students_overdue=int(self.cadence.overdue["student_key"].nunique()),
+                       students_due_soon=int(self.cadence.due_soon["student_key"].nunique()))
+        out["outputs"] = {k: str(v) for k, v in self.outputs.items()}
+        return out
+
+
+def _prepare(inbox: Any, out: str | Path | None) -> tuple[list[Path], Path]:
+    from .write.outputs import guard_output
+
+    files = collect_inputs(inbox)
+    target = Path(out) if out else default_out(files)
+    guard_output(target, files)
+    return files, target
+
+
+def cadence_inbox(
+    inbox: str | Path | Iterable[str | Path],
+    *,
+    out: str | Path | None = None,
+    school_info: str | Path | None = None,
+    as_of: dt.date | None = None,
+    policy: str | Path | None = None,
+    mask: bool = False,
+    write: bool = True,
+    progress: Callable[[int, int, Any], None] | None = None,
+) -> RunResult:
+    """Check and merge the inbox, then cadence compliance; writes 帮扶落实情况.xlsx and each class's 待办 copy."""
+    files, target = _prepare(inbox, out)
+    day = as_of or dt.date.today()
+    report = check(files, as_of=day, policy=policy, write=False, progress=progress)
+    run = RunResult(report, merge(report, school_info=school_info))
+    run.cadence, run.policy_issues = follow_up(run.merge, as_of=day, policy=policy)
+    if write:
+        _write_cadence(run, target, mask=mask, annotated={})
+    return run
+
+
+def report_inbox(
+    inbox: str | Path | Iterable[str | Path],
+    *,
+    out: str | Path | None = None,
+    school_info: str | Path | None = None,
+    as_of: dt.date | None = None,
+    policy: str | Path | None = None,
+    mask: bool = False,
+    include_invalid: bool = False,
+    progress: Callable[[int, int, Any], None] | None = None,
+) -> RunResult:
+    """The coordinator's one command: check (annotated copies, 校验汇总), merge (学校花名册) and cadence
+    (帮扶落实情况, each class's copy with its 待办 sheet) into ``out``."""
+    from .write.outputs import write_check_outputs
+    from .write.roster import write_school_roster
+
+    files, target = _prepare(inbox, out)
+    day = as_of or dt.date.today()
+    report = check(files, as_of=day, policy=policy, write=False, progress=progress)
+    merged = merge(report, school_info=school_info, include_invalid=include_invalid)
+    write_check_outputs(report, target / CHECK_DIR, files)
+    run = RunResult(report, merged)
+    run.outputs["check"] = target / CHECK_DIR
+    run.outputs["roster"] = write_school_roster(merged, target / (MASKED_ROSTER_NAME if mask else ROSTER_NAME),
+                                                mask=mask, on=day)
+    run.cadence, run.policy_issues = follow_up(merged, as_of=day, policy=policy)
+    annotated = {f.name: f.annotated for f in report.files if f.annotated}
+    _write_cadence(run, target, mask=mask, annotated=annotated)
+    return run
+
+
+def _write_cadence(run: RunResult, target: Path, *, mask: bool, annotated: dict[str, Path]) -> None:
+    from .read import read_workbook
+    from .write.compliance import write_compliance
+    from .write.todo import write_todo_copy
+
+    assert run.cadence is not None and run.merge is not None
+    run.outputs["compliance"] = write_compliance(
+        run.cadence, target / (MASKED_COMPLIANCE_NAME if mask else COMPLIANCE_NAME), mask=mask)
+    used = set(run.cadence.students["student_key"].str.rsplit("#", n=1).str[0]) if len(run.cadence.students) else set()
+    for f in run.check.files:
+        if f.name not in used:
+            continue
+        src = annotated.get(f.name, f.path)
+        fallback = None
+        if src.suffix.lower() not in (".xlsx", ".xlsm"):
+            raw = read_workbook(src)
+            fallback = None if isinstance(raw, Issue) else raw.sheets
+        suffix = ".xlsm" if src.suffix.lower() == ".xlsm" else ".xlsx"
+        dest = target / RETURN_DIR / f"{f.path.stem}{RETURN_SUFFIX}{suffix}"
+        write_todo_copy(src, dest, run.cadence, file_name=f.name, fallback_sheets=fallback)
+    run.outputs["returns"] = target / RETURN_DIR

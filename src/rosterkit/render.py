@@ -58,3 +58,45 @@ def merge_text(result: Any, dest: Any) -> str:
                  f"（{len(result.conflicts)} 项）")
     lines.append(f"结果 / output: {dest}")
     return "\n".join(lines)
+
+
+def _pct(rate: Any) -> str:
+    return "—" if rate is None else f"{rate:.1%}"
+
+
+def cadence_text(run: Any, *, limit: int = 10) -> str:
+    """School compliance, per teacher, and the first overdue / due-soon items."""
+    cad = run.cadence
+    s = run.summary()
+    lines = [f"截至 {cad.as_of:%Y-%m-%d}：{len(cad.students)} 名学生，落实率 {_pct(s['compliance_rate'])}，"
+             f"逾期 {s['students_overdue']} 人，即将到期 {s['students_due_soon']} 人"]
+    for t in cad.teachers.itertuples():
+        flag = "（超出结对上限）" if getattr(t, "over_load", False) else ""
+        lines.append(f"  {t.mentor}：学生 {t.students} 名，落实率 {_pct(t.compliance_rate)}，"
+                     f"逾期 {t.students_overdue} 人{flag}")
+    for title, frame in (("逾期", cad.overdue), ("即将到期", cad.due_soon)):
+        if len(frame):
+            lines.append(f"{title}（前 {min(limit, len(frame))} 项，共 {len(frame)} 项）：")
+            for r in frame.head(limit).to_dict("records"):
+                lines.append(f"  {r['mentor']} · {r['grade']}{r['class']} {r['name']} · {r['rule']}：{r['missing']}")
+    for i in run.policy_issues:
+        lines.append(f"制度表 {i.cell or ''} [{i.code}] {i.message}")
+    lines += [f"{k}: {v}" for k, v in run.outputs.items()]
+    return "\n".join(lines)
+
+
+def run_text(run: Any) -> str:
+    """The closing summary of ``rosterkit report``."""
+    s = run.summary()
+    missing = "、".join(s.get("classes_missing", [])) or "无"
+    lines = [
+        f"文件 {s['files']} 个：通过 {s['ok']}，有问题 {s['problems']}，无法读取 {s['unreadable']}",
+        f"未提交班级：{missing}",
+        f"全校花名册 {s.get('roster_rows', 0)} 行（未纳入 {s.get('rows_left_out', 0)} 行）",
+        f"帮扶落实率 {_pct(s.get('compliance_rate'))}，逾期学生 {s.get('students_overdue', 0)} 人，"
+        f"即将到期 {s.get('students_due_soon', 0)} 人",
+    ]
+    names = {"check": "批注副本与校验汇总", "roster": "学校花名册", "compliance": "帮扶落实情况",
+             "returns": "发回各班（校验结果 + 待办）"}
+    lines += [f"{names.get(k, k)}：{v}" for k, v in s["outputs"].items()]
+    return "\n".join(lines)

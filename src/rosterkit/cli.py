@@ -34,14 +34,16 @@ def cli() -> None:
 @click.option("--as-of", type=_Date(), help="统计日期（默认今天）")
 @click.option("--policy", type=click.Path(dir_okay=False), help="帮扶制度工作簿（默认官方模板）")
 @click.option("--template", type=click.Path(dir_okay=False), help="班级帮扶台账模板（默认官方模板）")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="并行进程数（默认：CPU 核数）")
 def check_cmd(inbox: tuple[str, ...], out: str | None, as_json: bool, as_of: dt.date | None,
-              policy: str | None, template: str | None) -> None:
+              policy: str | None, template: str | None, jobs: int | None) -> None:
     """核对收到的台账：每个文件的问题、批注副本和校验汇总。"""
     from . import render
     from .check import check
 
     with _progress(as_json) as tick:
-        report = check(list(inbox), out=out, as_of=as_of, policy=policy, template=template, progress=tick)
+        report = check(list(inbox), out=out, as_of=as_of, policy=policy, template=template, progress=tick,
+                       jobs=jobs)
     click.echo(render.to_json(report.to_dict()) if as_json else render.check_text(report))
     sys.exit(0 if report.valid else 1)
 
@@ -55,15 +57,17 @@ def check_cmd(inbox: tuple[str, ...], out: str | None, as_json: bool, as_of: dt.
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果")
 @click.option("--as-of", type=_Date(), help="统计日期（默认今天）")
 @click.option("--policy", type=click.Path(dir_okay=False), help="帮扶制度工作簿（默认官方模板）")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="并行进程数（默认：CPU 核数）")
 def merge_cmd(inbox: tuple[str, ...], out: str | None, school_info: str | None, mask: bool, include_invalid: bool,
-              as_json: bool, as_of: dt.date | None, policy: str | None) -> None:
+              as_json: bool, as_of: dt.date | None, policy: str | None, jobs: int | None) -> None:
     """汇总各班台账为全校花名册：提交情况、跨班重复与冲突、未纳入的行。"""
     from . import render
     from .pipeline import merge_inbox
 
     with _progress(as_json) as tick:
         result, dest = merge_inbox(list(inbox), out=out, school_info=school_info, mask=mask,
-                                   include_invalid=include_invalid, as_of=as_of, policy=policy, progress=tick)
+                                   include_invalid=include_invalid, as_of=as_of, policy=policy, progress=tick,
+                                   jobs=jobs)
     click.echo(render.to_json({**result.to_dict(mask=mask), "output": str(dest)}) if as_json
                else render.merge_text(result, dest))
     sys.exit(0 if result.report.valid and result.missing.empty else 1)
@@ -91,15 +95,16 @@ def distribute_cmd(school_info: str, out: str, from_: str | None) -> None:
 @click.option("--policy", type=click.Path(dir_okay=False), help="帮扶制度工作簿（默认官方模板）")
 @click.option("--mask", is_flag=True, help="写脱敏版")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="并行进程数（默认：CPU 核数）")
 def cadence_cmd(inbox: tuple[str, ...], out: str | None, school_info: str | None, as_of: dt.date | None,
-                policy: str | None, mask: bool, as_json: bool) -> None:
+                policy: str | None, mask: bool, as_json: bool, jobs: int | None) -> None:
     """帮扶落实情况：每名学生、每位教师、每个班的谈心、家访等是否按制度完成，逾期和即将到期名单。"""
     from . import render
     from .pipeline import cadence_inbox
 
     with _progress(as_json) as tick:
         run = cadence_inbox(list(inbox), out=out, school_info=school_info, as_of=as_of, policy=policy, mask=mask,
-                            progress=tick)
+                            progress=tick, jobs=jobs)
     assert run.cadence is not None
     click.echo(render.to_json(run.cadence.to_dict()) if as_json else render.cadence_text(run))
     sys.exit(1 if len(run.cadence.overdue) else 0)
@@ -114,15 +119,16 @@ def cadence_cmd(inbox: tuple[str, ...], out: str | None, school_info: str | None
 @click.option("--mask", is_flag=True, help="花名册与落实情况写脱敏版")
 @click.option("--include-invalid", is_flag=True, help="有错误的行也纳入花名册（标红）")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出摘要")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="并行进程数（默认：CPU 核数）")
 def report_cmd(inbox: tuple[str, ...], out: str | None, school_info: str | None, as_of: dt.date | None,
-               policy: str | None, mask: bool, include_invalid: bool, as_json: bool) -> None:
+               policy: str | None, mask: bool, include_invalid: bool, as_json: bool, jobs: int | None) -> None:
     """一条命令完成核对、汇总和落实情况统计（德育处老师常用）。"""
     from . import render
     from .pipeline import report_inbox
 
     with _progress(as_json) as tick:
         run = report_inbox(list(inbox), out=out, school_info=school_info, as_of=as_of, policy=policy, mask=mask,
-                           include_invalid=include_invalid, progress=tick)
+                           include_invalid=include_invalid, progress=tick, jobs=jobs)
     click.echo(render.to_json(run.summary()) if as_json else render.run_text(run))
     assert run.merge is not None and run.cadence is not None
     sys.exit(0 if run.check.valid and run.merge.missing.empty and run.cadence.overdue.empty else 1)

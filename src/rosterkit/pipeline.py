@@ -29,12 +29,13 @@ def merge_inbox(
     as_of: dt.date | None = None,
     policy: str | Path | None = None,
     progress: Callable[[int, int, Any], None] | None = None,
+    jobs: int | None = None,
 ) -> tuple[MergeResult, Path]:
     """Check the inbox, merge it and write 学校花名册.xlsx (or, with ``mask``, 学校花名册_脱敏.xlsx) into ``out``."""
     from .write.roster import write_school_roster
 
     files, target = _prepare(inbox, out)
-    report = check(files, as_of=as_of, policy=policy, write=False, progress=progress)
+    report = check(files, as_of=as_of, policy=policy, write=False, progress=progress, jobs=jobs)
     result = merge(report, school_info=school_info, include_invalid=include_invalid)
     dest = target / (MASKED_ROSTER_NAME if mask else ROSTER_NAME)
     write_school_roster(result, dest, mask=mask, on=as_of)
@@ -92,13 +93,15 @@ def cadence_inbox(
     mask: bool = False,
     write: bool = True,
     progress: Callable[[int, int, Any], None] | None = None,
+    jobs: int | None = None,
 ) -> RunResult:
     """Check and merge the inbox, then cadence compliance; writes 帮扶落实情况.xlsx and each class's 待办 copy."""
     files, target = _prepare(inbox, out)
     day = as_of or dt.date.today()
-    report = check(files, as_of=day, policy=policy, write=False, progress=progress)
-    run = RunResult(report, merge(report, school_info=school_info))
-    run.cadence, run.policy_issues = follow_up(run.merge, as_of=day, policy=policy)
+    report = check(files, as_of=day, policy=policy, write=False, progress=progress, jobs=jobs)
+    merged = merge(report, school_info=school_info)
+    run = RunResult(report, merged)
+    run.cadence, run.policy_issues = follow_up(merged, as_of=day, policy=policy)
     if write:
         _write_cadence(run, target, mask=mask, annotated={})
     return run
@@ -114,6 +117,7 @@ def report_inbox(
     mask: bool = False,
     include_invalid: bool = False,
     progress: Callable[[int, int, Any], None] | None = None,
+    jobs: int | None = None,
 ) -> RunResult:
     """The coordinator's one command: check (annotated copies, 校验汇总), merge (学校花名册) and cadence
     (帮扶落实情况, each class's copy with its 待办 sheet) into ``out``."""
@@ -122,7 +126,7 @@ def report_inbox(
 
     files, target = _prepare(inbox, out)
     day = as_of or dt.date.today()
-    report = check(files, as_of=day, policy=policy, write=False, progress=progress)
+    report = check(files, as_of=day, policy=policy, write=False, progress=progress, jobs=jobs)
     merged = merge(report, school_info=school_info, include_invalid=include_invalid)
     write_check_outputs(report, target / CHECK_DIR, files)
     run = RunResult(report, merged)

@@ -28,7 +28,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from rosterkit.issues import Issue
 from rosterkit.write.atomic import atomic_output
 
-__all__ = ["RESULT_SHEET", "annotate_copy", "atomic_output", "text_width"]
+__all__ = ["RESULT_SHEET", "annotate_copy", "load_copy", "set_text", "text_width", "workbook_from_values"]
 
 
 RESULT_SHEET = "校验结果"
@@ -71,7 +71,7 @@ def annotate_copy(
         # Outside the try: a missing or unreadable file is an OSError for the caller, not a reason to fall back.
         data = src.read_bytes()
         try:
-            wb = _load(data, keep_vba=dest.suffix.lower() == ".xlsm")
+            wb = load_copy(data, keep_vba=dest.suffix.lower() == ".xlsm")
             names = {title: title for title in wb.sheetnames}
         except Exception as exc:  # openpyxl raises many types on damaged files; all mean "use the values instead"
             if fallback_sheets is None:
@@ -82,7 +82,7 @@ def annotate_copy(
     if wb is None:
         if fallback_sheets is None:
             raise ValueError(f"{src.name} is not an .xlsx workbook; fallback_sheets are required")
-        wb, names = _from_values(fallback_sheets)
+        wb, names = workbook_from_values(fallback_sheets)
     targets = [_target_cell(wb, names, issue) for issue in issues]
     _mark_cells(wb, issues, targets)
     _write_results(wb, src.name, issues, targets, note)
@@ -91,7 +91,7 @@ def annotate_copy(
     return dest
 
 
-def _load(data: bytes, *, keep_vba: bool) -> Workbook:
+def load_copy(data: bytes, *, keep_vba: bool) -> Workbook:
     with warnings.catch_warnings():
         # openpyxl warns about parts it drops (e.g. extension lists); nothing the teacher could act on.
         warnings.simplefilter("ignore")
@@ -101,7 +101,7 @@ def _load(data: bytes, *, keep_vba: bool) -> Workbook:
     return wb
 
 
-def _from_values(sheets: Mapping[str, list[list[Any]]]) -> tuple[Workbook, dict[str, str]]:
+def workbook_from_values(sheets: Mapping[str, list[list[Any]]]) -> tuple[Workbook, dict[str, str]]:
     """A plain workbook holding ``sheets``; returns it with a map from original to (sanitised) sheet titles."""
     wb = Workbook()
     wb.remove(wb.active)
@@ -126,11 +126,11 @@ def _from_values(sheets: Mapping[str, list[list[Any]]]) -> tuple[Workbook, dict[
 
 def _put_value(cell: Cell, value: Any) -> None:
     if isinstance(value, str):
-        _set_text(cell, value)
+        set_text(cell, value)
     elif isinstance(value, float) and not math.isfinite(value):
-        _set_text(cell, str(value))
+        set_text(cell, str(value))
     elif isinstance(value, (datetime, date)) and value.year < 1900:
-        _set_text(cell, value.isoformat())  # Excel has no serial number for these
+        set_text(cell, value.isoformat())  # Excel has no serial number for these
     elif isinstance(value, datetime):
         cell.value = value
         cell.number_format = "yyyy-mm-dd" if value.time() == time(0) else "yyyy-mm-dd hh:mm:ss"
@@ -140,10 +140,10 @@ def _put_value(cell: Cell, value: Any) -> None:
     elif isinstance(value, (bool, int, float, time, timedelta)):
         cell.value = value
     else:
-        _set_text(cell, str(value))
+        set_text(cell, str(value))
 
 
-def _set_text(cell: Cell, text: str | None) -> None:
+def set_text(cell: Cell, text: str | None) -> None:
     """Store ``text`` as a string: openpyxl would otherwise turn '=…' into a formula and '#N/A' into an error."""
     if text is None or text == "":
         return
@@ -229,15 +229,15 @@ def _write_results(
         wb.remove(wb[RESULT_SHEET])
     ws = wb.create_sheet(RESULT_SHEET, 0)
     errors = sum(i.severity == "error" for i in issues)
-    _set_text(ws["A1"], f"{file_name}：共 {len(issues)} 个问题：错误 {errors} 个，警告 {len(issues) - errors} 个")
+    set_text(ws["A1"], f"{file_name}：共 {len(issues)} 个问题：错误 {errors} 个，警告 {len(issues) - errors} 个")
     ws["A1"].font = Font(bold=True, size=14)
     hint = "点击「单元格」列的链接可跳到对应单元格；红色为错误（必须修改），黄色为警告（请核对）。"
-    _set_text(ws["A2"], f"{note}{hint}" if note else hint)
+    set_text(ws["A2"], f"{note}{hint}" if note else hint)
     ws["A2"].font = Font(bold=bool(note), color="C00000" if note else "595959")
     header_fill, bold = _fill("D9E1F2"), Font(bold=True)
     for col, (label, width) in enumerate(zip(_HEADERS, _WIDTHS), start=1):
         cell = ws.cell(_HEADER_ROW, col)
-        _set_text(cell, label)
+        set_text(cell, label)
         cell.font, cell.fill = bold, header_fill
         ws.column_dimensions[get_column_letter(col)].width = width
     top, wrap = Alignment(vertical="top"), Alignment(vertical="top", wrap_text=True)
@@ -249,7 +249,7 @@ def _write_results(
         level = _LEVEL.get(issue.severity, issue.severity)
         texts = (issue.sheet, issue.cell, issue.column, issue.value, issue.code, level, issue.message)
         for col, text in enumerate(texts, start=2):
-            _set_text(ws.cell(r, col), text)
+            set_text(ws.cell(r, col), text)
         for col in range(1, len(_HEADERS) + 1):
             ws.cell(r, col).alignment = wrap if col in (5, 8) else top
         ws.cell(r, 7).fill = level_fill.get(issue.severity, PatternFill())
@@ -259,7 +259,7 @@ def _write_results(
         ws.row_dimensions[r].height = 15 * lines + 2
         if target is not None:
             link = ws.cell(r, 3)
-            _set_text(link, target.coordinate)
+            set_text(link, target.coordinate)
             # An internal link is the `location` attribute; a "#…" target would become an external file link.
             location = f"'{target.parent.title.replace(chr(39), chr(39) * 2)}'!{target.coordinate}"
             link.hyperlink = Hyperlink(ref=link.coordinate, location=location, display=target.coordinate)

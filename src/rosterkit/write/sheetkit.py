@@ -1,0 +1,176 @@
+"""Shared pieces of the compliance workbook: formats, a sheet writer that tracks widths, natural class order."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xlsxwriter
+
+from rosterkit.cadence_rollup import OUTCOMES
+from rosterkit.write.annotate import text_width
+from rosterkit.write.roster import mask_text
+
+OUTCOME_COLORS = {"达标": ("C6EFCE", "006100"), "未达标": ("FFC7CE", "9C0006"),
+                  "进行中": ("FFEB9C", "9C5700"), "未到期": ("D9D9D9", "595959")}
+
+
+def _formats(wb: xlsxwriter.Workbook) -> dict[str, Any]:
+    # Created once per workbook: per-cell Format objects bloat the file.
+    base: dict[str, Any] = {"valign": "vcenter", "font_size": 10, "border": 1, "border_color": "#BFBFBF"}
+    kinds = {"text": {}, "int": {"num_format": "0"}, "pct": {"num_format": "0.0%"}, "date": {"num_format": "yyyy-mm-dd"}}
+    fmt: dict[str, Any] = {}
+    for name, extra in kinds.items():
+        fmt[name] = wb.add_format({**base, **extra})
+        fmt[name + "_red"] = wb.add_format({**base, **extra, "bg_color": "#FFC7CE", "font_color": "#9C0006"})
+        fmt[name + "_total"] = wb.add_format({**base, **extra, "bold": True, "bg_color": "#F2F2F2"})
+    period = {**base, "bg_color": "#F2F2F2", "align": "center", "text_wrap": True, "font_size": 9}
+    fmt.update({
+        "header": wb.add_format({**base, "bold": True, "bg_color": "#D9E1F2", "align": "center", "text_wrap": True}),
+        "period": wb.add_format(period),
+        "free": wb.add_format({**period, "font_color": "#A6A6A6", "italic": True}),
+        "cell": wb.add_format({**base, "align": "center"}),
+        "title": wb.add_format({"bold": True, "font_size": 16, "valign": "vcenter"}),
+        "section": wb.add_format({"bold": True, "font_size": 12, "valign": "bottom"}),
+        "note": wb.add_format({"font_size": 9, "font_color": "#595959", "valign": "vcenter"}),
+        "outcomes": {k: wb.add_format({"bg_color": "#" + bg, "font_color": "#" + fg})
+                     for k, (bg, fg) in OUTCOME_COLORS.items()},
+    })
+    return fmt
+
+
+def _blank(v: Any) -> bool:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return True
+    return isinstance(v, float) and math.isnan(v)
+
+
+class _Sheet:
+    """One worksheet: shared formats, the mask switch, the widest text per column. Rows go top to bottom only."""
+
+    def __init__(self, wb: xlsxwriter.Workbook, name: str, fmt: dict[str, Any], mask: bool) -> None:
+        self.ws = wb.add_worksheet(name)
+        self.fmt, self.mask = fmt, mask
+        self.widths: dict[int, int] = {}
+
+    def masked(self, value: Any) -> str:
+        text = "" if _blank(value) else str(value)
+        return mask_text(text) if self.mask else text
+
+    def text(self, r: int, c: int, value: Any, style: str = "text", measure: bool = True) -> None:
+        """write_string, never write(): text stays text, nothing becomes a formula or a link."""
+        s = self.masked(value)
+        if not s:
+            self.ws.write_blank(r, c, None, self.fmt[style])
+            return
+        self.ws.write_string(r, c, s, self.fmt[style])
+        if measure and 2 * len(s) > self.widths.get(c, 0):  # else it cannot be the widest: skip the count
+            self.widths[c] = max(self.widths.get(c, 0), max(text_width(x) for x in s.split("\n")))
+
+    def put(self, r: int, c: int, v: Any, kind: str = "text", tone: str = "") -> None:
+        """One value: 'int' / 'pct' numbers, 'date' dates, the rest text; ``tone`` '', '_red' or '_total'."""
+        if _blank(v):
+            self.ws.write_blank(r, c, None, self.fmt[kind + tone])
+        elif isinstance(v, (bool, np.bool_)):
+            self.text(r, c, "是" if v else "否", "text" + tone)
+        elif kind in ("int", "pct") and isinstance(v, (int, float, np.integer, np.floating)):
+            self.ws.write_number(r, c, float(v), self.fmt[kind + tone])
+        elif kind == "date" and isinstance(v, dt.date):
+            self.ws.write_datetime(r, c, v, self.fmt[kind + tone])
+            self.widths[c] = max(self.widths.get(c, 0), 10)
+        else:
+            self.text(r, c, v, "text" + tone)
+
+    def row(self, r: int, values: Sequence[Any], kinds: Sequence[str], tone: str = "") -> None:
+        for c, (v, k) in enumerate(zip(values, kinds)):
+            self.put(r, c, v, k, tone)
+
+    def header(self, r: int, labels: Sequence[str], height: float = 30) -> None:
+        self.ws.set_row(r, height)  # before the cells: constant_memory cannot go back to a row
+        for c, label in enumerate(labels):
+            self.text(r, c, label, "header", measure=False)
+
+    def table(self, top: int, heads: Sequence[str], kinds: Sequence[str], rows: Any) -> int:
+        """Header at ``top``, ``rows`` below; returns the next free row."""
+        self.header(top, heads)
+        r = top + 1
+        for values in rows:
+            self.row(r, values, kinds)
+            r += 1
+        return r
+
+    def title(self, text: str, note: str) -> None:
+        """Row 0: the title (脱敏 added when masking); row 1: the note line. Both overflow to the right."""
+        self.ws.set_row(0, 28)
+        self.text(0, 0, text + ("（脱敏）" if self.mask else ""), "title", measure=False)
+        self.ws.set_row(1, 16 * (note.count("\n") + 1))
+        self.text(1, 0, note, "note", measure=False)
+
+    def fit(self, low: int = 6, high: int = 40, fixed: dict[int, float] | None = None) -> None:
+        for c, w in self.widths.items():
+            self.ws.set_column(c, c, min(max(w + 2, low), high))
+        for c, width in (fixed or {}).items():
+            self.ws.set_column(c, c, width)
+
+    def finish(self, top: int | None = None, last: int = 0, cols: int = 0, freeze_cols: int = 0) -> None:
+        """Landscape A4, one page wide, page numbers; for a list (header row ``top``): freeze below the header
+        and ``freeze_cols`` columns, filter, and rows 3 to the header repeated on every printed page."""
+        ws = self.ws
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+        ws.set_footer("&C第 &P 页，共 &N 页")
+        if top is not None:
+            ws.freeze_panes(top + 1, freeze_cols)
+            ws.autofilter(top, 0, max(last, top + 1), cols - 1)
+            ws.repeat_rows(2, top)
+
+
+_CN = "一二三四五六七八九"
+
+
+def _cn(p: str) -> int:
+    """A Chinese number 一 … 九十九 as an int."""
+    tens, ten, ones = p.rpartition("十") if "十" in p else ("", "", p)
+    value = (_CN.find(tens) + 1 if tens else 1) * 10 if ten else 0
+    return value + _CN.find(ones) + 1 if ones else value
+
+
+def _natural(text: Any) -> tuple[tuple[int, int, str], ...]:
+    """Sort key putting 三年级 before 四年级, 十年级 after 九年级 and 2班 before 10班."""
+    parts = re.findall(r"\d+|[一二三四五六七八九]?十?[一二三四五六七八九]?|\D", "" if _blank(text) else str(text))
+    return tuple((0, int(p), "") if p.isdigit() else (0, _cn(p), "") if p[0] in _CN + "十" else (1, 0, p)
+                 for p in parts if p)
+
+
+def _label(school: Any, grade: Any, klass: Any, multi: bool) -> str:
+    text = "".join(str(x) for x in (grade, klass) if not _blank(x)) or "（未填写班级）"
+    return f"{school} {text}" if multi and not _blank(school) else text
+
+
+def _class_order(frame: pd.DataFrame) -> np.ndarray:
+    """Row positions of ``frame`` ordered by school, then grade and class in natural order; stable."""
+    keys = [tuple(map(_natural, k)) for k in zip(frame["school"], frame["grade"], frame["class"])]
+    return np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype="int64")  # sorted() is stable
+
+
+def _dates(start: Any, end: Any) -> str:
+    return f"{start.month}/{start.day}–{end.month}/{end.day}"
+
+
+def _rate(met: Any, missed: Any) -> np.ndarray:
+    met, missed = np.asarray(met, float), np.asarray(missed, float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(met + missed > 0, met / (met + missed), np.nan)
+
+
+def _outcome_codes(periods: pd.DataFrame) -> np.ndarray:
+    """Outcome as an index into OUTCOMES (0 达标, 1 未达标, 2 进行中, 3 未到期), whatever the category order."""
+    remap = pd.Index(OUTCOMES, dtype=object).get_indexer(pd.Index(periods["outcome"].cat.categories, dtype=object))
+    return np.append(remap, -1)[periods["outcome"].cat.codes.to_numpy()]

@@ -1,0 +1,174 @@
+"""The copy of a class's own workbook handed back with a first sheet 待办: the class's overdue and due-soon
+students, grouped by 帮扶教师, in plain Chinese.
+
+Made like the annotated copy (:mod:`rosterkit.write.annotate`): the teacher's file is only read (its bytes, once);
+.xlsx/.xlsm are loaded with openpyxl so formatting and dropdowns stay, other formats are rebuilt from the cell
+values already read. A copy that already has 校验结果 (an annotated copy given as ``src``) keeps it, after 待办.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from rosterkit.cadence import Cadence
+from rosterkit.write.atomic import atomic_output
+from rosterkit.write.annotate import RESULT_SHEET, load_copy, set_text, text_width, workbook_from_values
+
+__all__ = ["TODO_SHEET", "write_todo_copy"]
+
+TODO_SHEET = "待办"
+_OPENPYXL_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm"}
+_HEADERS = ("学生", "规则", "状态", "需要做的", "周期", "最近一次联系", "期限")
+_WIDTHS = (12, 14, 10, 52, 13, 14, 14)
+_OVERDUE_FILL, _DUE_FILL = "FFC7CE", "FFEB9C"
+_NO_CONTACT = "本学期尚无"
+
+
+def _fill(color: str) -> PatternFill:
+    return PatternFill(fill_type="solid", start_color=color, end_color=color)
+
+
+def write_todo_copy(src: Path, dest: Path, cad: Cadence, *, file_name: str,
+                    fallback_sheets: Mapping[str, list[list[Any]]] | None = None) -> Path:
+    """Write a copy of the workbook ``src`` with a first sheet 待办 to ``dest`` and return ``dest``.
+
+    ``file_name`` is the name the class's file had in the run: its students are the rows of ``cad.overdue`` and
+    ``cad.due_soon`` whose ``student_key`` starts with ``f"{file_name}#"``. ``src`` is never modified (it may be
+    the annotated copy: its 校验结果 sheet is kept, second). When openpyxl cannot load ``src`` (.xls, .ods, a
+    damaged file) the copy is rebuilt from ``fallback_sheets`` (sheet name → rows of values); ``ValueError`` if
+    that is needed but missing, or if ``dest`` is ``src``.
+    """
+    src, dest = Path(src), Path(dest)
+    if dest.exists() and os.path.samefile(src, dest):
+        raise ValueError(f"dest is the source file; the teacher's file is never overwritten: {src}")
+    wb, rebuilt = None, False
+    if src.suffix.lower() in _OPENPYXL_SUFFIXES:
+        data = src.read_bytes()  # one read; openpyxl gets a buffer, never the file
+        try:
+            wb = load_copy(data, keep_vba=dest.suffix.lower() == ".xlsm")
+        except Exception as exc:  # openpyxl raises many types on damaged files: use the values instead
+            if fallback_sheets is None:
+                raise ValueError(f"openpyxl cannot load {src.name} and no fallback_sheets were given") from exc
+    if wb is None:
+        if fallback_sheets is None:
+            raise ValueError(f"{src.name} is not an .xlsx workbook; fallback_sheets are required")
+        wb, _ = workbook_from_values({k: v for k, v in fallback_sheets.items() if k != TODO_SHEET})
+        rebuilt = True
+    prefix = f"{file_name}#"
+    overdue = cad.overdue[cad.overdue["student_key"].astype(str).str.startswith(prefix)]
+    due = cad.due_soon[cad.due_soon["student_key"].astype(str).str.startswith(prefix)]
+    students = cad.students[cad.students["student_key"].astype(str).str.startswith(prefix)]
+    _write_todo(wb, cad.as_of, _class_name(students, overdue), students, overdue, due, src.name if rebuilt else "")
+    with atomic_output(dest) as tmp:
+        wb.save(tmp)
+    return dest
+
+
+def _blank(v: Any) -> bool:
+    return v is None or v is pd.NaT or v is pd.NA or (isinstance(v, float) and math.isnan(v))
+
+
+def _class_name(students: pd.DataFrame, overdue: pd.DataFrame) -> str:
+    for frame in (students, overdue):
+        if len(frame):
+            row = frame.iloc[0]
+            return "".join(str(row[c]) for c in ("grade", "class") if not _blank(row[c]))
+    return ""
+
+
+def _md(v: Any) -> str:
+    return f"{v.month}/{v.day}"
+
+
+def _items(students: pd.DataFrame, overdue: pd.DataFrame, due: pd.DataFrame) -> dict[str, list[list[str]]]:
+    """Rows per 帮扶教师 (teachers in the order of the lists: most urgent first), overdue before due soon."""
+    names = students["name"].astype(str)
+    twice = set(names[names.duplicated()])  # two students of one name: add the ID's last four characters
+
+    def who(r: dict[str, Any]) -> str:
+        name = str(r["name"])
+        return f"{name}（{str(r['id_number'])[-4:]}）" if name in twice and isinstance(r["id_number"], str) else name
+
+    groups: dict[str, list[list[str]]] = {}
+    for r in overdue.to_dict("records"):
+        last = _NO_CONTACT if _blank(r["last_contact"]) else r["last_contact"].date().isoformat()
+        period = "" if _blank(r["period_start"]) else f"{_md(r['period_start'])}–{_md(r['period_end'])}"
+        groups.setdefault(str(r["mentor"]), []).append(
+            [who(r), r["rule"], "逾期", r["missing"], period, last, f"已逾期 {r['days_overdue']} 天"])
+    for r in due.to_dict("records"):
+        left = "今天到期" if r["days_left"] <= 0 else f"还剩 {r['days_left']} 天"
+        groups.setdefault(str(r["mentor"]), []).append(
+            [who(r), r["rule"], "即将到期", r["missing"], f"{_md(r['period_start'])}–{_md(r['period_end'])}",
+             "", left])
+    return groups
+
+
+def _write_todo(wb: Workbook, as_of: dt.date, klass: str, students: pd.DataFrame, overdue: pd.DataFrame,
+                due: pd.DataFrame, rebuilt_from: str) -> None:
+    if TODO_SHEET in wb.sheetnames:  # a copy made earlier: its 待办 is out of date
+        wb.remove(wb[TODO_SHEET])
+    ws = wb.create_sheet(TODO_SHEET, 0)
+    face = ws["A1"].font.name  # the workbook's own default font: a bare Font() falls back to a serif in LibreOffice
+    if RESULT_SHEET in wb.sheetnames:  # keep the check results right after 待办
+        wb.move_sheet(RESULT_SHEET, offset=1 - wb.sheetnames.index(RESULT_SHEET))
+    day = as_of.isoformat()
+    set_text(ws["A1"], f"{klass or '本班'}帮扶待办（截至 {day}）")
+    ws["A1"].font = Font(name=face, bold=True, size=14)
+    n = overdue["student_key"].nunique()
+    if n or len(due):
+        line = f"截至 {day}，本班 {n} 名学生有逾期事项，{len(due)} 项即将到期"
+    else:
+        line = f"截至 {day}，本班没有逾期或即将到期的帮扶事项，谢谢各位老师，请继续保持！"
+    set_text(ws["A2"], line)
+    ws["A2"].font = Font(name=face, bold=True, size=12, color="C00000" if n else "375623")
+    hint = "逾期：上一个周期没有做够，或太久没有联系，请尽快补做并记入「帮扶记录」；即将到期：本周期快结束了，还差的请按时完成。"
+    if rebuilt_from:
+        hint = f"注意：原文件 {rebuilt_from} 不是 .xlsx 格式，本副本只保留了原有的单元格内容，未保留格式。{hint}"
+    set_text(ws["A3"], hint)
+    ws["A3"].font = Font(name=face, size=10, color="C00000" if rebuilt_from else "595959")
+    row = 5
+    bold, header_fill, thin = Font(name=face, bold=True), _fill("D9E1F2"), Side(style="thin", color="BFBFBF")
+    border, top = Border(left=thin, right=thin, top=thin, bottom=thin), Alignment(vertical="top", wrap_text=True)
+    for teacher, items in _items(students, overdue, due).items():
+        late = sum(x[2] == "逾期" for x in items)
+        set_text(ws.cell(row, 1), f"帮扶教师：{teacher}（逾期 {late} 项，即将到期 {len(items) - late} 项）")
+        ws.cell(row, 1).font = Font(name=face, bold=True, size=12)
+        for c, label in enumerate(_HEADERS, start=1):
+            cell = ws.cell(row + 1, c)
+            set_text(cell, label)
+            cell.font, cell.fill, cell.border = bold, header_fill, border
+        for r, values in enumerate(items, start=row + 2):
+            for c, v in enumerate(values, start=1):
+                cell = ws.cell(r, c)
+                set_text(cell, str(v))
+                cell.border, cell.alignment = border, top
+            ws.cell(r, 3).fill = _fill(_OVERDUE_FILL if values[2] == "逾期" else _DUE_FILL)
+            lines = math.ceil(text_width(str(values[3])) / (_WIDTHS[3] - 2)) or 1
+            ws.row_dimensions[r].height = 15 * lines + 3  # LibreOffice does not grow rows for wrapped text
+        row += len(items) + 3
+    for c, width in enumerate(_WIDTHS, start=1):
+        ws.column_dimensions[get_column_letter(c)].width = width
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    # Excel opens on the active tab, and shows every tab still marked selected as a group: clear them.
+    for sheet in wb.worksheets:
+        sheet.sheet_view.tabSelected = sheet is ws
+    for sheet in wb.chartsheets:
+        for view in sheet.sheetViews.sheetView:
+            view.tabSelected = False
+    wb.active = ws
+    if wb.views:
+        wb.views[0].firstSheet = 0

@@ -83,3 +83,14 @@ def test_cadence_command_json(tmp_path: Path) -> None:
                                        "required", "done", "outcome"}
     assert data["teachers"] and data["overdue"]
     assert (tmp_path / "out" / "帮扶落实情况.xlsx").exists()
+
+
+def test_cadence_command_limits(tmp_path: Path) -> None:
+    args = [sys.executable, "-m", "rosterkit", "cadence", str(EXAMPLES / "inbox"), "-o", str(tmp_path / "out"),
+            "--as-of", "2026-11-23", "--json"]
+    default = json.loads(subprocess.run(args, capture_output=True, text=True, timeout=600).stdout)
+    strict = json.loads(subprocess.run(args + ["--load-limit", "2", "--due-within", "7"], capture_output=True,
+                                       text=True, timeout=600).stdout)
+    assert sum(t["over_load"] for t in strict["teachers"]) > sum(t["over_load"] for t in default["teachers"])
+    assert all(t["load_limit"] == 2 for t in strict["teachers"])
+    assert len(strict["due_soon"]) > len(default["due_soon"]) == 0  # 2026-11-23 is a Monday: weeks end in 6 days

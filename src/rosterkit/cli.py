@@ -96,15 +96,18 @@ def distribute_cmd(school_info: str, out: str, from_: str | None) -> None:
 @click.option("--mask", is_flag=True, help="写脱敏版")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="并行进程数（默认：CPU 核数）")
+@click.option("--due-within", type=click.IntRange(min=0), default=3, show_default=True, help="几天内到期算「即将到期」")
+@click.option("--load-limit", type=click.IntRange(min=1), help="每位帮扶教师结对学生数上限（默认 5），超出时提醒")
 def cadence_cmd(inbox: tuple[str, ...], out: str | None, school_info: str | None, as_of: dt.date | None,
-                policy: str | None, mask: bool, as_json: bool, jobs: int | None) -> None:
+                policy: str | None, mask: bool, as_json: bool, jobs: int | None, due_within: int,
+                load_limit: int | None) -> None:
     """帮扶落实情况：每名学生、每位教师、每个班的谈心、家访等是否按制度完成，逾期和即将到期名单。"""
     from . import render
     from .pipeline import cadence_inbox
 
     with _progress(as_json) as tick:
         run = cadence_inbox(list(inbox), out=out, school_info=school_info, as_of=as_of, policy=policy, mask=mask,
-                            progress=tick, jobs=jobs)
+                            progress=tick, jobs=jobs, due_within=due_within, load_limit=load_limit)
     assert run.cadence is not None
     click.echo(render.to_json(run.cadence.to_dict()) if as_json else render.cadence_text(run))
     sys.exit(1 if len(run.cadence.overdue) else 0)
@@ -120,15 +123,19 @@ def cadence_cmd(inbox: tuple[str, ...], out: str | None, school_info: str | None
 @click.option("--include-invalid", is_flag=True, help="有错误的行也纳入花名册（标红）")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出摘要")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="并行进程数（默认：CPU 核数）")
+@click.option("--due-within", type=click.IntRange(min=0), default=3, show_default=True, help="几天内到期算「即将到期」")
+@click.option("--load-limit", type=click.IntRange(min=1), help="每位帮扶教师结对学生数上限（默认 5），超出时提醒")
 def report_cmd(inbox: tuple[str, ...], out: str | None, school_info: str | None, as_of: dt.date | None,
-               policy: str | None, mask: bool, include_invalid: bool, as_json: bool, jobs: int | None) -> None:
+               policy: str | None, mask: bool, include_invalid: bool, as_json: bool, jobs: int | None,
+               due_within: int, load_limit: int | None) -> None:
     """一条命令完成核对、汇总和落实情况统计（德育处老师常用）。"""
     from . import render
     from .pipeline import report_inbox
 
     with _progress(as_json) as tick:
         run = report_inbox(list(inbox), out=out, school_info=school_info, as_of=as_of, policy=policy, mask=mask,
-                           include_invalid=include_invalid, progress=tick, jobs=jobs)
+                           include_invalid=include_invalid, progress=tick, jobs=jobs, due_within=due_within,
+                           load_limit=load_limit)
     click.echo(render.to_json(run.summary()) if as_json else render.run_text(run))
     assert run.merge is not None and run.cadence is not None
     sys.exit(0 if run.check.valid and run.merge.missing.empty and run.cadence.overdue.empty else 1)

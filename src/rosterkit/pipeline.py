@@ -93,6 +93,8 @@ def cadence_inbox(
     mask: bool = False,
     write: bool = True,
     progress: Callable[[int, int, Any], None] | None = None,
+    due_within: int = 3,
+    load_limit: int | None = None,
     jobs: int | None = None,
 ) -> RunResult:
     """Check and merge the inbox, then cadence compliance; writes 帮扶落实情况.xlsx and each class's 待办 copy."""
@@ -101,7 +103,8 @@ def cadence_inbox(
     report = check(files, as_of=day, policy=policy, write=False, progress=progress, jobs=jobs)
     merged = merge(report, school_info=school_info)
     run = RunResult(report, merged)
-    run.cadence, run.policy_issues = follow_up(merged, as_of=day, policy=policy)
+    run.cadence, run.policy_issues = follow_up(merged, as_of=day, policy=policy, due_within=due_within,
+                                               load_limit=load_limit)
     if write:
         _write_cadence(run, target, mask=mask, annotated={})
     return run
@@ -117,6 +120,8 @@ def report_inbox(
     mask: bool = False,
     include_invalid: bool = False,
     progress: Callable[[int, int, Any], None] | None = None,
+    due_within: int = 3,
+    load_limit: int | None = None,
     jobs: int | None = None,
 ) -> RunResult:
     """The coordinator's one command: check (annotated copies, 校验汇总), merge (学校花名册) and cadence
@@ -133,7 +138,8 @@ def report_inbox(
     run.outputs["check"] = target / CHECK_DIR
     run.outputs["roster"] = write_school_roster(merged, target / (MASKED_ROSTER_NAME if mask else ROSTER_NAME),
                                                 mask=mask, on=day)
-    run.cadence, run.policy_issues = follow_up(merged, as_of=day, policy=policy)
+    run.cadence, run.policy_issues = follow_up(merged, as_of=day, policy=policy, due_within=due_within,
+                                               load_limit=load_limit)
     annotated = {f.name: f.annotated for f in report.files if f.annotated}
     _write_cadence(run, target, mask=mask, annotated=annotated)
     return run

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -13,6 +11,7 @@ import openpyxl
 import pytest
 
 from builders import AS_OF, contact, ledger, student
+from libreoffice import soffice_path
 from rosterkit import InputError, check
 
 D = dt.date
@@ -118,20 +117,4 @@ def test_annotated_copy_opens_in_libreoffice(inbox: Path, tmp_path: Path, soffic
 
 @pytest.fixture()
 def soffice() -> str:
-    exe = shutil.which("soffice")
-    if exe is None:
-        if os.environ.get("CI"):
-            pytest.fail("LibreOffice (soffice) is required in CI: .ci/run installs it")
-        pytest.skip("LibreOffice not installed here (CI installs it)")
-    return exe
-
-
-def test_fixes_are_listed_in_the_summary(tmp_path: Path) -> None:
-    box = tmp_path / "inbox"
-    ledger(box, students=[student(0, 监护人电话="139 0731 1000", 建档日期="2026年9月1日")])
-    report = check(box, out=tmp_path / "out", as_of=AS_OF)
-    assert report.flatten() == []
-    ws = openpyxl.load_workbook(report.summary_path)["自动修正"]
-    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
-    assert rows == [["三年级2班.xlsx", "花名册", "P3", "监护人电话", "139 0731 1000", "13907311000"],
-                    ["三年级2班.xlsx", "花名册", "AA3", "建档日期", "2026年9月1日", "2026-09-01"]]
+    return soffice_path()

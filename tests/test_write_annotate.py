@@ -5,8 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shutil
-import subprocess
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
@@ -19,6 +17,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from libreoffice import convert, soffice_path
 from rosterkit.issues import Issue
 from rosterkit.write import annotate as annotate_mod
 from rosterkit.write.annotate import COMMENT_SEPARATOR, RESULT_SHEET, annotate_copy
@@ -313,21 +312,11 @@ def test_marks_match_issues(tmp_path: Path, spots: list[tuple[str, str]]) -> Non
 
 
 def _soffice(tmp_path: Path) -> str:
-    exe = shutil.which("soffice")
-    if exe is None:
-        if os.environ.get("CI"):
-            pytest.fail("soffice is required on CI")
-        pytest.skip("LibreOffice (soffice) is not installed")
-    return exe
+    return soffice_path()
 
 
 def _convert(exe: str, tmp_path: Path, file: Path, fmt: str) -> Path:
-    outdir = tmp_path / f"conv-{fmt}"
-    # A private profile, so a LibreOffice already running elsewhere does not swallow the conversion.
-    profile = (tmp_path / "lo-profile").as_uri()
-    cmd = [exe, f"-env:UserInstallation={profile}", "--headless", "--convert-to", fmt, "--outdir", str(outdir), str(file)]
-    subprocess.run(cmd, check=True, capture_output=True, timeout=120)
-    return outdir / f"{file.stem}.{fmt}"
+    return convert(file, fmt, tmp_path)
 
 
 def test_libreoffice_renders_annotated_copy_to_pdf(annotated: Path, tmp_path: Path) -> None:

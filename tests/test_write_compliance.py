@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import re
-import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -16,6 +13,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from libreoffice import convert
 from builders import AS_OF, contact, ledger, student
 
 from rosterkit.cadence import Cadence
@@ -408,21 +406,8 @@ def test_todo_copy_up_to_date_class_and_guard(small: Cadence, small_inbox: Path,
 # ---- LibreOffice ---------------------------------------------------------------------------------------------
 
 
-def _soffice() -> str:
-    exe = shutil.which("soffice")
-    if exe is None:
-        if os.environ.get("CI"):
-            pytest.fail("soffice is required on CI")
-        pytest.skip("LibreOffice (soffice) is not installed")
-    return exe
-
-
 def _pdf(file: Path, tmp_path: Path) -> Path:
-    profile = (tmp_path / "lo-profile").as_uri()  # private profile: a running LibreOffice cannot swallow the job
-    cmd = [_soffice(), f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf", "--outdir",
-           str(tmp_path / "pdf"), str(file)]
-    subprocess.run(cmd, check=True, capture_output=True, timeout=180)
-    return tmp_path / "pdf" / f"{file.stem}.pdf"
+    return convert(file, "pdf", tmp_path)
 
 
 def test_libreoffice_renders_both_workbooks(book: Path, example: Cadence, tmp_path: Path) -> None:

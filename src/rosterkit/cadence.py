@@ -47,7 +47,7 @@ DEFAULT_LOAD_LIMIT = 5
 
 
 @dataclass
-class Cadence:
+class Cadence(Frames):
     """The result of :func:`compute_cadence`: tables as DataFrames, plus the report date and the policy.
 
     - ``periods``: student × governing rule × owed period — student_key, id_number, name, school, grade, class,
@@ -66,14 +66,6 @@ class Cadence:
     - ``due_soon``: the same lead columns, rule, kinds, period, required, done, missing, days_left.
     """
 
-    periods: pd.DataFrame
-    rules: pd.DataFrame
-    students: pd.DataFrame
-    teachers: pd.DataFrame
-    classes: pd.DataFrame
-    school: pd.DataFrame
-    overdue: pd.DataFrame
-    due_soon: pd.DataFrame
     as_of: dt.date
     policy: Policy
     load_limit: int = DEFAULT_LOAD_LIMIT
@@ -118,8 +110,7 @@ def compute_cadence(students: pd.DataFrame, events: pd.DataFrame, policy: Policy
     rows["outcome"] = _outcomes(rows, today)
     frames: Frames = build_frames(st.frame, st.attrs, rows, flagged, (s_app, r_app, gov), policy,
                                   ev.last_by_kind(policy, st.n), today=today, due_within=due_within, limit=limit)
-    return Cadence(frames.periods, frames.rules, frames.students, frames.teachers, frames.classes, frames.school,
-                   frames.overdue, frames.due_soon, as_of, policy, limit, due_within)
+    return Cadence(**vars(frames), as_of=as_of, policy=policy, load_limit=limit, due_within=due_within)
 
 
 _ROW_KEYS = ("s", "r", "period_no", "start", "end", "required", "done")

@@ -148,14 +148,14 @@ def report_inbox(
 def _write_cadence(run: RunResult, target: Path, *, mask: bool, annotated: dict[str, Path]) -> None:
     from .read import read_workbook
     from .write.compliance import write_compliance
-    from .write.todo import write_todo_copy
+    from .write.todo import rows_by_file, write_todo_copy
 
     assert run.cadence is not None and run.merge is not None
     run.outputs["compliance"] = write_compliance(
         run.cadence, target / (MASKED_COMPLIANCE_NAME if mask else COMPLIANCE_NAME), mask=mask)
-    used = set(run.cadence.students["student_key"].str.rsplit("#", n=1).str[0]) if len(run.cadence.students) else set()
+    by_file = rows_by_file(run.cadence)
     for f in run.check.files:
-        if f.name not in used:
+        if f.name not in by_file:
             continue
         src = annotated.get(f.name, f.path)
         fallback = None
@@ -164,5 +164,5 @@ def _write_cadence(run: RunResult, target: Path, *, mask: bool, annotated: dict[
             fallback = None if isinstance(raw, Issue) else raw.sheets
         suffix = ".xlsm" if src.suffix.lower() == ".xlsm" else ".xlsx"
         dest = target / RETURN_DIR / f"{f.path.stem}{RETURN_SUFFIX}{suffix}"
-        write_todo_copy(src, dest, run.cadence, file_name=f.name, fallback_sheets=fallback)
+        write_todo_copy(src, dest, run.cadence, file_name=f.name, fallback_sheets=fallback, rows=by_file[f.name])
     run.outputs["returns"] = target / RETURN_DIR

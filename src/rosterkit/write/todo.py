@@ -38,15 +38,33 @@ def _fill(color: str) -> PatternFill:
     return PatternFill(fill_type="solid", start_color=color, end_color=color)
 
 
+ClassRows = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]  # students, overdue, due soon of one file
+
+
+def rows_by_file(cad: Cadence) -> dict[str, ClassRows]:
+    """Each source file's students, overdue and due-soon rows, split once for a whole run (not once per file)."""
+    def split(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+        if frame.empty:
+            return {}
+        files = frame["student_key"].astype(str).str.rsplit("#", n=1).str[0]
+        return {str(k): g for k, g in frame.groupby(files, sort=False)}
+    students, overdue, due = split(cad.students), split(cad.overdue), split(cad.due_soon)
+    empty = (cad.students.iloc[0:0], cad.overdue.iloc[0:0], cad.due_soon.iloc[0:0])
+    return {f: (students.get(f, empty[0]), overdue.get(f, empty[1]), due.get(f, empty[2]))
+            for f in set(students) | set(overdue) | set(due)}
+
+
 def write_todo_copy(src: Path, dest: Path, cad: Cadence, *, file_name: str,
-                    fallback_sheets: Mapping[str, list[list[Any]]] | None = None) -> Path:
+                    fallback_sheets: Mapping[str, list[list[Any]]] | None = None,
+                    rows: ClassRows | None = None) -> Path:
     """Write a copy of the workbook ``src`` with a first sheet 待办 to ``dest`` and return ``dest``.
 
     ``file_name`` is the name the class's file had in the run: its students are the rows of ``cad.overdue`` and
     ``cad.due_soon`` whose ``student_key`` starts with ``f"{file_name}#"``. ``src`` is never modified (it may be
     the annotated copy: its 校验结果 sheet is kept, second). When openpyxl cannot load ``src`` (.xls, .ods, a
     damaged file) the copy is rebuilt from ``fallback_sheets`` (sheet name → rows of values); ``ValueError`` if
-    that is needed but missing, or if ``dest`` is ``src``.
+    that is needed but missing, or if ``dest`` is ``src``. ``rows``: this file's (students, overdue, due soon)
+    from :func:`rows_by_file`, when copies are made for many files.
     """
     src, dest = Path(src), Path(dest)
     if dest.exists() and os.path.samefile(src, dest):
@@ -64,10 +82,11 @@ def write_todo_copy(src: Path, dest: Path, cad: Cadence, *, file_name: str,
             raise ValueError(f"{src.name} is not an .xlsx workbook; fallback_sheets are required")
         wb, _ = workbook_from_values({k: v for k, v in fallback_sheets.items() if k != TODO_SHEET})
         rebuilt = True
-    prefix = f"{file_name}#"
-    overdue = cad.overdue[cad.overdue["student_key"].astype(str).str.startswith(prefix)]
-    due = cad.due_soon[cad.due_soon["student_key"].astype(str).str.startswith(prefix)]
-    students = cad.students[cad.students["student_key"].astype(str).str.startswith(prefix)]
+    if rows is None:
+        prefix = f"{file_name}#"
+        rows = tuple(t[t["student_key"].astype(str).str.startswith(prefix)]  # type: ignore[assignment]
+                     for t in (cad.students, cad.overdue, cad.due_soon))
+    students, overdue, due = rows
     _write_todo(wb, cad.as_of, _class_name(students, overdue), students, overdue, due, src.name if rebuilt else "")
     with atomic_output(dest) as tmp:
         wb.save(tmp)

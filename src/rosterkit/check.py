@@ -7,8 +7,9 @@ cross-field checks → counts. Then, for the run: annotated copies and the 校�
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor, as_completed
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -17,12 +18,14 @@ from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
 from . import crosscheck
 from .errors import InputError
+from .isolate import Failure, Limits, run_isolated
 from .issues import Issue, make_issue
 from .labels import norm_label
 from .normalize import clean_date, clean_phone, clean_text
 from .policy import Term, load_term
 from .read import SUFFIXES, RawWorkbook, extract_records, find_header, read_meta, read_workbook
 from .report import CheckReport, FileResult
+from .sniff import OPENPYXL_XML_LIMIT
 from .template import ID_LABEL, META_SHEET, VERSION_LABEL, SheetSpec, Template, load_template
 from .validate import SheetContext, clean_records, run_schema
 
@@ -186,15 +189,96 @@ def default_out(inputs: list[Path]) -> Path:
     return base.parent / f"{base.name}_rosterkit"
 
 
-PARALLEL_FROM = 20  # below this many files a process pool costs more (worker start-up) than it saves
-
-
 def _check_one(path: Path, template: Template, as_of: dt.date, term: Term | None) -> FileResult:
-    """The per-file work, as run in a worker: the raw cells travel back only when a copy will need them."""
-    res = check_file(path, template, as_of=as_of, term=term)
-    if not (res.issues and path.suffix.lower() not in (".xlsx", ".xlsm")):
+    """The per-file work, as run in a worker; never raises. The raw cells travel back only when the annotated
+    copy will be rebuilt from them (not an .xlsx openpyxl can load cheaply)."""
+    try:
+        res = check_file(path, template, as_of=as_of, term=term)
+        raw = res.raw
+        if isinstance(raw, RawWorkbook):
+            # Notes first: the sort is stable, so a file-level note (macros, a text export) leads the list.
+            res.issues = _reading_notes(raw, res, template) + res.issues
+            res.issues.sort(key=_place_order(list(raw.sheets)))
+    except MemoryError:
+        return _refused(path, "file-too-large", detail="读取时所需内存超过上限")
+    except Exception as exc:  # an input nobody foresaw must cost this file only, with a code, not the run
+        return _refused(path, "file-crashed", detail=f"{type(exc).__name__}: {str(exc)[:100]}")
+    loadable = (path.suffix.lower() in (".xlsx", ".xlsm") and isinstance(raw, RawWorkbook)
+                and raw.kind in ("xlsx", "xlsm") and raw.xml_bytes <= OPENPYXL_XML_LIMIT)
+    if not res.issues or loadable:
         res.raw = None
     return res
+
+
+@functools.cache
+def _warm_up() -> None:
+    """Pay pandera's lazy set-up (it imports its backends, and hypothesis, on first use) once here, before
+    the workers are forked, instead of once in every worker."""
+    try:
+        import pandera.pandas as pa
+
+        pa.DataFrameSchema({"x": pa.Column(object, nullable=True)}).validate(pd.DataFrame({"x": [None]}))
+    except Exception:  # only a speed-up: the workers do the same set-up themselves if this fails
+        pass
+
+
+def _refused(path: Path, code: str, **details: Any) -> FileResult:
+    res = FileResult(path)
+    res.issues.append(make_issue(code, file=path.name, **details))
+    return res
+
+
+def _failed(failure: Failure[Path]) -> FileResult:
+    """A file whose worker overran the time limit or died: one coded problem, the run goes on."""
+    if failure.reason == "timeout":
+        return _refused(failure.item, "file-timeout", seconds=failure.detail)
+    return _refused(failure.item, "file-crashed", detail=failure.detail)
+
+
+MAX_LAYOUT_NOTES = 50  # per sheet and kind: a whole hidden block is one note, a hostile file cannot flood
+
+
+def _reading_notes(raw: RawWorkbook, res: FileResult, template: Template) -> list[Issue]:
+    """What reading noticed (macros, long cells, formulas without values) and the layout of the data sheets
+    that changes what the values mean: hidden sheets, rows and columns, merged cells over records."""
+    name = res.name
+    data_sheets = {sheet: role for role, sheet in res.sheets.items()}
+    checked = set(data_sheets) | {s for s in raw.sheets if norm_label(s) == norm_label(META_SHEET)}
+    notes = [i for i in raw.notes if i.code != "formula-no-value" or i.sheet in checked]
+    for spec in template.sheets.values():
+        role = next((r for k, r in ROLES.items() if spec.field(k)), spec.name)
+        sheet = res.sheets.get(role)
+        header = find_header(raw.sheets[sheet], spec) if sheet else None
+        if sheet is None or header is None:
+            continue
+        records = set(res.frames[role].index) if role in res.frames else set()
+        if sheet in raw.hidden_sheets:
+            notes.append(make_issue("hidden-content", file=name, sheet=sheet, detail=f"工作表「{sheet}」"))
+        for first, last in _runs(sorted(records & raw.hidden_rows.get(sheet, set())))[:MAX_LAYOUT_NOTES]:
+            rows = f"第 {first} 行" if first == last else f"第 {first}–{last} 行"
+            notes.append(make_issue("hidden-content", file=name, sheet=sheet, cell=f"A{first}", row=first,
+                                    detail=rows))
+        labels = {c: str(raw.sheets[sheet][header.row - 1][c]) for c in header.columns.values()}
+        for col in sorted(c - 1 for c in raw.hidden_cols.get(sheet, set()) if c - 1 in labels)[:MAX_LAYOUT_NOTES]:
+            notes.append(make_issue("hidden-content", file=name, sheet=sheet, cell=f"{_col(col)}{header.row}",
+                                    column=labels[col], row=header.row, detail=f"「{labels[col]}」列"))
+        merged = [m for m in raw.merged.get(sheet, []) if m[2] > header.row and (m[0], m[1]) != (m[2], m[3])]
+        for r0, c0, r1, c1 in merged[:MAX_LAYOUT_NOTES]:
+            span = f"{_col(c0 - 1)}{r0}:{_col(c1 - 1)}{r1}"
+            notes.append(make_issue("cell-merged", file=name, sheet=sheet, cell=f"{_col(c0 - 1)}{r0}", row=r0,
+                                    detail=span))
+    return notes
+
+
+def _runs(numbers: list[int]) -> list[tuple[int, int]]:
+    """[3, 4, 5, 9] → [(3, 5), (9, 9)]."""
+    runs: list[tuple[int, int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], n)
+        else:
+            runs.append((n, n))
+    return runs
 
 
 def check(
@@ -211,26 +295,24 @@ def check(
 ) -> CheckReport:
     """Check every returned workbook; write annotated copies and 校验汇总.xlsx to ``out`` when ``write``.
 
-    Files are checked in a process pool of ``jobs`` workers (default: the number of cores) when there are
-    many, or on any ``concurrent.futures.Executor`` given (a Dask client's executor, say); results come back
-    in input order and equal a serial run. ``progress(done, total, result)`` is called after each file.
+    Each file is checked in one of ``jobs`` worker processes (default: the number of cores) under the limits
+    of :class:`rosterkit.isolate.Limits` (time per file, memory per worker, from the environment): a file that
+    overruns or kills its worker gets a coded problem and the others go on. Or on any
+    ``concurrent.futures.Executor`` given (a Dask client's executor, say), without a time limit. Results come
+    back in input order and equal a serial run. ``progress(done, total, result)`` is called after each file.
     """
     files = collect_inputs(inputs)
     tpl = template if isinstance(template, Template) else load_template(template)
     as_of = as_of or dt.date.today()
     term = load_term(policy, on=as_of)
-    workers = jobs or os.cpu_count() or 1
+    workers = min(jobs or os.cpu_count() or 1, max(len(files), 1))
     if executor is not None:
         results = _run(executor, files, tpl, as_of, term, progress)
-    elif workers > 1 and len(files) >= PARALLEL_FROM:
-        with ProcessPoolExecutor(workers) as pool:
-            results = _run(pool, files, tpl, as_of, term, progress)
     else:
-        results = []
-        for n, path in enumerate(files, start=1):
-            results.append(_check_one(path, tpl, as_of, term))
-            if progress:
-                progress(n, len(files), results[-1])
+        # Every file is read in a worker process that is killed when it overruns (rosterkit.isolate).
+        _warm_up()
+        results = run_isolated(_check_one, files, (tpl, as_of, term), workers=workers, limits=Limits.from_env(),
+                               failed=_failed, progress=progress)
     report = CheckReport(results)
     if write:
         from .write.outputs import write_check_outputs
@@ -242,10 +324,15 @@ def check(
 
 def _run(executor: Executor, files: list[Path], tpl: Template, as_of: dt.date, term: Term | None,
          progress: Callable[[int, int, FileResult], None] | None) -> list[FileResult]:
+    """Files on a caller's executor: no time limit (it cannot stop a task), but a task that dies (a broken
+    process pool, say) still gives its file a coded problem instead of ending the run."""
     futures = {executor.submit(_check_one, path, tpl, as_of, term): i for i, path in enumerate(files)}
     results: list[FileResult | None] = [None] * len(files)
     for n, fut in enumerate(as_completed(futures), start=1):
-        results[futures[fut]] = fut.result()
+        try:
+            results[futures[fut]] = fut.result()
+        except Exception as exc:  # BrokenProcessPool and the like: the worker is gone, the file is not read
+            results[futures[fut]] = _failed(Failure(files[futures[fut]], "crashed", type(exc).__name__))
         if progress:
             progress(n, len(files), results[futures[fut]])  # type: ignore[arg-type]
     return [r for r in results if r is not None]

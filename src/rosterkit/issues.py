@@ -41,9 +41,25 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
     "policy-invalid": ("error", "帮扶制度「周期规则」中的规则「{rule}」：「{column}」{detail}。这条规则暂不生效，请改正后重新统计。"),
     "policy-empty": ("warning", "帮扶制度「周期规则」中没有可用的规则，无法统计帮扶周期。请按模板填写周期规则。"),
     "policy-year-as-term": ("warning", "规则「{rule}」的周期为「每学年」，但本次只统计一个学期（{term}），已按整个学期计算。"),
+    # Files that are refused or only partly read (issue 6): each names what was found and what to do.
+    "file-empty": ("error", "文件是空的（0 字节），可能没有保存成功或没有传完。请重新保存后再提交。"),
+    "file-not-spreadsheet": ("error", "这不是 Excel 表格，而是{detail}（只是扩展名写成了表格）。请提交填好的班级帮扶台账 .xlsx 文件。"),
+    "file-too-large": ("error", "文件过大，为保护电脑没有读取（{detail}）。请删除多余的空行、图片和无关工作表后另存为 .xlsx 再提交。"),
+    "file-timeout": ("error", "读取这个文件超过 {seconds} 秒仍未完成，已停止读取。请用 Excel 或 WPS 打开后另存为 .xlsx 再提交。"),
+    "file-crashed": ("error", "读取这个文件时出错退出（{detail}），文件可能已损坏。请用 Excel 或 WPS 打开后另存为 .xlsx 再提交。"),
+    "file-macro": ("warning", "文件含有宏（VBA 代码）。本程序只读取单元格内容，从不运行宏；批注副本已去掉宏，保存为 .xlsx。请不要在台账中使用宏。"),
+    "file-misnamed": ("warning", "文件扩展名是 {ext}，实际是 {detail} 格式，已按实际格式读取。请用 Excel 或 WPS 打开后另存为 .xlsx，不要直接改扩展名。"),
+    "file-text-table": ("warning", "文件扩展名是 {ext}，实际是{detail}（常见于从其他系统导出），已按表格内容读取，格式和下拉选项都没有了。请把内容复制到下发的模板中再提交。"),
+    "formula-no-value": ("warning", "这个单元格是公式，但文件中没有保存计算结果，读到的是空白。请在 Excel 或 WPS 中打开并保存一次，或把公式改成直接填写的内容。"),
+    "cell-too-long": ("warning", "单元格内容超过 Excel 的上限（32767 个字符），超出的部分没有读取，批注副本中也已截断。请精简内容。"),
+    "cell-merged": ("warning", "单元格 {detail} 被合并了：合并后只有第一个格子有内容，其余的按空白处理。请取消合并，在每一行分别填写。"),
+    "hidden-content": ("warning", "{detail}被隐藏了，其中的内容仍然读取和校验了。不需要上报的学生或记录请删除，而不是隐藏。"),
 }
 
 CODES: frozenset[str] = frozenset(MESSAGES)
+# Codes that mean the file's cells were never read: its status is 「无法读取」 and no annotated copy is made.
+UNREADABLE: frozenset[str] = frozenset({"file-unreadable", "file-encrypted", "file-empty", "file-not-spreadsheet",
+                                        "file-too-large", "file-timeout", "file-crashed"})
 
 
 class _Default(dict[str, Any]):

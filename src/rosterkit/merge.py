@@ -193,7 +193,8 @@ def _assemble(kept: list[pd.DataFrame], school: SchoolInfo, expected: dict[tuple
     roster["_class_order"] = [order.get(k, len(order)) for k in keys]
     roster["_grade_order"] = [grade_order(k[0]) for k in keys]
     roster["_class_key"] = [k[1] for k in keys]
-    seq = pd.to_numeric(roster.get("seq"), errors="coerce")
+    # A ledger whose 序号 column was deleted has no "seq": number its rows by Excel row instead.
+    seq = pd.to_numeric(roster["seq"], errors="coerce") if "seq" in roster else pd.Series(float("nan"), roster.index)
     roster["_seq"] = seq.fillna(roster["source_row"]).astype(float)
     roster = roster.sort_values(["_class_order", "_grade_order", "_class_key", "_seq", "source_row"], kind="stable")
     roster = roster.drop(columns=["_class_order", "_grade_order", "_class_key", "_seq"]).reset_index(drop=True)

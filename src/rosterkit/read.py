@@ -6,7 +6,6 @@ an ID or phone column before we do, so nothing is turned into int64 behind our b
 
 from __future__ import annotations
 
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,20 +14,38 @@ import python_calamine as pc
 
 from .issues import Issue, make_issue
 from .labels import label_variants, norm_label
+from .ooxml import scan_xlsx
+from .sniff import Sniff, sniff
 from .template import SheetSpec
+from .textsheets import read_text_sheets
 
-SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+# What a folder of returns is read for: workbooks, WPS's .et, text exports, and the things teachers send by
+# mistake (a Word file, a PDF, a photo of the form), so each of those gets an answer instead of being skipped.
+SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".et", ".csv", ".doc", ".docx", ".wps", ".pdf", ".jpg",
+            ".jpeg", ".png")
 HEADER_SCAN_ROWS = 60
 FOOTER_WORDS = ("填表人", "填报人", "制表人", "审核人", "负责人", "校长", "班主任签字", "签字", "合计", "总计")
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 @dataclass
 class RawWorkbook:
-    """Every sheet of a workbook as rows; ``rows[0]`` is Excel row 1 and ``row[0]`` column A."""
+    """Every sheet of a workbook as rows; ``rows[0]`` is Excel row 1 and ``row[0]`` column A.
+
+    Besides the values: what the file really is (``kind``: xlsx, xls, html …, see :mod:`rosterkit.sniff`),
+    the size of its XML, problems noticed while reading (``notes``: macros, a wrong extension, over-long cells,
+    formulas without a saved result) and the layout the values alone do not show: merged ranges (1-based
+    ``(first_row, first_col, last_row, last_col)``), hidden sheets, hidden rows and columns (1-based).
+    """
 
     path: Path
     sheets: dict[str, list[list[Any]]]
+    kind: str = ""
+    xml_bytes: int = 0
+    notes: list[Issue] = field(default_factory=list)
+    merged: dict[str, list[tuple[int, int, int, int]]] = field(default_factory=dict)
+    hidden_sheets: set[str] = field(default_factory=set)
+    hidden_rows: dict[str, set[int]] = field(default_factory=dict)
+    hidden_cols: dict[str, set[int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -52,31 +69,113 @@ def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _encrypted(path: Path) -> bool:
-    # An encrypted .xlsx is an OLE container holding an EncryptedPackage stream instead of a zip.
-    with path.open("rb") as fh:
-        head = fh.read(8)
-        if head != _OLE_MAGIC:
-            return False
-        return b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00e\x00d\x00P\x00" in fh.read(1 << 20)
-
-
 def read_workbook(path: Path, *, label: str | None = None) -> RawWorkbook | Issue:
-    """Read all sheets, or return the one coded problem that stops reading the file."""
+    """Read all sheets, or return the one coded problem that stops reading the file.
+
+    The file is sniffed first (:func:`rosterkit.sniff.sniff`): empty files, non-spreadsheets, zip bombs and
+    encrypted workbooks are refused before any reader opens them. Nothing raises for a bad file.
+    """
     name = label or path.name
     try:
-        if path.suffix.lower() in (".xlsx", ".xlsm") and _encrypted(path):
-            return make_issue("file-encrypted", file=name)
-        wb = pc.CalamineWorkbook.from_path(str(path))
-        sheets = {n: wb.get_sheet_by_name(n).to_python(skip_empty_area=False) for n in wb.sheet_names}
-        wb.close()
+        found = sniff(path)
+        if found.refusal:
+            code, detail = found.refusal
+            return make_issue(code, file=name, detail=detail)
+        if found.kind in TEXT_KINDS:
+            sheets = read_text_sheets(path.read_bytes(), found.kind)
+            raw = RawWorkbook(path, sheets, kind=found.kind, xml_bytes=path.stat().st_size)
+            raw.notes.append(make_issue("file-text-table", file=name, detail=TEXT_KINDS[found.kind],
+                                        ext=path.suffix or "（无）"))
+        else:
+            raw = _read_calamine(path, found, name)
     except pc.PasswordError:
         return make_issue("file-encrypted", file=name)
-    except (pc.CalamineError, pc.XmlError, pc.ZipError, zipfile.BadZipFile, OSError, ValueError) as exc:
+    except MemoryError:
+        return make_issue("file-too-large", file=name, detail="读取时所需内存超过上限")
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # calamine raises plain errors, even Rust panics, for broken files; go on
         return make_issue("file-unreadable", file=name, detail=_short(exc))
-    except Exception as exc:  # calamine raises plain errors for some broken files; the run goes on
-        return make_issue("file-unreadable", file=name, detail=_short(exc))
-    return RawWorkbook(path, sheets)
+    _note_long_cells(raw, name)
+    return raw
+
+
+TEXT_KINDS = {"html": "网页（HTML）表格", "csv": "文本（CSV）表格", "xml2003": "Excel 2003 XML 表格"}
+_KIND_NAMES = {"xlsx": ".xlsx", "xlsm": ".xlsm", "xlsb": ".xlsb", "ods": ".ods（WPS/LibreOffice）", "xls": ".xls"}
+_FAMILY = {".xlsx": "ooxml", ".xlsm": "ooxml", ".xltx": "ooxml", ".xltm": "ooxml", ".xlsb": "xlsb", ".ods": "ods",
+           ".xls": "xls"}
+
+
+def _read_calamine(path: Path, found: Sniff, name: str) -> RawWorkbook:
+    suffix = path.suffix.lower()
+    same = _FAMILY.get(suffix) == _FAMILY.get(found.extension)
+    if same:
+        wb = pc.CalamineWorkbook.from_path(str(path))
+    else:
+        # calamine picks its reader by extension; by content it can read a renamed file too.
+        with path.open("rb") as fh:
+            wb = pc.CalamineWorkbook.from_filelike(fh)
+    try:
+        raw = RawWorkbook(path, {}, kind=found.kind, xml_bytes=found.xml_bytes)
+        for meta in wb.sheets_metadata:
+            if meta.typ != pc.SheetTypeEnum.WorkSheet:
+                continue  # chart and macro sheets hold no cells to check
+            sheet = wb.get_sheet_by_name(meta.name)
+            raw.sheets[meta.name] = sheet.to_python(skip_empty_area=False)
+            ranges = sheet.merged_cell_ranges or ()
+            raw.merged[meta.name] = [(a[0] + 1, a[1] + 1, b[0] + 1, b[1] + 1) for a, b in ranges]
+            if meta.visible != pc.SheetVisibleEnum.Visible:
+                raw.hidden_sheets.add(meta.name)
+    finally:
+        wb.close()
+    if not same:
+        raw.notes.append(make_issue("file-misnamed", file=name, ext=path.suffix or "（无）",
+                                    detail=_KIND_NAMES.get(found.kind, found.kind)))
+    if found.macros:
+        raw.notes.append(make_issue("file-macro", file=name))
+    if found.kind in ("xlsx", "xlsm"):
+        _note_xlsx_layout(raw, name)
+    return raw
+
+
+def _note_xlsx_layout(raw: RawWorkbook, name: str) -> None:
+    try:
+        scans = scan_xlsx(raw.path, list(raw.sheets))
+    except Exception:  # the values are read; the layout scan only adds detail and must not cost the file
+        return
+    for sheet, scan in scans.items():
+        raw.hidden_rows[sheet] = scan.hidden_rows
+        raw.hidden_cols[sheet] = scan.hidden_cols
+        for ref in scan.formulas_without_value:
+            raw.notes.append(make_issue("formula-no-value", file=name, sheet=sheet, cell=ref,
+                                        row=int(ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))))
+
+
+EXCEL_CELL_LIMIT = 32_767
+_MAX_LONG_NOTES = 50
+
+
+def _note_long_cells(raw: RawWorkbook, name: str) -> None:
+    """A cell Excel could not hold, said so. calamine already cuts .xlsx text at the limit, so a cell of exactly
+    32,767 characters was longer in the file (nobody types exactly that much); text exports come whole."""
+    found = 0
+    for sheet, rows in raw.sheets.items():
+        for r, row in enumerate(rows, start=1):
+            for c, v in enumerate(row):
+                if isinstance(v, str) and len(v) >= EXCEL_CELL_LIMIT and found < _MAX_LONG_NOTES:
+                    found += 1
+                    raw.notes.append(make_issue("cell-too-long", file=name, sheet=sheet, cell=f"{_letter(c)}{r}",
+                                                row=r))
+
+
+def _letter(col: int) -> str:
+    """0-based column index → letters (A, …, Z, AA, …)."""
+    out = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        out = chr(65 + rem) + out
+    return out
 
 
 def _short(exc: BaseException) -> str:

@@ -6,14 +6,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Literal
 
-from .issues import Issue
+from .issues import UNREADABLE, Issue
 from .validate import Fix
 
 if TYPE_CHECKING:
     import pandas as pd
 
 Status = Literal["ok", "problems", "unreadable"]
-UNREADABLE_CODES = frozenset({"file-unreadable", "file-encrypted"})
+UNREADABLE_CODES = UNREADABLE  # files refused or not read at all: status 无法读取
 ISSUE_COLUMNS = ["file", "sheet", "cell", "column", "value", "code", "severity", "message"]
 
 

@@ -26,6 +26,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from rosterkit.issues import Issue
+from rosterkit.sniff import OPENPYXL_XML_LIMIT, Sniff, sniff
 from rosterkit.write.atomic import atomic_output
 
 __all__ = ["RESULT_SHEET", "annotate_copy", "load_copy", "set_text", "text_width", "workbook_from_values"]
@@ -42,6 +43,7 @@ _WIDTHS = (6, 14, 9, 16, 26, 22, 7, 80)
 _HEADER_ROW = 3
 _LEVEL = {"error": "错误", "warning": "警告"}
 _MAX_ROW, _MAX_COL = 1_048_576, 16_384
+EXCEL_CELL_LIMIT = 32_767
 
 
 def _fill(color: str) -> PatternFill:
@@ -55,40 +57,63 @@ def annotate_copy(
     *,
     fallback_sheets: Mapping[str, list[list[Any]]] | None = None,
 ) -> Path:
-    """Write an annotated copy of the workbook ``src`` to ``dest`` and return ``dest``.
+    """Write an annotated copy of the workbook ``src`` to ``dest`` and return the path written.
 
     Cells named by ``issues`` get a red (error) or yellow (warning) fill and a comment with the messages; a first
     sheet 校验结果 lists every issue with a link to its cell. ``src`` is never modified. When openpyxl cannot
-    load ``src`` the copy is rebuilt from ``fallback_sheets`` (sheet name -> rows of values as python-calamine
-    returned them); ``ValueError`` if that is needed but missing, or if ``dest`` is ``src``.
+    load ``src`` (or it is too big to load in reasonable time) the copy is rebuilt from ``fallback_sheets``
+    (sheet name -> rows of values as python-calamine returned them); ``ValueError`` if that is needed but
+    missing, or if ``dest`` is ``src``. Macros are never copied: an ``.xlsm`` ``dest`` is written as ``.xlsx``
+    beside it. Text over Excel's 32,767 characters is cut; text starting with = + - @ stays text.
     """
     src, dest = Path(src), Path(dest)
     if dest.exists() and os.path.samefile(src, dest):
         raise ValueError(f"dest is the source file; the teacher's file is never overwritten: {src}")
+    if dest.suffix.lower() == ".xlsm":
+        dest = dest.with_suffix(".xlsx")  # macros are never copied; Excel refuses an .xlsm without them
     wb, note, names = None, "", {}
+    found: Sniff | None = None
     if src.suffix.lower() in _OPENPYXL_SUFFIXES:
         # Read the bytes once and hand openpyxl a buffer: the teacher's file is never held open or written.
         # Outside the try: a missing or unreadable file is an OSError for the caller, not a reason to fall back.
         data = src.read_bytes()
-        try:
-            wb = load_copy(data, keep_vba=dest.suffix.lower() == ".xlsm")
-            names = {title: title for title in wb.sheetnames}
-        except Exception as exc:  # openpyxl raises many types on damaged files; all mean "use the values instead"
-            if fallback_sheets is None:
-                raise ValueError(f"openpyxl cannot load {src.name} and no fallback_sheets were given") from exc
-            note = "注意：原文件无法按 .xlsx 格式完整读取，未能保留原有格式，本文件只包含原有的单元格内容。"
+        found = sniff(src)
+        if (found.refusal and found.refusal[0] == "file-too-large") or found.xml_bytes > OPENPYXL_XML_LIMIT:
+            # openpyxl would need minutes and gigabytes (a million formatted rows): use the values instead.
+            note = (f"注意：原文件解压后有 {found.xml_bytes >> 20} MB（多为格式或空行），未能保留原有格式，"
+                    "本文件只包含原有的单元格内容。")
+        else:
+            try:
+                wb = load_copy(data, keep_vba=False)
+                names = {title: title for title in wb.sheetnames}
+            except Exception as exc:  # openpyxl raises many types on damaged files; all mean "use the values"
+                if fallback_sheets is None:
+                    raise ValueError(f"openpyxl cannot load {src.name} and no fallback_sheets were given") from exc
+                note = "注意：原文件无法按 .xlsx 格式完整读取，未能保留原有格式，本文件只包含原有的单元格内容。"
     else:
         note = f"注意：原文件是 {src.suffix or '无扩展名'} 格式（不是 .xlsx），未能保留原有格式，本文件只包含原有的单元格内容。"
     if wb is None:
         if fallback_sheets is None:
-            raise ValueError(f"{src.name} is not an .xlsx workbook; fallback_sheets are required")
+            raise ValueError(f"{src.name} is not an .xlsx workbook openpyxl can load; fallback_sheets are required")
         wb, names = workbook_from_values(fallback_sheets)
+    else:
+        _cut_long_text(wb)
+    if src.suffix.lower() in (".xlsm", ".xltm") or (found is not None and found.macros):
+        note += "原文件含有宏：本程序从不运行宏，本副本已去掉宏。"
     targets = [_target_cell(wb, names, issue) for issue in issues]
     _mark_cells(wb, issues, targets)
     _write_results(wb, src.name, issues, targets, note)
     with atomic_output(dest) as tmp:
         wb.save(tmp)
     return dest
+
+
+def _cut_long_text(wb: Workbook) -> None:
+    """Excel cannot open a cell over 32,767 characters: cut it (the check reported it as cell-too-long)."""
+    for ws in wb.worksheets:
+        for cell in ws._cells.values():  # only the cells that exist; iter_rows would create empty ones
+            if cell.data_type == "s" and isinstance(cell.value, str) and len(cell.value) > EXCEL_CELL_LIMIT:
+                set_text(cell, cell.value)
 
 
 def load_copy(data: bytes, *, keep_vba: bool) -> Workbook:
@@ -147,7 +172,7 @@ def set_text(cell: Cell, text: str | None) -> None:
     """Store ``text`` as a string: openpyxl would otherwise turn '=…' into a formula and '#N/A' into an error."""
     if text is None or text == "":
         return
-    cell.value = ILLEGAL_CHARACTERS_RE.sub("", text)[:32767]
+    cell.value = ILLEGAL_CHARACTERS_RE.sub("", text)[:EXCEL_CELL_LIMIT]
     cell.data_type = "s"
 
 

@@ -373,3 +373,22 @@ def test_names_from_sheet_data_stay_in_the_folder(tmp_path: Path, label: str) ->
     dest = tmp_path / f"{name}{SUFFIX}"
     dest.write_bytes(b"x")  # a legal, not too long name
     assert dest.resolve().parent == tmp_path.resolve()
+
+
+def test_returned_class_copy_of_a_macro_workbook_has_no_macros(tmp_path: Path) -> None:
+    from builders import AS_OF
+    from hostile import with_macro
+    from rosterkit.pipeline import report_inbox
+
+    box = tmp_path / "inbox"
+    box.mkdir()
+    made = with_macro(tmp_path / "made")
+    made.rename(box / made.name)
+    run = report_inbox(box, out=tmp_path / "out", as_of=AS_OF)
+    back = sorted((tmp_path / "out" / "发回各班").iterdir())
+    assert [p.name for p in back] == ["带宏_发回.xlsx"]
+    with zipfile.ZipFile(back[0]) as zf:
+        assert not [n for n in zf.namelist() if "vba" in n.lower()]
+        assert b"macroEnabled" not in zf.read("[Content_Types].xml")
+    assert openpyxl.load_workbook(back[0]).sheetnames[0] == "待办"
+    assert run.check.files[0].annotated is not None and run.check.files[0].annotated.suffix == ".xlsx"

@@ -162,7 +162,6 @@ def _write_cadence(run: RunResult, target: Path, *, mask: bool, annotated: dict[
         if src.suffix.lower() not in (".xlsx", ".xlsm"):
             raw = read_workbook(src)
             fallback = None if isinstance(raw, Issue) else raw.sheets
-        suffix = ".xlsm" if src.suffix.lower() == ".xlsm" else ".xlsx"
-        dest = target / RETURN_DIR / f"{f.path.stem}{RETURN_SUFFIX}{suffix}"
+        dest = target / RETURN_DIR / f"{f.path.stem}{RETURN_SUFFIX}.xlsx"  # never .xlsm: no macros go back
         write_todo_copy(src, dest, run.cadence, file_name=f.name, fallback_sheets=fallback, rows=by_file[f.name])
     run.outputs["returns"] = target / RETURN_DIR

@@ -15,8 +15,9 @@ ANNOTATED_SUFFIX = "_校验结果"
 
 
 def annotated_name(path: Path, taken: set[str]) -> str:
-    """``三年级2班.xls`` → ``三年级2班_校验结果.xlsx`` (.xlsm stays .xlsm); a number is added on a clash."""
-    suffix = ".xlsm" if path.suffix.lower() == ".xlsm" else ".xlsx"
+    """``三年级2班.xls`` → ``三年级2班_校验结果.xlsx`` (always .xlsx: macros are never copied); a number is
+    added on a clash (``a.xlsx`` and ``a.xlsm`` in one inbox)."""
+    suffix = ".xlsx"
     name, n = f"{path.stem}{ANNOTATED_SUFFIX}{suffix}", 2
     while name in taken:
         name, n = f"{path.stem}{ANNOTATED_SUFFIX}_{n}{suffix}", n + 1

@@ -73,7 +73,7 @@ def write_todo_copy(src: Path, dest: Path, cad: Cadence, *, file_name: str,
     if src.suffix.lower() in _OPENPYXL_SUFFIXES:
         data = src.read_bytes()  # one read; openpyxl gets a buffer, never the file
         try:
-            wb = load_copy(data, keep_vba=dest.suffix.lower() == ".xlsm")
+            wb = load_copy(data, keep_vba=False)  # macros are never copied into what we hand back
         except Exception as exc:  # openpyxl raises many types on damaged files: use the values instead
             if fallback_sheets is None:
                 raise ValueError(f"openpyxl cannot load {src.name} and no fallback_sheets were given") from exc

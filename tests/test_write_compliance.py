@@ -416,3 +416,90 @@ def test_libreoffice_renders_both_workbooks(book: Path, example: Cadence, tmp_pa
     for file in (book, todo):
         pdf = _pdf(file, tmp_path)
         assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 10_000
+
+
+def test_todo_copy_of_xlsx_is_a_byte_level_copy(example: Cadence, tmp_path: Path, monkeypatch) -> None:
+    from rosterkit.write import zipsheet
+    name = file_of(example, "四年级1班")
+    src = EXAMPLES / "inbox" / name
+    dest = write_todo_copy(src, tmp_path / "fast.xlsx", example, file_name=name)
+    with zipfile.ZipFile(src) as a, zipfile.ZipFile(dest) as b:
+        old, new = {n: a.read(n) for n in a.namelist()}, {n: b.read(n) for n in b.namelist()}
+    assert set(old) < set(new) and len(new) == len(old) + 1
+    edited = {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"}
+    for n, data in old.items():  # the fast path: the teacher's sheets, comments, theme … are the source's bytes
+        if n in edited:
+            continue
+        if n.startswith("xl/worksheets/") and b"tabSelected" in data:  # only the selection mark is cleared
+            assert new[n] == re.sub(rb'\s+tabSelected="(1|true)"', b"", data)
+        else:
+            assert new[n] == data, n
+    assert sum(n.startswith("xl/worksheets/") and new[n] == old[n] for n in old) >= 4
+    wb, original = openpyxl.load_workbook(dest), openpyxl.load_workbook(src)
+    assert wb.sheetnames == [TODO_SHEET, *original.sheetnames] and wb.active.title == TODO_SHEET
+    assert [ws.title for ws in wb.worksheets if ws.sheet_view.tabSelected] == [TODO_SHEET]
+    for title in original.sheetnames:  # print areas and titles still point at the right sheets
+        assert wb[title].print_area == original[title].print_area
+        assert wb[title].print_title_rows == original[title].print_title_rows
+        assert wb[title].sheet_state == original[title].sheet_state
+    assert original["花名册"].print_area and wb["花名册"].print_area == original["花名册"].print_area
+    # same 待办 as the openpyxl path: values, fonts, fills, widths, row heights, page setup
+    def forced(*a: Any, **k: Any) -> None:
+        raise zipsheet.Unsupported("forced")
+    monkeypatch.setattr(zipsheet, "insert_first_sheet", forced)
+    slow = openpyxl.load_workbook(write_todo_copy(src, tmp_path / "slow.xlsx", example, file_name=name))
+    a_ws, b_ws = wb[TODO_SHEET], slow[TODO_SHEET]
+    assert values(a_ws) == values(b_ws) and values(a_ws)
+    for ra, rb in zip(a_ws.iter_rows(), b_ws.iter_rows()):
+        for ca, cb in zip(ra, rb):
+            assert (ca.font.b, ca.font.sz, ca.font.name) == (cb.font.b, cb.font.sz, cb.font.name), ca.coordinate
+            assert (ca.fill.fgColor.rgb[-6:] if ca.fill.fill_type else None) == (
+                cb.fill.fgColor.rgb[-6:] if cb.fill.fill_type else None), ca.coordinate
+            assert bool(ca.border.left.style) == bool(cb.border.left.style)
+            assert ca.alignment.wrap_text == cb.alignment.wrap_text
+    for col in "ABCDEFG":
+        assert a_ws.column_dimensions[col].width == b_ws.column_dimensions[col].width
+    assert {r: d.height for r, d in a_ws.row_dimensions.items() if d.height} == {
+        r: d.height for r, d in b_ws.row_dimensions.items() if d.height}
+    assert (a_ws.page_setup.orientation, a_ws.page_setup.paperSize) == ("landscape", b_ws.page_setup.paperSize)
+    # a second client opens it
+    pdf = _pdf(dest, tmp_path)
+    assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 10_000
+
+
+def test_todo_copy_fast_path_drops_macros_and_escapes(example: Cadence, tmp_path: Path) -> None:
+    from rosterkit.write import zipsheet
+    name = file_of(example, "四年级1班")
+    src = tmp_path / "m.xlsm"
+    with zipfile.ZipFile(EXAMPLES / "inbox" / name) as a, zipfile.ZipFile(src, "w") as b:
+        for n in a.namelist():
+            data = a.read(n)
+            if n == "[Content_Types].xml":
+                data = data.replace(
+                    b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+                    b"application/vnd.ms-excel.sheet.macroEnabled.main+xml").replace(
+                    b"</Types>", b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>')
+            if n == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", b'<Relationship Id="rId99" Type="http://schemas.microsoft.com/'
+                                    b'office/2006/relationships/vbaProject" Target="vbaProject.bin"/></Relationships>')
+            b.writestr(n, data)
+        b.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0 not really")
+    calls = []
+    real = zipsheet.insert_first_sheet
+    def spy(*a: Any, **k: Any) -> None:
+        calls.append(a[2])
+        a[2].cells.append(zipsheet.Cell(40, 1, "<&> \x01\"'", None))
+        real(*a, **k)
+    import rosterkit.write.todo as todo_mod
+    todo_mod.zipsheet.insert_first_sheet = spy
+    try:
+        dest = write_todo_copy(src, tmp_path / "m.xlsx", example, file_name=name)
+    finally:
+        todo_mod.zipsheet.insert_first_sheet = real
+    assert calls
+    with zipfile.ZipFile(dest) as zf:
+        assert not [n for n in zf.namelist() if "vba" in n.lower()]
+        assert b"macroEnabled" not in zf.read("[Content_Types].xml") and b"vbaProject" not in zf.read(
+            "[Content_Types].xml") and b"vbaProject" not in zf.read("xl/_rels/workbook.xml.rels")
+    wb = openpyxl.load_workbook(dest)
+    assert wb.sheetnames[0] == TODO_SHEET and wb[TODO_SHEET]["A40"].value == "<&> \"'"

@@ -23,6 +23,7 @@ from openpyxl.utils import get_column_letter
 from rosterkit.cadence import Cadence
 from rosterkit.write.atomic import atomic_output
 from rosterkit.write.annotate import RESULT_SHEET, load_copy, set_text, text_width, workbook_from_values
+from rosterkit.write import zipsheet
 
 __all__ = ["TODO_SHEET", "write_todo_copy"]
 
@@ -32,6 +33,7 @@ _HEADERS = ("学生", "规则", "状态", "需要做的", "周期", "最近一�
 _WIDTHS = (12, 14, 10, 52, 13, 14, 14)
 _OVERDUE_FILL, _DUE_FILL = "FFC7CE", "FFEB9C"
 _NO_CONTACT = "本学期尚无"
+_FAST_SUFFIXES = {".xlsx", ".xlsm"}  # a byte-level copy with 待办 added (zipsheet); templates go through openpyxl
 
 
 def _fill(color: str) -> PatternFill:
@@ -69,6 +71,20 @@ def write_todo_copy(src: Path, dest: Path, cad: Cadence, *, file_name: str,
     src, dest = Path(src), Path(dest)
     if dest.exists() and os.path.samefile(src, dest):
         raise ValueError(f"dest is the source file; the teacher's file is never overwritten: {src}")
+    if rows is None:
+        prefix = f"{file_name}#"
+        rows = tuple(t[t["student_key"].astype(str).str.startswith(prefix)]  # type: ignore[assignment]
+                     for t in (cad.students, cad.overdue, cad.due_soon))
+    if src.suffix.lower() in _FAST_SUFFIXES and dest.suffix.lower() == ".xlsx":
+        # The common case: copy the zip members unchanged, add 待办 (no openpyxl load and save of the workbook).
+        students, overdue, due = rows
+        sheet = _todo_sheet(cad.as_of, _class_name(students, overdue), students, overdue, due)
+        try:
+            with atomic_output(dest) as tmp:
+                zipsheet.insert_first_sheet(src, tmp, sheet, keep_first=RESULT_SHEET)
+            return dest
+        except zipsheet.Unsupported:
+            pass  # anything unexpected: the openpyxl path below
     wb, rebuilt = None, False
     if src.suffix.lower() in _OPENPYXL_SUFFIXES:
         data = src.read_bytes()  # one read; openpyxl gets a buffer, never the file
@@ -82,10 +98,6 @@ def write_todo_copy(src: Path, dest: Path, cad: Cadence, *, file_name: str,
             raise ValueError(f"{src.name} is not an .xlsx workbook; fallback_sheets are required")
         wb, _ = workbook_from_values({k: v for k, v in fallback_sheets.items() if k != TODO_SHEET})
         rebuilt = True
-    if rows is None:
-        prefix = f"{file_name}#"
-        rows = tuple(t[t["student_key"].astype(str).str.startswith(prefix)]  # type: ignore[assignment]
-                     for t in (cad.students, cad.overdue, cad.due_soon))
     students, overdue, due = rows
     _write_todo(wb, cad.as_of, _class_name(students, overdue), students, overdue, due, src.name if rebuilt else "")
     with atomic_output(dest) as tmp:
@@ -191,3 +203,38 @@ def _write_todo(wb: Workbook, as_of: dt.date, klass: str, students: pd.DataFrame
     wb.active = ws
     if wb.views:
         wb.views[0].firstSheet = 0
+
+
+def _todo_sheet(as_of: dt.date, klass: str, students: pd.DataFrame, overdue: pd.DataFrame,
+                due: pd.DataFrame) -> zipsheet.Sheet:
+    """The 待办 sheet of :func:`_write_todo` (same cells, formats, widths and page setup) for :mod:`zipsheet`."""
+    Font_, Style_, Cell_ = zipsheet.Font, zipsheet.Style, zipsheet.Cell
+    cells: list[zipsheet.Cell] = []
+    heights: dict[int, float] = {}
+    day = as_of.isoformat()
+    cells.append(Cell_(1, 1, f"{klass or '本班'}帮扶待办（截至 {day}）", Style_(Font_(bold=True, size=14))))
+    n = overdue["student_key"].nunique()
+    if n or len(due):
+        line = f"截至 {day}，本班 {n} 名学生有逾期事项，{len(due)} 项即将到期"
+    else:
+        line = f"截至 {day}，本班没有逾期或即将到期的帮扶事项，谢谢各位老师，请继续保持！"
+    cells.append(Cell_(2, 1, line, Style_(Font_(bold=True, size=12, color="C00000" if n else "375623"))))
+    hint = "逾期：上一个周期没有做够，或太久没有联系，请尽快补做并记入「帮扶记录」；即将到期：本周期快结束了，还差的请按时完成。"
+    cells.append(Cell_(3, 1, hint, Style_(Font_(size=10, color="595959"))))
+    header = Style_(Font_(bold=True), fill="D9E1F2", border=True)
+    body = Style_(border=True, wrap_top=True)
+    status = {"逾期": Style_(border=True, wrap_top=True, fill=_OVERDUE_FILL),
+              "即将到期": Style_(border=True, wrap_top=True, fill=_DUE_FILL)}
+    row = 5
+    for teacher, items in _items(students, overdue, due).items():
+        late = sum(x[2] == "逾期" for x in items)
+        cells.append(Cell_(row, 1, f"帮扶教师：{teacher}（逾期 {late} 项，即将到期 {len(items) - late} 项）",
+                           Style_(Font_(bold=True, size=12))))
+        cells.extend(Cell_(row + 1, c, label, header) for c, label in enumerate(_HEADERS, start=1))
+        for r, values in enumerate(items, start=row + 2):
+            for c, v in enumerate(values, start=1):
+                cells.append(Cell_(r, c, str(v), status.get(values[2], status["即将到期"]) if c == 3 else body))
+            lines = math.ceil(text_width(str(values[3])) / (_WIDTHS[3] - 2)) or 1
+            heights[r] = 15 * lines + 3
+        row += len(items) + 3
+    return zipsheet.Sheet(TODO_SHEET, cells, _WIDTHS, heights, True, "第 &P 页，共 &N 页")

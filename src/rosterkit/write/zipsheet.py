@@ -1,0 +1,355 @@
+"""Add a first worksheet to an .xlsx at the byte level: every other zip member is copied unchanged.
+
+Loading a whole teacher's workbook with openpyxl only to put one sheet in front costs a third of a second per file;
+this module edits just the package parts that list the sheets ([Content_Types].xml, the workbook's relationships,
+xl/workbook.xml, xl/styles.xml for the new cell formats) and writes the new sheet as minimal SpreadsheetML with
+inline strings, so the shared strings need no change. VBA parts are dropped: copies never carry macros.
+
+:func:`insert_first_sheet` raises :class:`Unsupported` for anything it does not expect; the caller then takes
+the openpyxl path.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from defusedxml.ElementTree import fromstring
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+__all__ = ["Cell", "Font", "Style", "Sheet", "Unsupported", "insert_first_sheet", "sheet_names"]
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+WS_TYPE = f"{REL_NS}/worksheet"
+WS_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+MAIN_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+MACRO_MAIN_CT = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+CELL_LIMIT = 32_767
+# Parts we do not know how to keep consistent without openpyxl's model (Excel 4 macros, dialogs, ActiveX).
+_UNSUPPORTED_PREFIXES = ("xl/macrosheets/", "xl/dialogsheets/", "xl/activex/")
+
+
+class Unsupported(Exception):
+    """The source is not an .xlsx this module can edit safely: use the openpyxl path."""
+
+
+@dataclass(frozen=True)
+class Font:
+    bold: bool = False
+    size: float | None = None
+    color: str | None = None  # RRGGBB
+
+
+@dataclass(frozen=True)
+class Style:
+    font: Font | None = None  # None: the workbook's default font
+    fill: str | None = None  # RRGGBB solid fill
+    border: bool = False  # thin grey all round
+    wrap_top: bool = False  # vertical top, wrap text
+
+
+@dataclass(frozen=True)
+class Cell:
+    row: int
+    col: int
+    text: str
+    style: Style | None = None
+
+
+@dataclass
+class Sheet:
+    name: str
+    cells: list[Cell] = field(default_factory=list)
+    widths: Sequence[float] = ()
+    heights: dict[int, float] = field(default_factory=dict)
+    landscape_a4_fit_width: bool = True
+    footer_center: str = ""
+
+
+def _q(tag: str, ns: str = MAIN_NS) -> str:
+    return f"{{{ns}}}{tag}"
+
+
+def _parse(data: bytes):  # type: ignore[no-untyped-def]
+    try:
+        return fromstring(data)
+    except Exception as exc:
+        raise Unsupported(f"XML parse error: {exc}") from exc
+
+
+def _col(n: int) -> str:
+    s = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def _text(s: str) -> str:
+    return escape(ILLEGAL_CHARACTERS_RE.sub("", s)[:CELL_LIMIT])
+
+
+def sheet_names(src: Path) -> list[str]:
+    """The sheet names of an .xlsx in order, read from xl/workbook.xml only."""
+    with zipfile.ZipFile(src) as z:
+        root = _parse(z.read("xl/workbook.xml"))
+    return [s.get("name", "") for s in root.iter(_q("sheet"))]
+
+
+def _font_xml(font: Font, face: str | None) -> str:
+    parts = []
+    if face:
+        parts.append(f'<name val="{escape(face, {chr(34): "&quot;"})}"/>')
+    if font.bold:
+        parts.append('<b val="1"/>')
+    if font.color:
+        parts.append(f'<color rgb="FF{font.color}"/>')
+    if font.size:
+        parts.append(f'<sz val="{font.size:g}"/>')
+    return f"<font>{''.join(parts)}</font>"
+
+
+def _append(xml: str, tag: str, items: list[str], existing: int) -> str:
+    """Append ``items`` to the ``<tag>`` collection of styles.xml (unprefixed, not self-closing)."""
+    if not items:
+        return xml
+    m = re.search(rf"<{tag}(\s[^>]*)?>", xml)
+    end = xml.find(f"</{tag}>", m.end()) if m else -1
+    if m is None or m.group(0).endswith("/>") or end < m.end():
+        raise Unsupported(f"styles.xml: no <{tag}> collection")
+    attrs = re.sub(r'\scount="[^"]*"', "", m.group(1) or "").rstrip()
+    opening = f'<{tag}{attrs} count="{existing + len(items)}">'
+    return xml[:m.start()] + opening + xml[m.end():end] + "".join(items) + xml[end:]
+
+
+def _styles(xml_bytes: bytes, styles: list[Style]) -> tuple[bytes, dict[Style, int]]:
+    """styles.xml with a cellXfs entry per style added; the style → xf index map."""
+    root = _parse(xml_bytes)
+    if root.tag != _q("styleSheet"):
+        raise Unsupported("styles.xml root")
+    colls = {t: root.find(_q(t)) for t in ("fonts", "fills", "borders", "cellXfs")}
+    if any(c is None or len(c) == 0 for c in colls.values()):
+        raise Unsupported("styles.xml lacks fonts/fills/borders/cellXfs")
+    counts = {t: len(c) for t, c in colls.items()}  # the real number of children, not the count attribute
+    first = colls["fonts"][0].find(_q("name"))
+    face = first.get("val") if first is not None else None
+    has_style_xfs = root.find(_q("cellStyleXfs")) is not None and len(root.find(_q("cellStyleXfs"))) > 0
+    fonts: dict[Font, int] = {}
+    fills: dict[str, int] = {}
+    border_id: int | None = None
+    new = {t: [] for t in colls}  # type: dict[str, list[str]]
+    index: dict[Style, int] = {}
+    for st in styles:
+        if st in index:
+            continue
+        font_id = fill_id = b_id = 0
+        if st.font is not None:
+            if st.font not in fonts:
+                fonts[st.font] = counts["fonts"] + len(new["fonts"])
+                new["fonts"].append(_font_xml(st.font, face))
+            font_id = fonts[st.font]
+        if st.fill:
+            if st.fill not in fills:
+                fills[st.fill] = counts["fills"] + len(new["fills"])
+                new["fills"].append(f'<fill><patternFill patternType="solid"><fgColor rgb="FF{st.fill}"/>'
+                                    f'<bgColor rgb="FF{st.fill}"/></patternFill></fill>')
+            fill_id = fills[st.fill]
+        if st.border:
+            if border_id is None:
+                border_id = counts["borders"] + len(new["borders"])
+                side = '<{0} style="thin"><color rgb="FFBFBFBF"/></{0}>'
+                new["borders"].append("<border>" + "".join(side.format(s) for s in ("left", "right", "top", "bottom"))
+                                      + "<diagonal/></border>")
+            b_id = border_id
+        attrs = f'numFmtId="0" fontId="{font_id}" fillId="{fill_id}" borderId="{b_id}"'
+        if has_style_xfs:
+            attrs += ' xfId="0"'
+        attrs += "".join(f' {a}="1"' for a, on in (("applyFont", st.font), ("applyFill", st.fill),
+                                                   ("applyBorder", st.border), ("applyAlignment", st.wrap_top)) if on)
+        inner = '<alignment vertical="top" wrapText="1"/>' if st.wrap_top else ""
+        index[st] = counts["cellXfs"] + len(new["cellXfs"])
+        new["cellXfs"].append(f"<xf {attrs}>{inner}</xf>" if inner else f"<xf {attrs}/>")
+    try:
+        xml = xml_bytes.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Unsupported("styles.xml is not UTF-8") from exc
+    for tag in ("fonts", "fills", "borders", "cellXfs"):
+        xml = _append(xml, tag, new[tag], counts[tag])
+    return xml.encode("utf-8"), index
+
+
+def _sheet_xml(sheet: Sheet, index: dict[Style, int]) -> bytes:
+    rows: dict[int, list[Cell]] = {}
+    for c in sheet.cells:
+        rows.setdefault(c.row, []).append(c)
+    max_row = max(rows, default=1)
+    max_col = max((c.col for c in sheet.cells), default=1)
+    out = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{MAIN_NS}" '
+           f'xmlns:r="{REL_NS}">']
+    if sheet.landscape_a4_fit_width:
+        out.append('<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>')
+    out.append(f'<dimension ref="A1:{_col(max_col)}{max_row}"/>')
+    out.append('<sheetViews><sheetView tabSelected="1" workbookViewId="0"/></sheetViews>')
+    out.append('<sheetFormatPr defaultRowHeight="15"/>')
+    if sheet.widths:
+        out.append("<cols>" + "".join(f'<col min="{i}" max="{i}" width="{w:g}" customWidth="1"/>'
+                                      for i, w in enumerate(sheet.widths, start=1)) + "</cols>")
+    out.append("<sheetData>")
+    for r in sorted(set(rows) | set(sheet.heights)):
+        ht = sheet.heights.get(r)
+        attrs = f' ht="{ht:g}" customHeight="1"' if ht else ""
+        out.append(f'<row r="{r}"{attrs}>')
+        for c in sorted(rows.get(r, []), key=lambda c: c.col):
+            s = f' s="{index[c.style]}"' if c.style is not None and index.get(c.style) else ""
+            if c.text == "":
+                out.append(f'<c r="{_col(c.col)}{r}"{s}/>')
+            else:
+                out.append(f'<c r="{_col(c.col)}{r}"{s} t="inlineStr"><is><t xml:space="preserve">'
+                           f"{_text(c.text)}</t></is></c>")
+        out.append("</row>")
+    out.append("</sheetData>")
+    out.append('<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5"/>')
+    if sheet.landscape_a4_fit_width:
+        out.append('<pageSetup paperSize="9" fitToWidth="1" fitToHeight="0" orientation="landscape"/>')
+    if sheet.footer_center:
+        out.append(f"<headerFooter><oddFooter>{escape('&C' + sheet.footer_center)}</oddFooter></headerFooter>")
+    out.append("</worksheet>")
+    return "".join(out).encode("utf-8")
+
+
+_TAB_SELECTED = re.compile(rb'(<(?:\w+:)?sheetView\b[^>]*?)\s+tabSelected="(?:1|true)"')
+
+
+def insert_first_sheet(src: Path, tmp: Path, sheet: Sheet, *, keep_first: str | None = None) -> None:
+    """Write to ``tmp`` a copy of the .xlsx ``src`` with ``sheet`` first and active; :class:`Unsupported` if unsafe.
+
+    ``keep_first``: a sheet that, when present, must already be the first (it ends up second); else Unsupported.
+    Other members are copied unchanged except: the parts that list sheets, styles.xml (new formats appended),
+    ``tabSelected`` cleared in the other sheets' views, and VBA parts dropped.
+    """
+    try:
+        zin = zipfile.ZipFile(src)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise Unsupported(f"not a zip: {exc}") from exc
+    with zin:
+        infos = zin.infolist()
+        names = [i.filename for i in infos]
+        if len(set(names)) != len(names):
+            raise Unsupported("duplicate zip members")
+        lower = {n.lower() for n in names}
+        if any(n.startswith(_UNSUPPORTED_PREFIXES) for n in lower):
+            raise Unsupported("macro sheets, dialog sheets or ActiveX")
+        try:
+            data = {i.filename: zin.read(i) for i in infos}
+        except Exception as exc:  # encrypted, bad CRC, unsupported compression
+            raise Unsupported(f"cannot read zip: {exc}") from exc
+    for part in ("[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
+        if part not in data:
+            raise Unsupported(f"missing {part}")
+    root_rels = _parse(data["_rels/.rels"])
+    office = [r.get("Target", "").lstrip("/") for r in root_rels.iter(_q("Relationship", PKG_REL_NS))
+              if r.get("Type", "").endswith("/officeDocument")]
+    if office != ["xl/workbook.xml"]:
+        raise Unsupported(f"workbook part is {office}")
+
+    # -- workbook.xml: checks ------------------------------------------------------------------------------
+    wb_bytes = data["xl/workbook.xml"]
+    wb_root = _parse(wb_bytes)
+    if wb_root.tag != _q("workbook"):
+        raise Unsupported("workbook.xml root is not transitional SpreadsheetML")
+    sheets = list(wb_root.iter(_q("sheet")))
+    if not sheets or any(s.get("name") == sheet.name for s in sheets):
+        raise Unsupported(f"no sheets, or {sheet.name} already present")
+    if keep_first is not None and any(s.get("name") == keep_first for s in sheets[1:]):
+        raise Unsupported(f"{keep_first} is not the first sheet")
+    try:
+        wb_xml = wb_bytes.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Unsupported("workbook.xml is not UTF-8") from exc
+    prefix = re.search(rf'xmlns:(\w+)="{re.escape(REL_NS)}"', wb_xml)
+    m_sheets = re.search(r"<sheets(\s[^>]*)?>", wb_xml)
+    if prefix is None or m_sheets is None or m_sheets.group(0).endswith("/>"):
+        raise Unsupported("workbook.xml: unprefixed <sheets> or relationships prefix not found")
+    sheet_id = max(int(s.get("sheetId", "0")) for s in sheets) + 1
+
+    # -- relationships -------------------------------------------------------------------------------------
+    rels_bytes = data["xl/_rels/workbook.xml.rels"]
+    rels_root = _parse(rels_bytes)
+    rels = list(rels_root.iter(_q("Relationship", PKG_REL_NS)))
+    ids = {r.get("Id") for r in rels}
+    k = len(rels) + 1
+    while f"rId{k}" in ids:
+        k += 1
+    rid = f"rId{k}"
+    n = 1
+    while f"xl/worksheets/sheet{n}.xml".lower() in lower:
+        n += 1
+    part = f"xl/worksheets/sheet{n}.xml"
+    rels_xml = rels_bytes.decode("utf-8")
+    vba_ids = [r.get("Id") for r in rels if r.get("Type", "").endswith("/vbaProject")]
+    for vid in vba_ids:
+        rels_xml, cnt = re.subn(rf'<Relationship\b[^>]*\bId="{re.escape(vid)}"[^>]*/>', "", rels_xml)
+        if cnt != 1:
+            raise Unsupported("cannot remove the VBA relationship")
+    end = rels_xml.rfind("</Relationships>")
+    if end < 0:
+        raise Unsupported("workbook.xml.rels has no closing </Relationships>")
+    rels_xml = (rels_xml[:end] + f'<Relationship Id="{rid}" Type="{WS_TYPE}" Target="worksheets/sheet{n}.xml"/>'
+                + rels_xml[end:])
+
+    # -- content types -------------------------------------------------------------------------------------
+    ct_xml = data["[Content_Types].xml"].decode("utf-8")
+    _parse(data["[Content_Types].xml"])
+    ct_xml = re.sub(r'<(Override|Default)\b[^>]*ContentType="application/vnd\.ms-office\.vbaProject[^"]*"[^>]*/>',
+                    "", ct_xml)
+    ct_xml = ct_xml.replace(f'"{MACRO_MAIN_CT}"', f'"{MAIN_CT}"')
+    end = ct_xml.rfind("</Types>")
+    if end < 0:
+        raise Unsupported("[Content_Types].xml has no closing </Types>")
+    ct_xml = ct_xml[:end] + f'<Override PartName="/{part}" ContentType="{WS_CT}"/>' + ct_xml[end:]
+
+    # -- workbook.xml: the new sheet first, print areas shifted, the new sheet active ----------------------
+    new_sheet = f'<sheet name="{escape(sheet.name)}" sheetId="{sheet_id}" {prefix.group(1)}:id="{rid}"/>'
+    wb_xml = wb_xml[:m_sheets.end()] + new_sheet + wb_xml[m_sheets.end():]
+    wb_xml = re.sub(r'\blocalSheetId="(\d+)"', lambda m: f'localSheetId="{int(m.group(1)) + 1}"', wb_xml)
+    m_view = re.search(r"<workbookView\b[^>]*?/?>", wb_xml)
+    if m_view:
+        tag = re.sub(r'\s(activeTab|firstSheet)="[^"]*"', "", m_view.group(0))
+        tag = tag[:len("<workbookView")] + ' activeTab="0" firstSheet="0"' + tag[len("<workbookView"):]
+        wb_xml = wb_xml[:m_view.start()] + tag + wb_xml[m_view.end():]
+    _parse(wb_xml.encode("utf-8"))  # still well-formed
+
+    # -- styles and the sheet itself -----------------------------------------------------------------------
+    styles = [c.style for c in sheet.cells if c.style is not None]
+    index: dict[Style, int] = {}
+    if styles:
+        if "xl/styles.xml" not in data:
+            raise Unsupported("no xl/styles.xml")
+        data["xl/styles.xml"], index = _styles(data["xl/styles.xml"], styles)
+        _parse(data["xl/styles.xml"])
+
+    vba_parts = {nm for nm in names if "vbaproject" in nm.lower()}
+    changed = {"[Content_Types].xml": ct_xml.encode("utf-8"), "xl/_rels/workbook.xml.rels": rels_xml.encode("utf-8"),
+               "xl/workbook.xml": wb_xml.encode("utf-8")}
+    for nm in names:  # other sheets' views: only the new sheet is selected (Excel groups every selected tab)
+        if nm.startswith(("xl/worksheets/", "xl/chartsheets/")) and nm.endswith(".xml") and b"tabSelected" in data[nm]:
+            changed[nm] = _TAB_SELECTED.sub(rb"\1", data[nm])
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in infos:
+            nm = info.filename
+            if nm in vba_parts:
+                continue
+            zi = zipfile.ZipInfo(nm, date_time=info.date_time)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = info.external_attr
+            zout.writestr(zi, changed.get(nm, data[nm]))
+        zi = zipfile.ZipInfo(part, date_time=infos[0].date_time)
+        zi.compress_type = zipfile.ZIP_DEFLATED
+        zout.writestr(zi, _sheet_xml(sheet, index))

@@ -29,7 +29,7 @@ from rosterkit.issues import Issue
 from rosterkit.sniff import OPENPYXL_XML_LIMIT, Sniff, sniff
 from rosterkit.write.atomic import atomic_output
 
-__all__ = ["RESULT_SHEET", "annotate_copy", "load_copy", "set_text", "text_width", "workbook_from_values"]
+__all__ = ["RESULT_SHEET", "annotate_copy", "load_copy", "open_on", "set_text", "text_width", "workbook_from_values"]
 
 
 RESULT_SHEET = "校验结果"
@@ -296,7 +296,12 @@ def _write_results(
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    # Excel opens on the active tab, but also shows every tab still marked selected as a group: clear them.
+    open_on(wb, ws)
+
+
+def open_on(wb: Workbook, ws: Worksheet) -> None:
+    """Make ``ws`` the sheet Excel opens on. Excel also shows every tab still marked selected as a group,
+    so the other tabs are unselected."""
     for sheet in wb.worksheets:
         sheet.sheet_view.tabSelected = sheet is ws
     for sheet in wb.chartsheets:

@@ -22,7 +22,7 @@ from openpyxl.utils import get_column_letter
 
 from rosterkit.cadence import Cadence
 from rosterkit.write.atomic import atomic_output
-from rosterkit.write.annotate import RESULT_SHEET, load_copy, set_text, text_width, workbook_from_values
+from rosterkit.write.annotate import RESULT_SHEET, load_copy, open_on, set_text, text_width, workbook_from_values
 from rosterkit.write import zipsheet
 
 __all__ = ["TODO_SHEET", "write_todo_copy"]
@@ -194,15 +194,7 @@ def _write_todo(wb: Workbook, as_of: dt.date, klass: str, students: pd.DataFrame
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
-    # Excel opens on the active tab, and shows every tab still marked selected as a group: clear them.
-    for sheet in wb.worksheets:
-        sheet.sheet_view.tabSelected = sheet is ws
-    for sheet in wb.chartsheets:
-        for view in sheet.sheetViews.sheetView:
-            view.tabSelected = False
-    wb.active = ws
-    if wb.views:
-        wb.views[0].firstSheet = 0
+    open_on(wb, ws)
 
 
 def _todo_sheet(as_of: dt.date, klass: str, students: pd.DataFrame, overdue: pd.DataFrame,

@@ -203,13 +203,13 @@ def _misbehave(monkeypatch: pytest.MonkeyPatch, name: str, action: Any) -> None:
     """Make the worker's check of the file ``name`` misbehave. The workers are forked here, whatever threads
     earlier tests left behind, so they see the patch."""
     monkeypatch.setattr(isolate, "_context", lambda: mp.get_context("fork"))
-    real = CHECK.check_file
+    real = CHECK.prepare_file
 
     def patched(path: Path, *args: Any, **kw: Any) -> FileResult:
         if path.name == name:
             action()
         return real(path, *args, **kw)
-    monkeypatch.setattr(CHECK, "check_file", patched)
+    monkeypatch.setattr(CHECK, "prepare_file", patched)
 
 
 def test_a_stuck_file_is_stopped_and_the_others_finish(three: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from openpyxl.utils.cell import get_column_letter
@@ -126,26 +127,47 @@ def _details(f: Field, code: str, value: Any) -> dict[str, Any]:
 
 def run_schema(frame: pd.DataFrame, ctx: SheetContext) -> list[Issue]:
     """Every per-column problem of the sheet, found in one lazy pass of the template schema."""
-    schema = build_schema(ctx.spec)
+    return run_schema_many(ctx.spec, [(frame, ctx)])[0]
+
+
+def run_schema_many(spec: SheetSpec, items: Sequence[tuple[pd.DataFrame, SheetContext]]) -> list[list[Issue]]:
+    """:func:`run_schema` for the frames of many files' copies of one template sheet, in one lazy pass.
+
+    The frames are stacked (a column a file lacks is absent there, not blank: its failures are dropped) and
+    each failure goes back to its file and Excel row by position. Checking a class's rows costs a fraction
+    of pandera's fixed cost per call, so one pass over a batch of files is several times faster.
+    """
+    found: list[list[Issue]] = [[] for _ in items]
+    frames = [frame for frame, _ in items]
+    if not frames or not any(len(f) for f in frames):
+        return found
+    big = pd.concat(frames, ignore_index=True, sort=False) if len(frames) > 1 else frames[0].reset_index(drop=True)
     try:
-        schema.validate(frame, lazy=True)
-        return []
+        build_schema(spec).validate(big, lazy=True)
+        return found
     except pa.errors.SchemaErrors as err:
         cases = err.failure_cases
-    issues: list[Issue] = []
+    starts = np.cumsum([0] + [len(f) for f in frames])
     for case in cases.itertuples(index=False):
         key, code = case.column, case.check
-        f = ctx.spec.field(str(key))
+        f = spec.field(str(key))
         if f is None or pd.isna(case.index):
             continue  # a schema-level failure: headers are checked apart, with their own codes
-        row = int(case.index)
-        value = frame.at[row, key]
+        pos = int(case.index)
+        i = int(np.searchsorted(starts, pos, side="right")) - 1
+        frame, ctx = items[i]
+        if key not in frame.columns:
+            continue  # stacked with files that have the column: this one does not
+        row = int(frame.index[pos - starts[i]])
+        value = frame.iat[pos - starts[i], frame.columns.get_loc(key)]
         shown: Any = value
         if code == "value-not-allowed" and isinstance(value, tuple):
             shown = "、".join(bad_parts(value, f.allowed))
-        issues.append(ctx.issue(code, f.key, row, None if code == "required-missing" else shown,
-                                **_details(f, code, value)))
-    return sorted(issues, key=lambda i: (i.row or 0, ctx.header.columns.get(_key_of(ctx, i), 0)))
+        found[i].append(ctx.issue(code, f.key, row, None if code == "required-missing" else shown,
+                                  **_details(f, code, value)))
+    for issues, (_, ctx) in zip(found, items):
+        issues.sort(key=lambda i: (i.row or 0, ctx.header.columns.get(_key_of(ctx, i), 0)))
+    return found
 
 
 def _key_of(ctx: SheetContext, issue: Issue) -> str:

@@ -304,6 +304,18 @@ def test_grid_capped_at_row_limit_with_note(small: Cadence, tmp_path: Path, monk
     assert "超出 Excel 行数上限" in ws["A2"].value
 
 
+@pytest.mark.parametrize("limit, listed", [(None, True), (10_000, True), (3, False)])
+def test_grid_left_out_above_grid_rows_with_note(small: Cadence, tmp_path: Path, limit: int | None,
+                                                listed: bool) -> None:
+    wb = openpyxl.load_workbook(write_compliance(small, tmp_path / "g.xlsx", grid_rows=limit))
+    _, rows = grid_rows(wb["周期明细"])
+    expected = openpyxl.load_workbook(write_compliance(small, tmp_path / "all.xlsx", grid_rows=None))
+    assert rows == (grid_rows(expected["周期明细"])[1] if listed else [])
+    assert len(grid_rows(expected["周期明细"])[1]) > 3
+    assert ("未在此列出" in wb["周期明细"]["A2"].value) is not listed
+    assert table(wb["学生"], 3).shape == table(expected["学生"], 3).shape  # the other sheets are whole
+
+
 def all_text(path: Path) -> str:
     with zipfile.ZipFile(path) as z:
         return "\n".join(z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".xml"))

@@ -35,6 +35,9 @@ COMPLIANCE_NAME, MASKED_COMPLIANCE_NAME = "帮扶落实情况.xlsx", "帮扶落�
 SHEETS = ("总览", "教师", "学生", "周期明细", "逾期名单", "即将到期")
 # fill and font colour of each outcome in the grid: Excel's good / bad / neutral styles, grey for not yet due
 MAX_ROWS = 1_048_576  # Excel's row limit
+# 周期明细 is left out above this many rows (student × rule): a school's grid is a few thousand rows, a county's
+# hundreds of thousands, which nobody reads in Excel and which would cost more than all the rest of the run.
+GRID_ROWS = 20_000
 RATE_NOTE = "落实率 = 达标 ÷（达标 + 未达标）；进行中、未到期的周期不计入。"
 WEEK_NOTE = ("每周落实率：按周期结束日所在的周（周一至周日）统计该周内已结束的各规则周期中达标的比例，"
              "累计落实率为学期开始至该周；每两周、每月的周期在其结束的那一周计入。")
@@ -45,13 +48,14 @@ _FIXED = 5  # grid columns before the periods: 班级 姓名 帮扶教师 规则
 _CHUNK = 65_536  # grid rows turned into Python ints at a time: a fast loop, bounded memory
 
 
-def write_compliance(cad: Cadence, dest: Path, *, mask: bool = False) -> Path:
+def write_compliance(cad: Cadence, dest: Path, *, mask: bool = False, grid_rows: int | None = GRID_ROWS) -> Path:
     """Write 帮扶落实情况.xlsx to ``dest`` (a folder gets 帮扶落实情况.xlsx / _脱敏.xlsx) and return its path.
 
     Sheets :data:`SHEETS`: 总览 (key figures per school, rate per class and per rule, weekly rate, a bar and a
     line chart), 教师, 学生, 周期明细 (outcomes coloured by conditional formats; capped at Excel's row limit
-    with a note), 逾期名单 and 即将到期 (per teacher, most urgent first). ``mask=True``: every ID number and
-    phone in any cell is masked and the titles say 脱敏. Written atomically.
+    with a note; left out with a note above ``grid_rows`` rows — None: no limit), 逾期名单 and 即将到期 (per
+    teacher, most urgent first). ``mask=True``: every ID number and phone in any cell is masked and the titles
+    say 脱敏. Written atomically.
     """
     dest = Path(dest)
     if dest.is_dir():
@@ -66,7 +70,7 @@ def write_compliance(cad: Cadence, dest: Path, *, mask: bool = False) -> Path:
             _overview(wb, sheets[0], cad, multi)
             _teachers(sheets[1], cad, multi)
             _students(sheets[2], cad, multi)
-            _grid(sheets[3], cad, multi)
+            _grid(sheets[3], cad, multi, grid_rows)
             _lists(sheets[4], sheets[5], cad, multi)
         finally:
             wb.close()
@@ -220,7 +224,7 @@ def _students(sh: _Sheet, cad: Cadence, multi: bool) -> None:
                 (row(i) for i in _class_order(st).tolist()), freeze_cols=2, high=30)
 
 
-def _grid(sh: _Sheet, cad: Cadence, multi: bool) -> None:
+def _grid(sh: _Sheet, cad: Cadence, multi: bool, limit: int | None) -> None:
     """Student × rule rows, 第k期 columns (see the module docstring); streamed in chunks of plain ints."""
     p, ws, fmt, st = cad.periods, sh.ws, sh.fmt, cad.students
     names = list(p["rule"].cat.categories)
@@ -244,7 +248,11 @@ def _grid(sh: _Sheet, cad: Cadence, multi: bool) -> None:
     cap = MAX_ROWS - top
     note = ("每行为一名学生的一条规则；「第k期」为该规则周期的第 k 期，起止日期见上方对应周期一行（灰色斜体：整期放假，不计）。"
             "空白：该期不计（放假或建档之前）。")
-    if rows > cap:
+    if limit is not None and rows > limit:
+        note += (f"\n明细共 {rows} 行，多于 {limit} 行，未在此列出：请按学校分别运行 rosterkit report，"
+                 "或在 Python 中查看 Cadence.periods。每名学生的落实情况见「学生」表，逾期事项见「逾期名单」。")
+        cap = 0
+    elif rows > cap:
         note += f"\n明细共 {rows} 行，超出 Excel 行数上限，只列出前 {cap} 行；完整数据见 Cadence.periods。"
     sh.title(f"周期明细（截至 {cad.as_of.isoformat()}）", note)
     for i, t in enumerate(types, start=2):

@@ -67,3 +67,16 @@ def school_info(folder: Path, classes: list[tuple[str, str, str]], *, name: str 
     path = folder / "学校信息.xlsx"
     wb.save(path)
     return path
+
+
+def output_cells(folder: Path) -> dict[str, dict[str, list[tuple[Any, ...]]]]:
+    """Every workbook under ``folder`` (by relative path) → sheet → rows of cell values: what a reader sees,
+    for comparing two runs' outputs (zip timestamps and part order aside)."""
+    import openpyxl
+
+    out: dict[str, dict[str, list[tuple[Any, ...]]]] = {}
+    for path in sorted(folder.rglob("*.xlsx")):
+        wb = openpyxl.load_workbook(path, read_only=True)
+        out[str(path.relative_to(folder))] = {ws.title: list(ws.iter_rows(values_only=True)) for ws in wb.worksheets}
+        wb.close()
+    return out

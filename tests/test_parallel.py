@@ -5,8 +5,12 @@ from __future__ import annotations
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
-from builders import AS_OF
+import pytest
+
+from builders import AS_OF, output_cells
 from rosterkit import check
+from rosterkit.pipeline import report_inbox
+from rosterkit.side import side_by_side
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "inbox"
 
@@ -33,3 +37,30 @@ def test_any_executor_and_progress() -> None:
                          progress=lambda done, total, _r: seen.append((done, total)))
     _same(check(EXAMPLES, as_of=AS_OF, write=False, jobs=1), threaded)
     assert seen == [(n, 6) for n in range(1, 7)]
+
+
+def test_report_outputs_equal_serial_and_parallel(tmp_path: Path) -> None:
+    """jobs=1: one worker, writers one after another here; jobs=2: two workers and the two workbooks written in
+    forked children beside the copies. Every workbook written holds the same cells."""
+    runs = {}
+    for jobs in (1, 2):
+        out = tmp_path / f"jobs{jobs}"
+        runs[jobs] = report_inbox(EXAMPLES, out=out, school_info=EXAMPLES.parent / "学校信息.xlsx", as_of=AS_OF,
+                                  jobs=jobs)
+    one, two = output_cells(tmp_path / "jobs1"), output_cells(tmp_path / "jobs2")
+    assert len(one) == 3 + 1 + 2 + 6 and one == two  # 3 annotated + 校验汇总, 2 workbooks, 6 copies handed back
+    assert runs[1].summary() | {"outputs": {}} == runs[2].summary() | {"outputs": {}}
+    assert list(runs[2].outputs) == ["check", "roster", "compliance", "returns"]
+
+
+def _boom() -> None:
+    raise ValueError("disk full")
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_side_by_side_results_errors_and_here(jobs: int) -> None:
+    seen: list[str] = []
+    got = side_by_side({"a": lambda: 1 + 1, "b": lambda: "two"}, here=lambda: seen.append("here"), jobs=jobs)
+    assert got == {"a": 2, "b": "two"} and seen == ["here"]
+    with pytest.raises(ValueError, match="disk full"):
+        side_by_side({"a": _boom}, jobs=jobs)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -15,7 +17,7 @@ from .followup import follow_up
 from .issues import Issue
 from .merge import MergeResult, merge
 from .report import CheckReport
-
+from .side import side_by_side
 from .write.roster import MASKED_NAME as MASKED_ROSTER_NAME, ROSTER_NAME
 
 
@@ -30,12 +32,15 @@ def merge_inbox(
     policy: str | Path | None = None,
     progress: Callable[[int, int, Any], None] | None = None,
     jobs: int | None = None,
+    executor: Executor | None = None,
 ) -> tuple[MergeResult, Path]:
-    """Check the inbox, merge it and write 学校花名册.xlsx (or, with ``mask``, 学校花名册_脱敏.xlsx) into ``out``."""
+    """Check the inbox, merge it and write 学校花名册.xlsx (or, with ``mask``, 学校花名册_脱敏.xlsx) into ``out``.
+    ``jobs``/``executor``: where the per-file check runs (see :func:`rosterkit.check`)."""
     from .write.roster import write_school_roster
 
     files, target = _prepare(inbox, out)
-    report = check(files, as_of=as_of, policy=policy, write=False, progress=progress, jobs=jobs)
+    report = check(files, as_of=as_of, policy=policy, write=False, progress=progress, jobs=jobs,
+                   executor=executor)
     result = merge(report, school_info=school_info, include_invalid=include_invalid)
     dest = target / (MASKED_ROSTER_NAME if mask else ROSTER_NAME)
     write_school_roster(result, dest, mask=mask, on=as_of)
@@ -96,17 +101,19 @@ def cadence_inbox(
     due_within: int = 3,
     load_limit: int | None = None,
     jobs: int | None = None,
+    executor: Executor | None = None,
 ) -> RunResult:
     """Check and merge the inbox, then cadence compliance; writes 帮扶落实情况.xlsx and each class's 待办 copy."""
     files, target = _prepare(inbox, out)
     day = as_of or dt.date.today()
-    report = check(files, as_of=day, policy=policy, write=False, progress=progress, jobs=jobs)
+    report = check(files, as_of=day, policy=policy, write=False, progress=progress, jobs=jobs,
+                   executor=executor)
     merged = merge(report, school_info=school_info)
     run = RunResult(report, merged)
     run.cadence, run.policy_issues = follow_up(merged, as_of=day, policy=policy, due_within=due_within,
                                                load_limit=load_limit)
     if write:
-        _write_cadence(run, target, mask=mask, annotated={})
+        _write_outputs(run, target, mask=mask, jobs=_jobs(jobs, executor))
     return run
 
 
@@ -123,36 +130,67 @@ def report_inbox(
     due_within: int = 3,
     load_limit: int | None = None,
     jobs: int | None = None,
+    executor: Executor | None = None,
 ) -> RunResult:
     """The coordinator's one command: check (annotated copies, 校验汇总), merge (学校花名册) and cadence
-    (帮扶落实情况, each class's copy with its 待办 sheet) into ``out``."""
-    from .write.outputs import write_check_outputs
-    from .write.roster import write_school_roster
+    (帮扶落实情况, each class's copy with its 待办 sheet) into ``out``.
 
+    ``jobs`` (default: the number of cores) worker processes check the files, or ``executor`` (any
+    ``concurrent.futures.Executor``: a Dask client's, say) runs the per-file work while the merge and the
+    cadence run here. The two workbooks are then written side by side with the copies (:mod:`rosterkit.side`).
+    """
     files, target = _prepare(inbox, out)
     day = as_of or dt.date.today()
-    report = check(files, as_of=day, policy=policy, write=False, progress=progress, jobs=jobs)
+    report = check(files, as_of=day, policy=policy, write=False, progress=progress, jobs=jobs,
+                   executor=executor)
     merged = merge(report, school_info=school_info, include_invalid=include_invalid)
-    write_check_outputs(report, target / CHECK_DIR, files)
     run = RunResult(report, merged)
-    run.outputs["check"] = target / CHECK_DIR
-    run.outputs["roster"] = write_school_roster(merged, target / (MASKED_ROSTER_NAME if mask else ROSTER_NAME),
-                                                mask=mask, on=day)
     run.cadence, run.policy_issues = follow_up(merged, as_of=day, policy=policy, due_within=due_within,
                                                load_limit=load_limit)
-    annotated = {f.name: f.annotated for f in report.files if f.annotated}
-    _write_cadence(run, target, mask=mask, annotated=annotated)
+    _write_outputs(run, target, mask=mask, jobs=_jobs(jobs, executor), checked=files, on=day)
     return run
 
 
-def _write_cadence(run: RunResult, target: Path, *, mask: bool, annotated: dict[str, Path]) -> None:
-    from .read import read_workbook
+def _jobs(jobs: int | None, executor: Executor | None) -> int:
+    """Processes for the writers: none beside this one when the caller brought an executor (its threads make
+    fork unsafe, and its cores are elsewhere)."""
+    return 1 if executor is not None else (jobs or os.cpu_count() or 1)
+
+
+def _write_outputs(run: RunResult, target: Path, *, mask: bool, jobs: int, checked: list[Path] | None = None,
+                   on: dt.date | None = None) -> None:
+    """帮扶落实情况 (and, for a report, 学校花名册) each in a forked child, while this process writes the
+    annotated copies and 校验汇总 (``checked``: the inputs, for a report) and the copies handed back."""
     from .write.compliance import write_compliance
+    from .write.outputs import write_check_outputs
+    from .write.roster import write_school_roster
+
+    cad, merged = run.cadence, run.merge
+    assert cad is not None and merged is not None
+    tasks: dict[str, Callable[[], Any]] = {"compliance": lambda: write_compliance(
+        cad, target / (MASKED_COMPLIANCE_NAME if mask else COMPLIANCE_NAME), mask=mask)}
+    if checked is not None:
+        tasks["roster"] = lambda: write_school_roster(
+            merged, target / (MASKED_ROSTER_NAME if mask else ROSTER_NAME), mask=mask, on=on)
+
+    def copies() -> None:
+        if checked is not None:
+            write_check_outputs(run.check, target / CHECK_DIR, checked)
+            run.outputs["check"] = target / CHECK_DIR
+        _write_returns(run, target, {f.name: f.annotated for f in run.check.files if f.annotated})
+
+    target.mkdir(parents=True, exist_ok=True)
+    written = side_by_side(tasks, here=copies, jobs=jobs)
+    found = {**run.outputs, **written}
+    run.outputs = {k: found[k] for k in ("check", "roster", "compliance", "returns") if k in found}
+
+
+def _write_returns(run: RunResult, target: Path, annotated: dict[str, Path]) -> None:
+    """Each class's copy handed back (发回各班), with 待办 first and, where it has one, its 校验结果."""
+    from .read import read_workbook
     from .write.todo import rows_by_file, write_todo_copy
 
-    assert run.cadence is not None and run.merge is not None
-    run.outputs["compliance"] = write_compliance(
-        run.cadence, target / (MASKED_COMPLIANCE_NAME if mask else COMPLIANCE_NAME), mask=mask)
+    assert run.cadence is not None
     by_file = rows_by_file(run.cadence)
     for f in run.check.files:
         if f.name not in by_file:

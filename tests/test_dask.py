@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from builders import AS_OF
+from builders import AS_OF, output_cells
 from rosterkit import check
+from rosterkit.pipeline import report_inbox
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "inbox"
 
@@ -57,3 +58,32 @@ def test_dask_worker_processes_equal_serial(serial, tmp_path: Path) -> None:  # 
         on_dask = check(EXAMPLES, as_of=AS_OF, write=False, executor=client.get_executor())
     _same(serial, on_dask)
     assert [f.status for f in on_dask.files].count("problems") == 3
+
+
+def test_report_on_dask_writes_the_serial_outputs(tmp_path: Path) -> None:
+    """report_inbox(executor=...) on worker processes of a LocalCluster: the per-file work there, the merge and the
+    cadence here; every workbook written equals the serial run's."""
+    info = EXAMPLES.parent / "学校信息.xlsx"
+    serial = report_inbox(EXAMPLES, out=tmp_path / "serial", school_info=info, as_of=AS_OF, jobs=1)
+    with LocalCluster(processes=True, n_workers=2, threads_per_worker=1, dashboard_address=None,
+                      memory_limit="1GiB", local_directory=str(tmp_path / "dask")) as cluster, Client(cluster) as client:
+        on_dask = report_inbox(EXAMPLES, out=tmp_path / "dask_out", school_info=info, as_of=AS_OF,
+                               executor=client.get_executor())
+    assert output_cells(tmp_path / "serial") == output_cells(tmp_path / "dask_out")
+    assert serial.summary() | {"outputs": {}} == on_dask.summary() | {"outputs": {}}
+
+
+def test_cli_scheduler_address(tmp_path: Path) -> None:
+    """``rosterkit report --scheduler ADDRESS`` connects a client to that scheduler and runs the files there."""
+    from click.testing import CliRunner
+
+    from rosterkit.cli import cli
+
+    with LocalCluster(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None) as cluster:
+        result = CliRunner().invoke(cli, ["report", str(EXAMPLES), "--school-info", str(EXAMPLES.parent / "学校信息.xlsx"),
+                                          "-o", str(tmp_path / "out"), "--as-of", AS_OF.isoformat(), "--json",
+                                          "--scheduler", cluster.scheduler_address])
+        seen = cluster.scheduler.transition_counter  # the files' tasks went through this scheduler
+    assert result.exit_code == 1, result.output  # the example school has problems and overdue students
+    assert '"problems": 3' in result.output and seen >= 6 * 3  # each file's task: released → waiting → processing → memory
+    assert output_cells(tmp_path / "out")["学校花名册.xlsx"]

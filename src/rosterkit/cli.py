@@ -21,6 +21,11 @@ class _Date(click.ParamType):
             self.fail(f"日期格式应为 YYYY-MM-DD：{value}", param, ctx)
 
 
+def _scheduler(fn: Any) -> Any:
+    return click.option("--scheduler", metavar="ADDRESS",
+                        help="在 Dask 集群上核对各文件（需 rosterkit[dask]），如 tcp://10.0.0.5:8786")(fn)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="rosterkit")
 def cli() -> None:
@@ -35,15 +40,17 @@ def cli() -> None:
 @click.option("--policy", type=click.Path(dir_okay=False), help="帮扶制度工作簿（默认官方模板）")
 @click.option("--template", type=click.Path(dir_okay=False), help="班级帮扶台账模板（默认官方模板）")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="并行进程数（默认：CPU 核数）")
+@_scheduler
 def check_cmd(inbox: tuple[str, ...], out: str | None, as_json: bool, as_of: dt.date | None,
-              policy: str | None, template: str | None, jobs: int | None) -> None:
+              policy: str | None, template: str | None, jobs: int | None, scheduler: str | None) -> None:
     """核对收到的台账：每个文件的问题、批注副本和校验汇总。"""
     from . import render
     from .check import check
+    from .cluster import dask_executor
 
-    with _progress(as_json) as tick:
+    with _progress(as_json) as tick, dask_executor(scheduler) as executor:
         report = check(list(inbox), out=out, as_of=as_of, policy=policy, template=template, progress=tick,
-                       jobs=jobs)
+                       jobs=jobs, executor=executor)
     click.echo(render.to_json(report.to_dict()) if as_json else render.check_text(report))
     sys.exit(0 if report.valid else 1)
 
@@ -58,16 +65,19 @@ def check_cmd(inbox: tuple[str, ...], out: str | None, as_json: bool, as_of: dt.
 @click.option("--as-of", type=_Date(), help="统计日期（默认今天）")
 @click.option("--policy", type=click.Path(dir_okay=False), help="帮扶制度工作簿（默认官方模板）")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="并行进程数（默认：CPU 核数）")
+@_scheduler
 def merge_cmd(inbox: tuple[str, ...], out: str | None, school_info: str | None, mask: bool, include_invalid: bool,
-              as_json: bool, as_of: dt.date | None, policy: str | None, jobs: int | None) -> None:
+              as_json: bool, as_of: dt.date | None, policy: str | None, jobs: int | None,
+              scheduler: str | None) -> None:
     """汇总各班台账为全校花名册：提交情况、跨班重复与冲突、未纳入的行。"""
     from . import render
+    from .cluster import dask_executor
     from .pipeline import merge_inbox
 
-    with _progress(as_json) as tick:
+    with _progress(as_json) as tick, dask_executor(scheduler) as executor:
         result, dest = merge_inbox(list(inbox), out=out, school_info=school_info, mask=mask,
                                    include_invalid=include_invalid, as_of=as_of, policy=policy, progress=tick,
-                                   jobs=jobs)
+                                   jobs=jobs, executor=executor)
     click.echo(render.to_json({**result.to_dict(mask=mask), "output": str(dest)}) if as_json
                else render.merge_text(result, dest))
     sys.exit(0 if result.report.valid and result.missing.empty else 1)
@@ -98,16 +108,19 @@ def distribute_cmd(school_info: str, out: str, from_: str | None) -> None:
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="并行进程数（默认：CPU 核数）")
 @click.option("--due-within", type=click.IntRange(min=0), default=3, show_default=True, help="几天内到期算「即将到期」")
 @click.option("--load-limit", type=click.IntRange(min=1), help="每位帮扶教师结对学生数上限（默认 5），超出时提醒")
+@_scheduler
 def cadence_cmd(inbox: tuple[str, ...], out: str | None, school_info: str | None, as_of: dt.date | None,
                 policy: str | None, mask: bool, as_json: bool, jobs: int | None, due_within: int,
-                load_limit: int | None) -> None:
+                load_limit: int | None, scheduler: str | None) -> None:
     """帮扶落实情况：每名学生、每位教师、每个班的谈心、家访等是否按制度完成，逾期和即将到期名单。"""
     from . import render
+    from .cluster import dask_executor
     from .pipeline import cadence_inbox
 
-    with _progress(as_json) as tick:
+    with _progress(as_json) as tick, dask_executor(scheduler) as executor:
         run = cadence_inbox(list(inbox), out=out, school_info=school_info, as_of=as_of, policy=policy, mask=mask,
-                            progress=tick, jobs=jobs, due_within=due_within, load_limit=load_limit)
+                            progress=tick, jobs=jobs, due_within=due_within, load_limit=load_limit,
+                            executor=executor)
     assert run.cadence is not None
     click.echo(render.to_json(run.cadence.to_dict()) if as_json else render.cadence_text(run))
     sys.exit(1 if len(run.cadence.overdue) else 0)
@@ -125,17 +138,19 @@ def cadence_cmd(inbox: tuple[str, ...], out: str | None, school_info: str | None
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="并行进程数（默认：CPU 核数）")
 @click.option("--due-within", type=click.IntRange(min=0), default=3, show_default=True, help="几天内到期算「即将到期」")
 @click.option("--load-limit", type=click.IntRange(min=1), help="每位帮扶教师结对学生数上限（默认 5），超出时提醒")
+@_scheduler
 def report_cmd(inbox: tuple[str, ...], out: str | None, school_info: str | None, as_of: dt.date | None,
                policy: str | None, mask: bool, include_invalid: bool, as_json: bool, jobs: int | None,
-               due_within: int, load_limit: int | None) -> None:
+               due_within: int, load_limit: int | None, scheduler: str | None) -> None:
     """一条命令完成核对、汇总和落实情况统计（德育处老师常用）。"""
     from . import render
+    from .cluster import dask_executor
     from .pipeline import report_inbox
 
-    with _progress(as_json) as tick:
+    with _progress(as_json) as tick, dask_executor(scheduler) as executor:
         run = report_inbox(list(inbox), out=out, school_info=school_info, as_of=as_of, policy=policy, mask=mask,
                            include_invalid=include_invalid, progress=tick, jobs=jobs, due_within=due_within,
-                           load_limit=load_limit)
+                           load_limit=load_limit, executor=executor)
     click.echo(render.to_json(run.summary()) if as_json else render.run_text(run))
     assert run.merge is not None and run.cadence is not None
     sys.exit(0 if run.check.valid and run.merge.missing.empty and run.cadence.overdue.empty else 1)

@@ -304,16 +304,21 @@ def test_grid_capped_at_row_limit_with_note(small: Cadence, tmp_path: Path, monk
     assert "超出 Excel 行数上限" in ws["A2"].value
 
 
-@pytest.mark.parametrize("limit, listed", [(None, True), (10_000, True), (3, False)])
-def test_grid_left_out_above_grid_rows_with_note(small: Cadence, tmp_path: Path, limit: int | None,
-                                                listed: bool) -> None:
-    wb = openpyxl.load_workbook(write_compliance(small, tmp_path / "g.xlsx", grid_rows=limit))
-    _, rows = grid_rows(wb["周期明细"])
-    expected = openpyxl.load_workbook(write_compliance(small, tmp_path / "all.xlsx", grid_rows=None))
-    assert rows == (grid_rows(expected["周期明细"])[1] if listed else [])
-    assert len(grid_rows(expected["周期明细"])[1]) > 3
-    assert ("未在此列出" in wb["周期明细"]["A2"].value) is not listed
-    assert table(wb["学生"], 3).shape == table(expected["学生"], 3).shape  # the other sheets are whole
+@pytest.mark.parametrize("limit", [None, 10_000, 3])
+def test_long_detail_sheets_left_out_with_a_note(small: Cadence, tmp_path: Path, limit: int | None) -> None:
+    wb = openpyxl.load_workbook(write_compliance(small, tmp_path / "g.xlsx", detail_rows=limit))
+    whole = openpyxl.load_workbook(write_compliance(small, tmp_path / "all.xlsx", detail_rows=None))
+    sizes = {"学生": len(small.students), "周期明细": len(grid_rows(whole["周期明细"])[1]),
+             "逾期名单": len(small.overdue)}
+    assert min(sizes.values()) > 3  # the small school's lists are longer than the tight limit
+    for name, rows in sizes.items():
+        listed = limit is None or rows <= limit
+        got = grid_rows(wb[name])[1] if name == "周期明细" else table(wb[name], 3).values.tolist()
+        want = grid_rows(whole[name])[1] if name == "周期明细" else table(whole[name], 3).values.tolist()
+        assert got == (want if listed else []), name
+        assert ("未在此列出" in wb[name]["A2"].value) is not listed
+        assert (f"共 {rows} 行" in wb[name]["A2"].value) is not listed
+    assert values(wb["总览"]) == values(whole["总览"]) and values(wb["教师"]) == values(whole["教师"])
 
 
 def all_text(path: Path) -> str:

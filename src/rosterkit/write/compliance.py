@@ -35,9 +35,12 @@ COMPLIANCE_NAME, MASKED_COMPLIANCE_NAME = "帮扶落实情况.xlsx", "帮扶落�
 SHEETS = ("总览", "教师", "学生", "周期明细", "逾期名单", "即将到期")
 # fill and font colour of each outcome in the grid: Excel's good / bad / neutral styles, grey for not yet due
 MAX_ROWS = 1_048_576  # Excel's row limit
-# 周期明细 is left out above this many rows (student × rule): a school's grid is a few thousand rows, a county's
-# hundreds of thousands, which nobody reads in Excel and which would cost more than all the rest of the run.
-GRID_ROWS = 20_000
+# A per-student sheet (学生, 周期明细, 逾期名单, 即将到期) is left out, with a note, above this many rows: a school's
+# lists are a few thousand rows, a county's hundreds of thousands (the grid alone 9M cells), which nobody reads
+# in Excel and which would cost more than all the rest of the run. Each class's list is in its returned copy.
+DETAIL_ROWS = 20_000
+LEFT_OUT = ("{what}共 {rows} 行，多于 {limit} 行，未在此列出：请按学校分别运行 rosterkit report，或在 Python 中"
+            "查看 Cadence 的数据表；各班的逾期与即将到期事项见发回各班副本的「待办」表。")
 RATE_NOTE = "落实率 = 达标 ÷（达标 + 未达标）；进行中、未到期的周期不计入。"
 WEEK_NOTE = ("每周落实率：按周期结束日所在的周（周一至周日）统计该周内已结束的各规则周期中达标的比例，"
              "累计落实率为学期开始至该周；每两周、每月的周期在其结束的那一周计入。")
@@ -48,14 +51,15 @@ _FIXED = 5  # grid columns before the periods: 班级 姓名 帮扶教师 规则
 _CHUNK = 65_536  # grid rows turned into Python ints at a time: a fast loop, bounded memory
 
 
-def write_compliance(cad: Cadence, dest: Path, *, mask: bool = False, grid_rows: int | None = GRID_ROWS) -> Path:
+def write_compliance(cad: Cadence, dest: Path, *, mask: bool = False, detail_rows: int | None = DETAIL_ROWS
+                     ) -> Path:
     """Write 帮扶落实情况.xlsx to ``dest`` (a folder gets 帮扶落实情况.xlsx / _脱敏.xlsx) and return its path.
 
     Sheets :data:`SHEETS`: 总览 (key figures per school, rate per class and per rule, weekly rate, a bar and a
     line chart), 教师, 学生, 周期明细 (outcomes coloured by conditional formats; capped at Excel's row limit
-    with a note; left out with a note above ``grid_rows`` rows — None: no limit), 逾期名单 and 即将到期 (per
-    teacher, most urgent first). ``mask=True``: every ID number and phone in any cell is masked and the titles
-    say 脱敏. Written atomically.
+    with a note), 逾期名单 and 即将到期 (per teacher, most urgent first). A per-student sheet longer than
+    ``detail_rows`` (None: no limit) holds only its title and a note saying why. ``mask=True``: every ID
+    number and phone in any cell is masked and the titles say 脱敏. Written atomically.
     """
     dest = Path(dest)
     if dest.is_dir():
@@ -69,9 +73,9 @@ def write_compliance(cad: Cadence, dest: Path, *, mask: bool = False, grid_rows:
             sheets = [_Sheet(wb, name, fmt, mask) for name in SHEETS]
             _overview(wb, sheets[0], cad, multi)
             _teachers(sheets[1], cad, multi)
-            _students(sheets[2], cad, multi)
-            _grid(sheets[3], cad, multi, grid_rows)
-            _lists(sheets[4], sheets[5], cad, multi)
+            _students(sheets[2], cad, multi, detail_rows)
+            _grid(sheets[3], cad, multi, detail_rows)
+            _lists(sheets[4], sheets[5], cad, multi, detail_rows)
         finally:
             wb.close()
     return dest
@@ -176,8 +180,14 @@ def _charts(wb: xlsxwriter.Workbook, sh: _Sheet, row: int, classes: tuple[int, i
 
 
 def _sheet_list(sh: _Sheet, title: str, note: str, heads: list[str], kinds: list[str], rows: Any,
-                freeze_cols: int = 0, red: Callable[[list[Any]], Sequence[int]] | None = None, high: int = 40) -> None:
-    """A list sheet: title, note, header on row 2, rows below (「（无）」 when none); ``red`` picks cells to flag."""
+                freeze_cols: int = 0, red: Callable[[list[Any]], Sequence[int]] | None = None, high: int = 40,
+                count: int = 0, limit: int | None = None) -> None:
+    """A list sheet: title, note, header on row 2, rows below (「（无）」 when none); ``red`` picks cells to flag.
+    More than ``limit`` rows (``count`` of them): none are written and the note says so."""
+    left_out = limit is not None and count > limit
+    if left_out:
+        note += "\n" + LEFT_OUT.format(what="本表", rows=count, limit=limit)
+        rows = ()
     sh.title(title, note)
     sh.header(2, heads)
     r = 3
@@ -186,7 +196,7 @@ def _sheet_list(sh: _Sheet, title: str, note: str, heads: list[str], kinds: list
         for c in red(values) if red else ():  # the same cells again, red: still the current row
             sh.put(r, c, values[c], kinds[c], "_red")
         r += 1
-    if r == 3:
+    if r == 3 and not left_out:
         sh.text(3, 0, "（无）")
     sh.fit(high=high)
     sh.finish(2, r - 1, len(heads), freeze_cols)
@@ -204,7 +214,7 @@ def _teachers(sh: _Sheet, cad: Cadence, multi: bool) -> None:
                 heads, kinds, rows, freeze_cols=1 + multi, red=lambda v: flag if v[-1] else ())
 
 
-def _students(sh: _Sheet, cad: Cadence, multi: bool) -> None:
+def _students(sh: _Sheet, cad: Cadence, multi: bool, limit: int | None) -> None:
     st = cad.students
     kinds_seen = [c[5:] for c in st.columns if c.startswith("last_")]
     cols = [*_COUNTS.values(), "overdue_items", "due_soon_items"]
@@ -221,7 +231,7 @@ def _students(sh: _Sheet, cad: Cadence, multi: bool) -> None:
                 "空白：本学期没有该方式的记录。",
                 ["班级", "姓名", "身份证号", "帮扶教师", "类别", *_COUNTS, "逾期事项", "即将到期事项",
                  *(f"最近{k}" for k in kinds_seen)], ["text"] * 5 + _COUNT_KINDS + ["int", "int"] + ["text"] * len(last),
-                (row(i) for i in _class_order(st).tolist()), freeze_cols=2, high=30)
+                (row(i) for i in _class_order(st).tolist()), freeze_cols=2, high=30, count=len(st), limit=limit)
 
 
 def _grid(sh: _Sheet, cad: Cadence, multi: bool, limit: int | None) -> None:
@@ -249,8 +259,7 @@ def _grid(sh: _Sheet, cad: Cadence, multi: bool, limit: int | None) -> None:
     note = ("每行为一名学生的一条规则；「第k期」为该规则周期的第 k 期，起止日期见上方对应周期一行（灰色斜体：整期放假，不计）。"
             "空白：该期不计（放假或建档之前）。")
     if limit is not None and rows > limit:
-        note += (f"\n明细共 {rows} 行，多于 {limit} 行，未在此列出：请按学校分别运行 rosterkit report，"
-                 "或在 Python 中查看 Cadence.periods。每名学生的落实情况见「学生」表，逾期事项见「逾期名单」。")
+        note += "\n" + LEFT_OUT.format(what="明细", rows=rows, limit=limit)
         cap = 0
     elif rows > cap:
         note += f"\n明细共 {rows} 行，超出 Excel 行数上限，只列出前 {cap} 行；完整数据见 Cadence.periods。"
@@ -292,7 +301,12 @@ def _grid(sh: _Sheet, cad: Cadence, multi: bool, limit: int | None) -> None:
     sh.finish(header, last, _FIXED, _FIXED)
 
 
-def _lists(overdue: _Sheet, due: _Sheet, cad: Cadence, multi: bool) -> None:
+def _records(frame: pd.DataFrame, limit: int | None) -> list[dict[str, Any]]:
+    """The rows of a list sheet, not even built when the sheet will leave them out."""
+    return frame.to_dict("records") if limit is None or len(frame) <= limit else []
+
+
+def _lists(overdue: _Sheet, due: _Sheet, cad: Cadence, multi: bool, limit: int | None) -> None:
     """逾期名单 and 即将到期: in the Cadence order (per teacher, most urgent first); no phone, no ID number."""
     lead = [*["学校"] * multi, "帮扶教师", "班级", "姓名", "规则", "应做", "周期", "已做/应做"]
 
@@ -305,8 +319,8 @@ def _lists(overdue: _Sheet, due: _Sheet, cad: Cadence, multi: bool) -> None:
                 [*lead, "缺少", "最近一次联系", "未联系天数", "逾期天数", "原因"],
                 ["text"] * (8 + multi) + ["date", "int", "int", "text"],
                 (row(r, r["last_contact"], r["days_without"], r["days_overdue"], r["reason"])
-                 for r in cad.overdue.to_dict("records")), high=56)
+                 for r in _records(cad.overdue, limit)), high=56, count=len(cad.overdue), limit=limit)
     _sheet_list(due, f"即将到期（截至 {cad.as_of.isoformat()}，{cad.due_within} 天内到期）",
                 "按帮扶教师分组，剩余天数少的在前；剩余 0 天即今天到期。", [*lead, "还差", "剩余天数"],
-                ["text"] * (8 + multi) + ["int"], (row(r, r["days_left"]) for r in cad.due_soon.to_dict("records")),
-                high=56)
+                ["text"] * (8 + multi) + ["int"], (row(r, r["days_left"]) for r in _records(cad.due_soon, limit)),
+                high=56, count=len(cad.due_soon), limit=limit)

@@ -41,9 +41,9 @@ def cadence_inputs(result: MergeResult) -> tuple[pd.DataFrame, pd.DataFrame]:
     for rec in result.roster.to_dict("records"):
         rows.append({**rec, "source_file": rec["source_file"], "source_row": rec["source_row"]})
     left = result.left_out[result.left_out["kind"] == "errors"] if len(result.left_out) else result.left_out
+    school_of = {f.name: f.meta.get("school") for f in result.report.files}
     for rec in left.to_dict("records"):
-        school = next((f.meta.get("school") for f in result.report.files if f.name == rec["file"]), None)
-        rows.append({**rec["record"], "school": school or result.school.name or None,
+        rows.append({**rec["record"], "school": school_of.get(rec["file"]) or result.school.name or None,
                      "source_file": rec["file"], "source_row": rec["row"]})
     students = pd.DataFrame(rows, columns=[c for c in STUDENT_COLUMNS if c != "student_key"])
     students.insert(0, "student_key", [_key(f, r) for f, r in zip(students["source_file"], students["source_row"])])
@@ -52,21 +52,23 @@ def cadence_inputs(result: MergeResult) -> tuple[pd.DataFrame, pd.DataFrame]:
     students = students.astype({"school": object, "grade": object, "class": object, "mentor": object})
     used = set(students["source_file"])
     known = set(students["student_key"])
-    parts = []
-    for f in result.report.files:
+    events: dict[str, list[Any]] = {c: [] for c in EVENT_COLUMNS}
+    for f in result.report.files:  # plain lists, one frame at the end: per-file frames cost ms a file
         log = f.frames.get("log")
         if f.name not in used or log is None or log.empty or "student_row" not in log:
             continue
-        ok = log[log["valid"] & log["student_row"].notna()]
-        part = pd.DataFrame({
-            "student_key": [_key(f.name, r) for r in ok["student_row"]],
-            "date": ok["date"].tolist(), "kind": ok["kind"].tolist(),
-            "party": ok["party"].tolist() if "party" in ok else None,
-            "mentor": ok["mentor"].tolist() if "mentor" in ok else None,
-        })
-        parts.append(part[part["student_key"].isin(known)])
-    events = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=EVENT_COLUMNS)
-    return students, events.astype(object)
+        ok = log["valid"].to_numpy(dtype=bool) & log["student_row"].notna().to_numpy()
+        if not ok.any():
+            continue
+        cols = [log[c].to_numpy(dtype=object)[ok] if c in log else [None] * int(ok.sum())
+                for c in ("student_row", "date", "kind", "party", "mentor")]
+        for row, *rest in zip(*cols):
+            key = _key(f.name, row)
+            if key in known:
+                events["student_key"].append(key)
+                for c, v in zip(EVENT_COLUMNS[1:], rest):
+                    events[c].append(v)
+    return students, pd.DataFrame(events, columns=EVENT_COLUMNS, dtype=object)
 
 
 def follow_up(result: MergeResult, *, as_of: dt.date | None = None, policy: str | Path | None = None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
 _WEIGHTS: tuple[int, ...] = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"  # indexed by the weighted sum mod 11
@@ -45,6 +46,23 @@ def _well_formed(value: str) -> bool:
     return bool(_SHAPE.fullmatch(value)) and _parse_birth(value) is not None
 
 
+# The same ID is judged several times per file (format, checksum, birth date, gender): memoised on the string.
+# Only short exact strings are kept, so a hostile cell cannot make the cache hold much.
+_MEMO_MAX_LEN = 64
+
+
+@lru_cache(maxsize=1 << 14)
+def _facts(value: str) -> tuple[str | None, date | None]:
+    """(:func:`id_problem`, :func:`birth_date`) of one string, computed once."""
+    if not _SHAPE.fullmatch(value) or (born := _parse_birth(value)) is None:
+        return "id-format", None
+    return ("id-checksum" if check_digit(value[:17]) != value[17] else None), born
+
+
+def _memoisable(value: object) -> bool:
+    return type(value) is str and len(value) <= _MEMO_MAX_LEN
+
+
 def id_problem(value: str) -> str | None:
     """Return None for a valid ID, else the issue code ``"id-format"`` or ``"id-checksum"``.
 
@@ -53,6 +71,8 @@ def id_problem(value: str) -> str | None:
     a birth date that is not a real calendar date or is before 1900. ``"id-checksum"`` means the
     format is fine but the check character does not match.
     """
+    if _memoisable(value):
+        return _facts(value)[0]
     if not _well_formed(value):
         return "id-format"
     if check_digit(value[:17]) != value[17]:
@@ -65,12 +85,15 @@ def birth_date(value: str) -> date | None:
 
     The check character is not verified, so a mistyped last digit still yields the date.
     """
+    if _memoisable(value):
+        return _facts(value)[1]
     return _parse_birth(value) if _well_formed(value) else None
 
 
 def gender(value: str) -> str | None:
     """"男" when the 17th character is odd, "女" when even; None when the format is invalid."""
-    if not _well_formed(value):
+    well_formed = _facts(value)[1] is not None if _memoisable(value) else _well_formed(value)
+    if not well_formed:
         return None
     return "男" if int(value[16]) % 2 else "女"
 

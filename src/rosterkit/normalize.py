@@ -9,10 +9,11 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any
+from functools import lru_cache
+from typing import Any, TypeVar
 
 from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900, from_excel
 
@@ -43,6 +44,11 @@ def _is_blank(raw: Any) -> bool:
 
 # Free text keeps Chinese punctuation (，；：！？（）): only full-width letters, digits and symbols are narrowed.
 _HALF_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F) if chr(cp) not in "，；：！？（）"} | {0x3000: 0x20}
+
+
+# A string with none of these (whitespace, invisible characters, full-width forms that are narrowed) is already
+# what _tidy_text would make of it: the common case, answered without rewriting the string.
+_UNTIDY = re.compile("[\\s\u200b-\u200d\u2060\ufeff" + "".join(map(chr, _HALF_WIDTH)) + "]")
 
 
 def _tidy_text(raw: str) -> str:
@@ -82,9 +88,36 @@ def _as_text(raw: Any) -> str:
     return raw.isoformat() if isinstance(raw, (date, time)) else str(raw)
 
 
+# Cells repeat a lot within and across files (categories, relations, yes/no, dates typed as text, school
+# names), so each cleaner memoises its result on the raw text. Only exact ``str`` values are memoised: 1, 1.0
+# and True (or 0.0 and -0.0) are equal as keys but not as cells, and a hostile file's huge cells must not be
+# kept alive by the cache. :class:`Clean` is frozen and its values immutable, so sharing a result is safe.
+MEMO_MAX_LEN = 100
+_MEMO_SIZE = 1 << 12
+_F = TypeVar("_F", bound=Callable[..., "Clean"])
+
+
+def _memo(fn: _F) -> _F:
+    return lru_cache(maxsize=_MEMO_SIZE, typed=True)(fn)  # type: ignore[return-value]
+
+
+def _memoisable(raw: Any) -> bool:
+    return type(raw) is str and len(raw) <= MEMO_MAX_LEN
+
+
 def clean_text(raw: Any) -> Clean:
     """Clean free text (full-width letters and digits narrowed, Chinese punctuation kept, whitespace collapsed,
     no space between two Han characters); numbers/dates to text."""
+    return _clean_text_memo(raw) if type(raw) is str and len(raw) <= MEMO_MAX_LEN else _clean_text(raw)
+
+
+def _clean_text(raw: Any) -> Clean:
+    if type(raw) is str and raw and not _UNTIDY.search(raw):
+        return Clean(raw)  # nothing to narrow, drop or collapse: clean as typed, so not changed
+    return _clean_text_full(raw)
+
+
+def _clean_text_full(raw: Any) -> Clean:
     if _is_blank(raw):
         return Clean(None)
     if not isinstance(raw, str):
@@ -93,14 +126,24 @@ def clean_text(raw: Any) -> Clean:
     return Clean(value, changed=_changed(raw, value)) if value else Clean(None)
 
 
+_clean_text_memo = _memo(_clean_text)
+
+
 def clean_integer(raw: Any) -> Clean:
     """Clean a whole number: an integral float, an int, or a digit string (full-width digits allowed)."""
+    return _clean_integer_memo(raw) if _memoisable(raw) else _clean_integer(raw)
+
+
+def _clean_integer(raw: Any) -> Clean:
     if _is_blank(raw):
         return Clean(None)
     value = _integral(raw)
     if isinstance(raw, str) and re.fullmatch(r"[+-]?[0-9]+", text := _tidy(raw)):
         value = int(text)
     return Clean(None, problem="type-error") if value is None else Clean(value, changed=_changed(raw, value))
+
+
+_clean_integer_memo = _memo(_clean_integer)
 
 
 _DAYS_1904 = 1462  # 1904-01-01 is serial 0 in the 1904 date system and 1462 in the 1900 one
@@ -149,6 +192,12 @@ def clean_date(raw: Any, *, epoch_1904: bool = False, default_year: int | None =
     8 digits is read as YYYYMMDD (Excel turns a typed 20260901 into a number). Only real date
     cells come back with ``changed=False``.
     """
+    if _memoisable(raw):
+        return _clean_date_memo(raw, epoch_1904, default_year)
+    return _clean_date(raw, epoch_1904, default_year)
+
+
+def _clean_date(raw: Any, epoch_1904: bool, default_year: int | None) -> Clean:
     if _is_blank(raw):
         return Clean(None)
     if isinstance(raw, date):
@@ -163,12 +212,29 @@ def clean_date(raw: Any, *, epoch_1904: bool = False, default_year: int | None =
     return Clean(None, problem="type-error") if found is None else Clean(found, changed=True)
 
 
+_clean_date_memo = _memo(_clean_date)
+
+
 def clean_id(raw: Any) -> Clean:
     """Clean an ID number: NFKC, whitespace/dashes/a leading apostrophe removed, 'x' upper-cased.
 
     Excel keeps 15 significant digits, so a number (or scientific text) of 16+ digits has lost its tail:
     problem ``"id-scientific"``. The checksum is not validated here (see :mod:`rosterkit.idcard`).
     """
+    return _clean_id_memo(raw) if type(raw) is str and len(raw) <= MEMO_MAX_LEN else _clean_id(raw)
+
+
+def _clean_id(raw: Any) -> Clean:
+    if type(raw) is str and raw.isascii() and raw.isalnum():
+        # Plain ASCII letters and digits (the usual ID): nothing to normalise or strip, only 'x' to upper-case.
+        value = raw.upper()
+        if _SCIENTIFIC.fullmatch(value) and float(value) >= 1e15:
+            return Clean(None, problem="id-scientific")
+        return Clean(value, changed=value != raw)
+    return _clean_id_full(raw)
+
+
+def _clean_id_full(raw: Any) -> Clean:
     if _is_blank(raw):
         return Clean(None)
     if _is_number(raw):
@@ -183,6 +249,7 @@ def clean_id(raw: Any) -> Clean:
     return Clean(value, changed=_changed(raw, value))
 
 
+_clean_id_memo = _memo(_clean_id)
 _SCIENTIFIC = re.compile(r"[0-9]+(?:\.[0-9]+)?E\+?[0-9]+")
 _MOBILE = re.compile(r"1[3-9][0-9]{9}")
 _PHONE_OK = re.compile(r"1[3-9][0-9]{9}|0[0-9]{2,3}-[0-9]{7,8}(?:-[0-9]{1,6})?|0[0-9]{9,11}")
@@ -205,6 +272,16 @@ def _landline(text: str, digits: str) -> str:
 
 def clean_phone(raw: Any) -> Clean:
     """Clean a phone number (separators, '+86' dropped; landline 'AREA-NUMBER'); validity: :func:`phone_ok`."""
+    return _clean_phone_memo(raw) if type(raw) is str and len(raw) <= MEMO_MAX_LEN else _clean_phone(raw)
+
+
+def _clean_phone(raw: Any) -> Clean:
+    if type(raw) is str and raw.isascii() and raw.isdigit():
+        return _phone_digits(raw, raw, raw)  # only ASCII digits (the usual number): no separators to drop
+    return _clean_phone_full(raw)
+
+
+def _clean_phone_full(raw: Any) -> Clean:
     if _is_blank(raw):
         return Clean(None)
     if _is_number(raw):
@@ -215,13 +292,20 @@ def clean_phone(raw: Any) -> Clean:
     if not re.fullmatch(f"[0-9\\s{_DASH}.()+转]+", text):  # notes mixed in: only drop the separators
         value = re.sub(f"[\\s{_DASH}.()]", "", text)
         return Clean(value, changed=_changed(raw, value))
-    value = re.sub(r"[^0-9]", "", text)
+    return _phone_digits(raw, text, re.sub(r"[^0-9]", "", text))
+
+
+def _phone_digits(raw: str, text: str, value: str) -> Clean:
+    """The number from its digits ``value``: '+86' dropped, a landline split as typed in ``text``."""
     for prefix in ("0086", "86"):
         if value.startswith(prefix) and _MOBILE.fullmatch(value[len(prefix):]):
             value = value[len(prefix):]
     if value.startswith("0"):
         value = _landline(text, value)
     return Clean(value, changed=_changed(raw, value))
+
+
+_clean_phone_memo = _memo(_clean_phone)
 
 
 def phone_ok(value: str) -> bool:
@@ -252,11 +336,23 @@ def _match(text: str, allowed: Sequence[str]) -> str | None:
 
 def clean_choice(raw: Any, allowed: Sequence[str]) -> Clean:
     """Clean a choice from ``allowed``, repairing ticks, a missing '族' and case; else ``"value-not-allowed"``."""
+    if _memoisable(raw) and type(allowed) is tuple:
+        try:
+            return _clean_choice_memo(raw, allowed)
+        except TypeError:  # an option list holding something unhashable: clean it the slow way
+            pass
+    return _clean_choice(raw, allowed)
+
+
+def _clean_choice(raw: Any, allowed: Sequence[str]) -> Clean:
     if (text := clean_text(raw).value) is None:
         return Clean(None)
     if (found := _match(text, allowed)) is None:
         return Clean(text, problem="value-not-allowed", changed=_changed(raw, text))
     return Clean(found, changed=_changed(raw, found))
+
+
+_clean_choice_memo = _memo(_clean_choice)
 
 
 def split_multi(text: str) -> list[str]:
@@ -270,6 +366,15 @@ def clean_multi(raw: Any, allowed: Sequence[str]) -> Clean:
     If a part is not allowed the problem is ``"value-not-allowed"`` and the value is still the
     tuple, so the caller can name the bad parts with :func:`bad_parts`.
     """
+    if _memoisable(raw) and type(allowed) is tuple:
+        try:
+            return _clean_multi_memo(raw, allowed)
+        except TypeError:  # an option list holding something unhashable: clean it the slow way
+            pass
+    return _clean_multi(raw, allowed)
+
+
+def _clean_multi(raw: Any, allowed: Sequence[str]) -> Clean:
     if _is_blank(raw):
         return Clean(None)
     # Split before Han characters are joined: '留守 单亲' is two choices, not '留守单亲'.
@@ -279,6 +384,9 @@ def clean_multi(raw: Any, allowed: Sequence[str]) -> Clean:
         return Clean(None)
     problem = "value-not-allowed" if bad_parts(parts, allowed) else None
     return Clean(parts, problem=problem, changed=_changed(raw, "、".join(parts)))
+
+
+_clean_multi_memo = _memo(_clean_multi)
 
 
 def bad_parts(value: tuple[str, ...], allowed: Sequence[str]) -> list[str]:

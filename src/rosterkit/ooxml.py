@@ -105,7 +105,8 @@ def _scan_text(text: bytes, scan: SheetScan) -> None:
             if attrs.get(b"hidden") in (b"1", b"true"):
                 lo, hi = int(attrs.get(b"min", b"0") or 0), int(attrs.get(b"max", b"0") or 0)
                 scan.hidden_cols.update(range(max(lo, 1), min(hi, 16_384) + 1))
-    if _FORMULA.search(text) and len(scan.formulas_without_value) < MAX_CELLS:
+    # The plain substring tests are a cheap necessary condition for _FORMULA (a regex that tries at every '<').
+    if (b"<f" in text or b":f" in text) and _FORMULA.search(text) and len(scan.formulas_without_value) < MAX_CELLS:
         for m in _CELL.finditer(text):
             body = m.group(2)
             attrs = dict(_ATTR.findall(m.group(1)))

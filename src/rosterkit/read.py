@@ -7,13 +7,15 @@ an ID or phone column before we do, so nothing is turned into int64 behind our b
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
 import python_calamine as pc
 
 from .issues import Issue, make_issue
-from .labels import label_variants, norm_label
+from .labels import MEMO_MAX_LEN, label_variants, norm_label, variants_of_text
 from .ooxml import scan_xlsx
 from .sniff import Sniff, sniff
 from .template import SheetSpec
@@ -199,12 +201,93 @@ def match_label(value: Any, names: dict[str, str]) -> str | None:
     return None
 
 
+class _Matcher:
+    """:func:`match_label` for one sheet spec, memoised per cell text: header search looks at every cell of the
+    first rows of a sheet, several times per file, and the same texts come back in every file."""
+
+    __slots__ = ("spec", "names", "memo")
+    MEMO_CAP = 1 << 13  # entries kept per spec; when full the memo starts afresh, so memory stays flat
+
+    def __init__(self, spec: SheetSpec) -> None:
+        self.spec = spec  # held so that the id() it is filed under cannot be reused by another object
+        self.names = _lookup(spec)
+        self.memo: dict[Any, str | None] = {}  # text, or (type, value) of a number or date cell → key
+
+    def key(self, value: Any) -> str | None:
+        """The field key ``value`` names, as :func:`match_label` finds it."""
+        if value is None:
+            return match_label(value, self.names)
+        # A label is matched on its text alone, so texts are memoised by the text; other cells (numbers, dates)
+        # by (type, value), and only where equal values of one type print alike (not 0.0 and -0.0).
+        if type(value) is str:
+            memo_key: Any = value
+        elif (memo_key := _value_key(value)) is None:
+            return match_label(value, self.names)
+        try:
+            return self.memo[memo_key]
+        except KeyError:
+            pass
+        # As match_label, but past the shared label cache: most cells met here are one-off data, not labels.
+        found = None
+        for variant in variants_of_text(str(value)):
+            if variant in self.names:
+                found = self.names[variant]
+                break
+        if type(value) is not str or len(value) <= MEMO_MAX_LEN:  # huge cells are not kept alive by the memo
+            if len(self.memo) >= self.MEMO_CAP:
+                self.memo.clear()
+            self.memo[memo_key] = found
+        return found
+
+    def keys(self, row: list[Any]) -> list[str | None]:
+        """:meth:`key` of every cell of a row; texts seen before are looked up in C, without a call per cell."""
+        try:
+            # A hit needs a cell equal to a memoised text, i.e. a str; other cells miss and take the slow path.
+            found: list[Any] = list(map(self.memo.get, row, repeat(_MISS)))
+        except TypeError:  # an unhashable cell
+            return [self.key(v) for v in row]
+        i = -1
+        try:
+            while True:  # the few misses (numbers, dates, new texts), found in C
+                i = found.index(_MISS, i + 1)
+                found[i] = self.key(row[i])
+        except ValueError:
+            return found
+
+
+_MISS: Any = object()
+
+
+def _value_key(value: Any) -> tuple[type, Any] | None:
+    """A memo key for a cell that is not text, when equal values of its type have the same text; else None."""
+    kind = type(value)
+    if kind is float:
+        return (kind, value) if value and value == value else None  # 0.0 == -0.0; NaN equals nothing
+    if kind is int or kind is bool or kind is date or (kind is datetime and value.tzinfo is None):
+        return (kind, value)
+    return None
+
+
+# Keyed by id(spec) rather than by the spec: hashing a frozen SheetSpec hashes every field, every call.
+_MATCHERS: dict[int, _Matcher] = {}
+_MAX_MATCHERS = 64
+
+
+def _matcher(spec: SheetSpec) -> _Matcher:
+    found = _MATCHERS.get(id(spec))
+    if found is None or found.spec is not spec:
+        if len(_MATCHERS) >= _MAX_MATCHERS:
+            _MATCHERS.clear()
+        found = _MATCHERS[id(spec)] = _Matcher(spec)
+    return found
+
+
 def find_header(rows: list[list[Any]], spec: SheetSpec) -> Header | None:
     """The row among the first few dozen that matches most template labels (at least two)."""
-    names = _lookup(spec)
+    keys = _matcher(spec).keys
     best: tuple[int, int] = (0, -1)
     for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        score = len({k for v in row if (k := match_label(v, names))})
+        score = len(set(filter(None, keys(row))))
         if score > best[0]:
             best = (score, r)
     if best[0] < 2:
@@ -212,24 +295,32 @@ def find_header(rows: list[list[Any]], spec: SheetSpec) -> Header | None:
     r = best[1]
     columns: dict[str, int] = {}
     unknown: list[tuple[int, str]] = []
-    for c, v in enumerate(rows[r]):
+    for c, (v, k) in enumerate(zip(rows[r], keys(rows[r]))):
         if is_blank(v):
             continue
-        key = match_label(v, names)
-        if key is None:
+        if k is None:
             unknown.append((c, str(v).strip()))
         else:
-            columns.setdefault(key, c)  # a repeated column: the first one counts, the copy is unknown
-            if columns[key] != c:
+            columns.setdefault(k, c)  # a repeated column: the first one counts, the copy is unknown
+            if columns[k] != c:
                 unknown.append((c, str(v).strip()))
     return Header(r + 1, columns, unknown)
 
 
 def _is_footer(cells: list[Any]) -> bool:
-    filled = [c for c in cells if not is_blank(c)]
-    if not filled or len(filled) > 4 or not isinstance(filled[0], str):
+    first: Any = None
+    filled = 0
+    for c in cells:
+        if c is None or (isinstance(c, str) and not c.strip()):
+            continue
+        filled += 1
+        if filled > 4:  # a record row: stop counting at once
+            return False
+        if filled == 1:
+            first = c
+    if not filled or not isinstance(first, str):
         return False
-    return norm_label(filled[0]).startswith(FOOTER_WORDS)
+    return norm_label(first).startswith(FOOTER_WORDS)
 
 
 def extract_records(rows: list[list[Any]], header: Header, *, ignore: tuple[str, ...] = ("seq",)) -> Records:

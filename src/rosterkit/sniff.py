@@ -101,8 +101,9 @@ def _sniff_zip(path: Path, size: int) -> Sniff:
         # No readable zip directory: the end of the file is missing (a download or copy cut short).
         return Sniff("zip", ("file-unreadable", "文件不完整，可能没有下载或传完"))
     names = [i.filename for i in infos]
+    normed = {_norm(n) for n in names}
     total = sum(i.file_size for i in infos)
-    kind = _zip_kind({_norm(n) for n in names}, head.get("mimetype", b""), head.get("[content_types].xml", b""))
+    kind = _zip_kind(normed, head.get("mimetype", b""), head.get("[content_types].xml", b""))
     found = Sniff(kind, xml_bytes=total, parts=names)
     if len(infos) > MAX_MEMBERS:
         found.refusal = ("file-too-large", f"压缩包内有 {len(infos)} 个部件")
@@ -114,7 +115,7 @@ def _sniff_zip(path: Path, size: int) -> Sniff:
         found.refusal = ("file-not-spreadsheet", "Word 文档" if kind == "docx" else "PowerPoint 演示文稿")
     elif kind == "zip":
         found.refusal = ("file-not-spreadsheet", "压缩包，请解压后提交其中的表格" if names else "空的压缩包")
-    found.macros = any(_is_macro_part(_norm(n)) for n in names)
+    found.macros = any(_is_macro_part(n) for n in normed)
     if found.macros and kind == "xlsx":
         found.kind = "xlsm"
     return found

@@ -13,14 +13,15 @@ import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from libreoffice import convert, soffice_path
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from libreoffice import convert, soffice_path
 from rosterkit.issues import Issue
 from rosterkit.write import annotate as annotate_mod
 from rosterkit.write.annotate import COMMENT_SEPARATOR, RESULT_SHEET, annotate_copy
+from rosterkit.write.zippkg import Package, Unsupported
 
 FORMULA_TEXT = '=HYPERLINK("http://x","y")'
 TEACHER_GREEN = "CCFFCC"
@@ -219,11 +220,12 @@ def test_failed_save_leaves_no_partial_file(teacher_xlsx: Path, tmp_path: Path, 
     out.mkdir()
     (out / "keep.xlsx").write_bytes(b"previous")
 
-    def boom(self, filename):  # noqa: ARG001
+    def boom(self, filename):
         Path(filename).write_bytes(b"half")
         raise OSError("disk full")
 
     monkeypatch.setattr(openpyxl.Workbook, "save", boom)
+    monkeypatch.setattr(Package, "write", boom)  # the byte-level copy's save
     with pytest.raises(OSError):
         annotate_copy(teacher_xlsx, out / "keep.xlsx", ISSUES)
     assert sorted(p.name for p in out.iterdir()) == ["keep.xlsx"]
@@ -336,7 +338,17 @@ def test_libreoffice_reads_links_as_internal(annotated: Path, tmp_path: Path) ->
 
 def test_module_never_writes_source(teacher_xlsx: Path, tmp_path: Path, monkeypatch) -> None:
     # The source is read once as bytes; openpyxl never gets the path, so it cannot write or lock it.
+    # The byte-level path gets the same bytes; the openpyxl path (forced here) gets them as a buffer.
     seen: list[object] = []
+    real_fast = annotate_mod.fast_copy
+    monkeypatch.setattr(annotate_mod, "fast_copy", lambda data, *a: seen.append(data) or real_fast(data, *a))
+    annotate_copy(teacher_xlsx, tmp_path / "fast.xlsx", [])
+    assert len(seen) == 1 and isinstance(seen[0], bytes)
+    seen.clear()
+
+    def refuse(*a, **k):
+        raise Unsupported("forced")
+    monkeypatch.setattr(annotate_mod, "fast_copy", refuse)
     real = annotate_mod.load_workbook
     monkeypatch.setattr(annotate_mod, "load_workbook", lambda f, **kw: seen.append(f) or real(f, **kw))
     annotate_copy(teacher_xlsx, tmp_path / "x.xlsx", [])

@@ -1,8 +1,10 @@
 """The annotated copy of a teacher's workbook: problem cells filled and commented, a first sheet listing them.
 
-The teacher's file is only ever read. For .xlsx/.xlsm the copy is the teacher's own workbook loaded with openpyxl,
-so formatting, widths and dropdowns stay; for formats openpyxl cannot load (.xls, .xlsb, .ods, broken .xlsx) the
-copy is rebuilt from the cell values the reader already extracted.
+The teacher's file is only ever read. For .xlsx/.xlsm the copy is the teacher's own workbook edited at the byte
+level (:mod:`rosterkit.write.zipannot`: only the marked sheets, their comments and styles change), or, for what
+that path does not support, loaded and saved with openpyxl; either way formatting, widths and dropdowns stay.
+For formats openpyxl cannot load (.xls, .xlsb, .ods, broken .xlsx) the copy is rebuilt from the cell values the
+reader already extracted.
 """
 
 from __future__ import annotations
@@ -21,13 +23,20 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
+from openpyxl.utils.cell import (
+    column_index_from_string,
+    coordinate_from_string,
+    get_column_letter,
+)
+from openpyxl.utils.exceptions import CellCoordinatesException
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from rosterkit.issues import Issue
 from rosterkit.sniff import OPENPYXL_XML_LIMIT, Sniff, sniff
+from rosterkit.write import zipannot, zipsheet
 from rosterkit.write.atomic import atomic_output
+from rosterkit.write.zippkg import Package, Unsupported
 
 __all__ = ["RESULT_SHEET", "annotate_copy", "load_copy", "open_on", "set_text", "text_width", "workbook_from_values"]
 
@@ -38,6 +47,7 @@ COMMENT_AUTHOR = "rosterkit"
 COMMENT_SEPARATOR = "———— rosterkit 校验 ————"
 ERROR_COLOR, WARNING_COLOR = "FFC7CE", "FFEB9C"
 _OPENPYXL_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm"}
+_FAST_SUFFIXES = {".xlsx", ".xlsm"}  # the byte-level copy (templates need their content type changed: openpyxl)
 _HEADERS = ("序号", "工作表", "单元格", "列名", "填写内容", "问题代码", "级别", "说明")
 _WIDTHS = (6, 14, 9, 16, 26, 22, 7, 80)
 _HEADER_ROW = 3
@@ -83,6 +93,16 @@ def annotate_copy(
             note = (f"注意：原文件解压后有 {found.xml_bytes >> 20} MB（多为格式或空行），未能保留原有格式，"
                     "本文件只包含原有的单元格内容。")
         else:
+            if src.suffix.lower() in _FAST_SUFFIXES:
+                macros = "原文件含有宏：本程序从不运行宏，本副本已去掉宏。" if src.suffix.lower() == ".xlsm" or found.macros else ""
+                try:
+                    pkg = fast_copy(data, src.name, issues, macros)
+                except Unsupported:
+                    pass  # anything unexpected: openpyxl below
+                else:
+                    with atomic_output(dest) as tmp:
+                        pkg.write(tmp)
+                    return dest
             try:
                 wb = load_copy(data, keep_vba=False)
                 names = {title: title for title in wb.sheetnames}
@@ -106,6 +126,78 @@ def annotate_copy(
     with atomic_output(dest) as tmp:
         wb.save(tmp)
     return dest
+
+
+def fast_copy(data: bytes, file_name: str, issues: Sequence[Issue], note: str) -> Package:
+    """The annotated copy of the .xlsx/.xlsm ``data`` as an edited package, ready to write; ``Unsupported`` when
+    the byte-level path cannot make it exactly (the caller then uses openpyxl). ``note`` starts the hint line."""
+    pkg = Package(data)
+    book = zipannot.Book(pkg)
+    if RESULT_SHEET in book.names:
+        raise Unsupported("already annotated: the openpyxl path replaces the old results")
+    book.check_plain()
+    targets = [book.target(i.sheet, i.cell) for i in issues]
+    groups: dict[tuple[str, str], list[Issue]] = {}
+    for issue, target in zip(issues, targets):
+        if target is not None:
+            groups.setdefault(target, []).append(issue)
+    per_sheet: dict[str, dict[str, zipannot.Mark]] = {}
+    old: dict[str, dict[str, str]] = {}
+    for (sheet, ref), group in groups.items():
+        if sheet not in old:
+            old[sheet] = book.old_comments(sheet)
+        per_sheet.setdefault(sheet, {})[ref] = _mark(group, old[sheet].get(ref, ""))
+    for sheet, marks in per_sheet.items():
+        book.mark(sheet, marks, COMMENT_AUTHOR)
+    book.finish()
+    zipsheet.add_first_sheet(pkg, _result_sheet(file_name, issues, targets, note))
+    return pkg
+
+
+def _mark(group: Sequence[Issue], old: str) -> zipannot.Mark:
+    """The fill and comment of one cell, as :func:`_mark_cells` makes them."""
+    is_error = any(i.severity == "error" for i in group)
+    ours = "\n".join(dict.fromkeys(i.message for i in group))
+    text = f"{old.rstrip()}\n{COMMENT_SEPARATOR}\n{ours}" if old.strip() else ours
+    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    return zipannot.Mark(ERROR_COLOR if is_error else WARNING_COLOR, text, _comment_height(text))
+
+
+def _result_sheet(file_name: str, issues: Sequence[Issue], targets: Sequence[tuple[str, str] | None],
+                  note: str) -> zipsheet.Sheet:
+    """The 校验结果 sheet of :func:`_write_results` (same cells, formats, widths, links) for :mod:`zipsheet`."""
+    Font_, Style_, Cell_ = zipsheet.Font, zipsheet.Style, zipsheet.Cell
+    errors = sum(i.severity == "error" for i in issues)
+    hint = "点击「单元格」列的链接可跳到对应单元格；红色为错误（必须修改），黄色为警告（请核对）。"
+    cells = [Cell_(1, 1, f"{file_name}：共 {len(issues)} 个问题：错误 {errors} 个，警告 {len(issues) - errors} 个",
+                   Style_(Font_(bold=True, size=14))),
+             Cell_(2, 1, f"{note}{hint}" if note else hint,
+                   Style_(Font_(bold=bool(note), color="C00000" if note else "595959")))]
+    header = Style_(Font_(bold=True), fill="D9E1F2")
+    cells += [Cell_(_HEADER_ROW, col, label, header) for col, label in enumerate(_HEADERS, start=1)]
+    top, wrap = Style_(top=True), Style_(wrap_top=True)
+    link = Style_(Font_(color="0563C1", underline=True), top=True)
+    level = {"error": Style_(fill=ERROR_COLOR, top=True), "warning": Style_(fill=WARNING_COLOR, top=True)}
+    heights: dict[int, float] = {}
+    links: list[tuple[str, str, str]] = []
+    for n, (issue, target) in enumerate(zip(issues, targets), start=1):
+        r = _HEADER_ROW + n
+        texts = (issue.sheet, target[1] if target else issue.cell, issue.column, issue.value, issue.code,
+                 _LEVEL.get(issue.severity, issue.severity), issue.message)
+        cells.append(Cell_(r, 1, n, top))
+        for col, text in enumerate(texts, start=2):
+            style = wrap if col in (5, 8) else level.get(issue.severity, top) if col == 7 else top
+            if col == 3 and target is not None:
+                style = link
+                sheet_ref = target[0].replace("'", "''")
+                links.append((f"C{r}", f"'{sheet_ref}'!{target[1]}", target[1]))
+            cells.append(Cell_(r, col, text or "", style))
+        lines = max(math.ceil(text_width(issue.message) / (_WIDTHS[7] - 2)),
+                    math.ceil(text_width(issue.value or "") / (_WIDTHS[4] - 2)), 1)
+        heights[r] = 15 * lines + 2
+    return zipsheet.Sheet(RESULT_SHEET, cells, _WIDTHS, heights, True, "", freeze=f"A{_HEADER_ROW + 1}",
+                          auto_filter=f"A{_HEADER_ROW}:{get_column_letter(len(_HEADERS))}{_HEADER_ROW + len(issues)}",
+                          print_title_rows=f"{_HEADER_ROW}:{_HEADER_ROW}", links=links)
 
 
 def _cut_long_text(wb: Workbook) -> None:
@@ -195,7 +287,7 @@ def _target_cell(wb: Workbook, names: Mapping[str, str], issue: Issue) -> Cell |
     try:
         letters, row = coordinate_from_string(issue.cell.replace("$", "").strip().upper())
         col = column_index_from_string(letters)
-    except ValueError:
+    except (ValueError, CellCoordinatesException):  # not a cell reference
         return None
     if not (1 <= row <= _MAX_ROW and 1 <= col <= _MAX_COL):
         return None

@@ -4,15 +4,17 @@ Loading a whole teacher's workbook with openpyxl only to put one sheet in front 
 this module edits just the package parts that list the sheets ([Content_Types].xml, the workbook's relationships,
 xl/workbook.xml, xl/styles.xml for the new cell formats) and writes the new sheet as minimal SpreadsheetML with
 inline strings, so the shared strings need no change. VBA parts are dropped: copies never carry macros.
+Members are read and written through :class:`~rosterkit.write.zippkg.Package`: the ones not edited are copied
+as their compressed bytes.
 
 :func:`insert_first_sheet` raises :class:`Unsupported` for anything it does not expect; the caller then takes
-the openpyxl path.
+the openpyxl path. :func:`add_first_sheet` does the same edits on an open package (the annotated copy's fast
+path adds 校验结果 after editing cells and comments).
 """
 
 from __future__ import annotations
 
 import re
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +23,19 @@ from xml.sax.saxutils import escape
 from defusedxml.ElementTree import fromstring
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-__all__ = ["Cell", "Font", "Style", "Sheet", "Unsupported", "insert_first_sheet", "sheet_names"]
+from rosterkit.write.zippkg import Package, Unsupported
+
+__all__ = [
+    "Cell",
+    "Font",
+    "Package",
+    "Sheet",
+    "Style",
+    "Unsupported",
+    "add_first_sheet",
+    "insert_first_sheet",
+    "sheet_names",
+]
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -36,15 +50,12 @@ CELL_LIMIT = 32_767
 _UNSUPPORTED_PREFIXES = ("xl/macrosheets/", "xl/dialogsheets/", "xl/activex/")
 
 
-class Unsupported(Exception):
-    """The source is not an .xlsx this module can edit safely: use the openpyxl path."""
-
-
 @dataclass(frozen=True)
 class Font:
     bold: bool = False
     size: float | None = None
     color: str | None = None  # RRGGBB
+    underline: bool = False  # single
 
 
 @dataclass(frozen=True)
@@ -53,13 +64,14 @@ class Style:
     fill: str | None = None  # RRGGBB solid fill
     border: bool = False  # thin grey all round
     wrap_top: bool = False  # vertical top, wrap text
+    top: bool = False  # vertical top, no wrap
 
 
 @dataclass(frozen=True)
 class Cell:
     row: int
     col: int
-    text: str
+    text: str | int | float  # text is always written as text (never a formula); numbers as numbers
     style: Style | None = None
 
 
@@ -71,6 +83,10 @@ class Sheet:
     heights: dict[int, float] = field(default_factory=dict)
     landscape_a4_fit_width: bool = True
     footer_center: str = ""
+    freeze: str | None = None  # the first scrolling cell, e.g. "A4"
+    auto_filter: str | None = None  # e.g. "A3:H20"
+    print_title_rows: str | None = None  # e.g. "3:3"
+    links: list[tuple[str, str, str]] = field(default_factory=list)  # (cell, internal location, display)
 
 
 def _q(tag: str, ns: str = MAIN_NS) -> str:
@@ -92,14 +108,16 @@ def _col(n: int) -> str:
     return s
 
 
+_ATTR = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
+
+
 def _text(s: str) -> str:
     return escape(ILLEGAL_CHARACTERS_RE.sub("", s)[:CELL_LIMIT])
 
 
 def sheet_names(src: Path) -> list[str]:
     """The sheet names of an .xlsx in order, read from xl/workbook.xml only."""
-    with zipfile.ZipFile(src) as z:
-        root = _parse(z.read("xl/workbook.xml"))
+    root = _parse(Package(src).read("xl/workbook.xml"))
     return [s.get("name", "") for s in root.iter(_q("sheet"))]
 
 
@@ -111,6 +129,8 @@ def _font_xml(font: Font, face: str | None) -> str:
         parts.append('<b val="1"/>')
     if font.color:
         parts.append(f'<color rgb="FF{font.color}"/>')
+    if font.underline:
+        parts.append('<u val="single"/>')
     if font.size:
         parts.append(f'<sz val="{font.size:g}"/>')
     return f"<font>{''.join(parts)}</font>"
@@ -172,8 +192,10 @@ def _styles(xml_bytes: bytes, styles: list[Style]) -> tuple[bytes, dict[Style, i
         if has_style_xfs:
             attrs += ' xfId="0"'
         attrs += "".join(f' {a}="1"' for a, on in (("applyFont", st.font), ("applyFill", st.fill),
-                                                   ("applyBorder", st.border), ("applyAlignment", st.wrap_top)) if on)
-        inner = '<alignment vertical="top" wrapText="1"/>' if st.wrap_top else ""
+                                                   ("applyBorder", st.border),
+                                                   ("applyAlignment", st.wrap_top or st.top)) if on)
+        inner = ('<alignment vertical="top" wrapText="1"/>' if st.wrap_top
+                 else '<alignment vertical="top"/>' if st.top else "")
         index[st] = counts["cellXfs"] + len(new["cellXfs"])
         new["cellXfs"].append(f"<xf {attrs}>{inner}</xf>" if inner else f"<xf {attrs}/>")
     try:
@@ -196,7 +218,15 @@ def _sheet_xml(sheet: Sheet, index: dict[Style, int]) -> bytes:
     if sheet.landscape_a4_fit_width:
         out.append('<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>')
     out.append(f'<dimension ref="A1:{_col(max_col)}{max_row}"/>')
-    out.append('<sheetViews><sheetView tabSelected="1" workbookViewId="0"/></sheetViews>')
+    if sheet.freeze:
+        m = re.fullmatch(r"([A-Z]+)(\d+)", sheet.freeze)
+        if m is None or m.group(1) != "A":
+            raise Unsupported(f"freeze panes only below rows: {sheet.freeze}")
+        out.append(f'<sheetViews><sheetView tabSelected="1" workbookViewId="0"><pane ySplit="{int(m.group(2)) - 1}" '
+                   f'topLeftCell="{sheet.freeze}" activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" '
+                   f'activeCell="{sheet.freeze}" sqref="{sheet.freeze}"/></sheetView></sheetViews>')
+    else:
+        out.append('<sheetViews><sheetView tabSelected="1" workbookViewId="0"/></sheetViews>')
     out.append('<sheetFormatPr defaultRowHeight="15"/>')
     if sheet.widths:
         out.append("<cols>" + "".join(f'<col min="{i}" max="{i}" width="{w:g}" customWidth="1"/>'
@@ -210,11 +240,19 @@ def _sheet_xml(sheet: Sheet, index: dict[Style, int]) -> bytes:
             s = f' s="{index[c.style]}"' if c.style is not None and index.get(c.style) else ""
             if c.text == "":
                 out.append(f'<c r="{_col(c.col)}{r}"{s}/>')
+            elif not isinstance(c.text, str):
+                out.append(f'<c r="{_col(c.col)}{r}"{s}><v>{c.text!r}</v></c>')
             else:
                 out.append(f'<c r="{_col(c.col)}{r}"{s} t="inlineStr"><is><t xml:space="preserve">'
                            f"{_text(c.text)}</t></is></c>")
         out.append("</row>")
     out.append("</sheetData>")
+    if sheet.auto_filter:
+        out.append(f'<autoFilter ref="{sheet.auto_filter}"/>')
+    if sheet.links:  # internal links: a location and no relationship
+        out.append("<hyperlinks>" + "".join(
+            f'<hyperlink ref="{ref}" location="{escape(loc, _ATTR)}" display="{escape(show, _ATTR)}"/>'
+            for ref, loc, show in sheet.links) + "</hyperlinks>")
     out.append('<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5"/>')
     if sheet.landscape_a4_fit_width:
         out.append('<pageSetup paperSize="9" fitToWidth="1" fitToHeight="0" orientation="landscape"/>')
@@ -234,34 +272,51 @@ def insert_first_sheet(src: Path, tmp: Path, sheet: Sheet, *, keep_first: str | 
     Other members are copied unchanged except: the parts that list sheets, styles.xml (new formats appended),
     ``tabSelected`` cleared in the other sheets' views, and VBA parts dropped.
     """
-    try:
-        zin = zipfile.ZipFile(src)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise Unsupported(f"not a zip: {exc}") from exc
-    with zin:
-        infos = zin.infolist()
-        names = [i.filename for i in infos]
-        if len(set(names)) != len(names):
-            raise Unsupported("duplicate zip members")
-        lower = {n.lower() for n in names}
-        if any(n.startswith(_UNSUPPORTED_PREFIXES) for n in lower):
-            raise Unsupported("macro sheets, dialog sheets or ActiveX")
-        try:
-            data = {i.filename: zin.read(i) for i in infos}
-        except Exception as exc:  # encrypted, bad CRC, unsupported compression
-            raise Unsupported(f"cannot read zip: {exc}") from exc
+    pkg = Package(src)
+    add_first_sheet(pkg, sheet, keep_first=keep_first)
+    pkg.write(tmp)
+
+
+_HIDDEN = ' hidden="1"'
+
+
+def _defined_names(wb_xml: str, names: list[tuple[str, str, bool]]) -> str:
+    """Add ``(name, value, hidden)`` defined names local to the first sheet."""
+    if not names:
+        return wb_xml
+    items = "".join(f'<definedName name="{n}" localSheetId="0"{_HIDDEN if hidden else ""}>{escape(v)}</definedName>'
+                    for n, v, hidden in names)
+    m = re.search(r"<definedNames(\s[^>]*)?>", wb_xml)
+    if m is not None:
+        if m.group(0).endswith("/>"):  # <definedNames/>
+            return wb_xml[:m.start()] + f"<definedNames>{items}</definedNames>" + wb_xml[m.end():]
+        return wb_xml[:m.end()] + items + wb_xml[m.end():]
+    if re.search(r"<\w+:definedNames\b", wb_xml):
+        raise Unsupported("workbook.xml: prefixed <definedNames>")
+    end = wb_xml.find("</sheets>")
+    if end < 0:
+        raise Unsupported("workbook.xml: no </sheets>")
+    end += len("</sheets>")
+    return wb_xml[:end] + f"<definedNames>{items}</definedNames>" + wb_xml[end:]
+
+
+def add_first_sheet(pkg: Package, sheet: Sheet, *, keep_first: str | None = None) -> None:
+    """Put ``sheet`` first and active in the open package ``pkg`` (see :func:`insert_first_sheet`)."""
+    names = pkg.names
+    if any(n.startswith(_UNSUPPORTED_PREFIXES) for n in pkg.lower):
+        raise Unsupported("macro sheets, dialog sheets or ActiveX")
     for part in ("[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
-        if part not in data:
+        if part not in pkg:
             raise Unsupported(f"missing {part}")
-    root_rels = _parse(data["_rels/.rels"])
+    root_rels = _parse(pkg.read("_rels/.rels"))
     office = [r.get("Target", "").lstrip("/") for r in root_rels.iter(_q("Relationship", PKG_REL_NS))
               if r.get("Type", "").endswith("/officeDocument")]
     if office != ["xl/workbook.xml"]:
         raise Unsupported(f"workbook part is {office}")
 
     # -- workbook.xml: checks ------------------------------------------------------------------------------
-    wb_bytes = data["xl/workbook.xml"]
-    wb_root = _parse(wb_bytes)
+    wb_xml = pkg.text("xl/workbook.xml")
+    wb_root = _parse(pkg.read("xl/workbook.xml"))
     if wb_root.tag != _q("workbook"):
         raise Unsupported("workbook.xml root is not transitional SpreadsheetML")
     sheets = list(wb_root.iter(_q("sheet")))
@@ -269,10 +324,6 @@ def insert_first_sheet(src: Path, tmp: Path, sheet: Sheet, *, keep_first: str | 
         raise Unsupported(f"no sheets, or {sheet.name} already present")
     if keep_first is not None and any(s.get("name") == keep_first for s in sheets[1:]):
         raise Unsupported(f"{keep_first} is not the first sheet")
-    try:
-        wb_xml = wb_bytes.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise Unsupported("workbook.xml is not UTF-8") from exc
     prefix = re.search(rf'xmlns:(\w+)="{re.escape(REL_NS)}"', wb_xml)
     m_sheets = re.search(r"<sheets(\s[^>]*)?>", wb_xml)
     if prefix is None or m_sheets is None or m_sheets.group(0).endswith("/>"):
@@ -280,33 +331,27 @@ def insert_first_sheet(src: Path, tmp: Path, sheet: Sheet, *, keep_first: str | 
     sheet_id = max(int(s.get("sheetId", "0")) for s in sheets) + 1
 
     # -- relationships -------------------------------------------------------------------------------------
-    rels_bytes = data["xl/_rels/workbook.xml.rels"]
-    rels_root = _parse(rels_bytes)
-    rels = list(rels_root.iter(_q("Relationship", PKG_REL_NS)))
+    rels_xml = pkg.text("xl/_rels/workbook.xml.rels")
+    rels = list(_parse(pkg.read("xl/_rels/workbook.xml.rels")).iter(_q("Relationship", PKG_REL_NS)))
     ids = {r.get("Id") for r in rels}
     k = len(rels) + 1
     while f"rId{k}" in ids:
         k += 1
     rid = f"rId{k}"
-    n = 1
-    while f"xl/worksheets/sheet{n}.xml".lower() in lower:
-        n += 1
-    part = f"xl/worksheets/sheet{n}.xml"
-    rels_xml = rels_bytes.decode("utf-8")
+    part = pkg.new_name("xl/worksheets/sheet{}.xml")
     vba_ids = [r.get("Id") for r in rels if r.get("Type", "").endswith("/vbaProject")]
     for vid in vba_ids:
-        rels_xml, cnt = re.subn(rf'<Relationship\b[^>]*\bId="{re.escape(vid)}"[^>]*/>', "", rels_xml)
+        rels_xml, cnt = re.subn(rf'<Relationship\b[^>]*\bId="{re.escape(vid or "")}"[^>]*/>', "", rels_xml)
         if cnt != 1:
             raise Unsupported("cannot remove the VBA relationship")
     end = rels_xml.rfind("</Relationships>")
     if end < 0:
         raise Unsupported("workbook.xml.rels has no closing </Relationships>")
-    rels_xml = (rels_xml[:end] + f'<Relationship Id="{rid}" Type="{WS_TYPE}" Target="worksheets/sheet{n}.xml"/>'
-                + rels_xml[end:])
+    rels_xml = (rels_xml[:end] + f'<Relationship Id="{rid}" Type="{WS_TYPE}" Target="{part[3:]}"/>' + rels_xml[end:])
 
     # -- content types -------------------------------------------------------------------------------------
-    ct_xml = data["[Content_Types].xml"].decode("utf-8")
-    _parse(data["[Content_Types].xml"])
+    ct_xml = pkg.text("[Content_Types].xml")
+    _parse(pkg.read("[Content_Types].xml"))
     ct_xml = re.sub(r'<(Override|Default)\b[^>]*ContentType="application/vnd\.ms-office\.vbaProject[^"]*"[^>]*/>',
                     "", ct_xml)
     ct_xml = ct_xml.replace(f'"{MACRO_MAIN_CT}"', f'"{MAIN_CT}"')
@@ -319,6 +364,16 @@ def insert_first_sheet(src: Path, tmp: Path, sheet: Sheet, *, keep_first: str | 
     new_sheet = f'<sheet name="{escape(sheet.name)}" sheetId="{sheet_id}" {prefix.group(1)}:id="{rid}"/>'
     wb_xml = wb_xml[:m_sheets.end()] + new_sheet + wb_xml[m_sheets.end():]
     wb_xml = re.sub(r'\blocalSheetId="(\d+)"', lambda m: f'localSheetId="{int(m.group(1)) + 1}"', wb_xml)
+    quoted = "'" + sheet.name.replace("'", "''") + "'"
+    local: list[tuple[str, str, bool]] = []
+    if sheet.auto_filter:
+        a, _, b = sheet.auto_filter.partition(":")
+        absolute = "$" + re.sub(r"(\d+)", r"$\1", a) + (":$" + re.sub(r"(\d+)", r"$\1", b) if b else "")
+        local.append(("_xlnm._FilterDatabase", f"{quoted}!{absolute}", True))
+    if sheet.print_title_rows:
+        top, _, bottom = sheet.print_title_rows.partition(":")
+        local.append(("_xlnm.Print_Titles", f"{quoted}!${top}:${bottom or top}", False))
+    wb_xml = _defined_names(wb_xml, local)
     m_view = re.search(r"<workbookView\b[^>]*?/?>", wb_xml)
     if m_view:
         tag = re.sub(r'\s(activeTab|firstSheet)="[^"]*"', "", m_view.group(0))
@@ -330,26 +385,19 @@ def insert_first_sheet(src: Path, tmp: Path, sheet: Sheet, *, keep_first: str | 
     styles = [c.style for c in sheet.cells if c.style is not None]
     index: dict[Style, int] = {}
     if styles:
-        if "xl/styles.xml" not in data:
+        if "xl/styles.xml" not in pkg:
             raise Unsupported("no xl/styles.xml")
-        data["xl/styles.xml"], index = _styles(data["xl/styles.xml"], styles)
-        _parse(data["xl/styles.xml"])
+        new_styles, index = _styles(pkg.read("xl/styles.xml"), styles)
+        _parse(new_styles)
+        pkg.put("xl/styles.xml", new_styles)
 
-    vba_parts = {nm for nm in names if "vbaproject" in nm.lower()}
-    changed = {"[Content_Types].xml": ct_xml.encode("utf-8"), "xl/_rels/workbook.xml.rels": rels_xml.encode("utf-8"),
-               "xl/workbook.xml": wb_xml.encode("utf-8")}
+    pkg.put("[Content_Types].xml", ct_xml)
+    pkg.put("xl/_rels/workbook.xml.rels", rels_xml)
+    pkg.put("xl/workbook.xml", wb_xml)
+    pkg.dropped |= {nm for nm in names if "vbaproject" in nm.lower()}
     for nm in names:  # other sheets' views: only the new sheet is selected (Excel groups every selected tab)
-        if nm.startswith(("xl/worksheets/", "xl/chartsheets/")) and nm.endswith(".xml") and b"tabSelected" in data[nm]:
-            changed[nm] = _TAB_SELECTED.sub(rb"\1", data[nm])
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in infos:
-            nm = info.filename
-            if nm in vba_parts:
-                continue
-            zi = zipfile.ZipInfo(nm, date_time=info.date_time)
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.external_attr = info.external_attr
-            zout.writestr(zi, changed.get(nm, data[nm]))
-        zi = zipfile.ZipInfo(part, date_time=infos[0].date_time)
-        zi.compress_type = zipfile.ZIP_DEFLATED
-        zout.writestr(zi, _sheet_xml(sheet, index))
+        if nm.startswith(("xl/worksheets/", "xl/chartsheets/")) and nm.endswith(".xml"):
+            data = pkg.read(nm)
+            if b"tabSelected" in data:
+                pkg.put(nm, _TAB_SELECTED.sub(rb"\1", data))
+    pkg.put(part, _sheet_xml(sheet, index))

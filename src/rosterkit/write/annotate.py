@@ -9,6 +9,7 @@ reader already extracted.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import unicodedata
@@ -334,8 +335,12 @@ def _comment_height(text: str) -> int:
     return min(max(lines, 4) * 17 + 12, 420)
 
 
+@functools.lru_cache(maxsize=8192)
 def text_width(text: str) -> int:
-    """Display width in Excel column units: East Asian wide characters count double."""
+    """Display width in Excel column units: East Asian wide characters count double (remembered: the same
+    labels and phrases are measured over and over)."""
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 

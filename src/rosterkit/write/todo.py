@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,45 +42,105 @@ def _fill(color: str) -> PatternFill:
     return PatternFill(fill_type="solid", start_color=color, end_color=color)
 
 
-ClassRows = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]  # students, overdue, due soon of one file
+@dataclass(frozen=True)
+class ClassTodo:
+    """What one class's 待办 sheet says: the class, how many students are overdue, how many items are due soon,
+    and the rows per 帮扶教师 (teachers in the order of the lists: most urgent first; overdue before due soon)."""
+
+    klass: str = ""
+    students_overdue: int = 0
+    due_items: int = 0
+    groups: dict[str, list[list[str]]] = field(default_factory=dict)
 
 
-def rows_by_file(cad: Cadence) -> dict[str, ClassRows]:
-    """Each source file's students, overdue and due-soon rows, split once for a whole run (not once per file)."""
-    def split(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
-        if frame.empty:
-            return {}
-        files = frame["student_key"].astype(str).str.rsplit("#", n=1).str[0]
-        return {str(k): g for k, g in frame.groupby(files, sort=False)}
-    students, overdue, due = split(cad.students), split(cad.overdue), split(cad.due_soon)
-    empty = (cad.students.iloc[0:0], cad.overdue.iloc[0:0], cad.due_soon.iloc[0:0])
-    return {f: (students.get(f, empty[0]), overdue.get(f, empty[1]), due.get(f, empty[2]))
-            for f in set(students) | set(overdue) | set(due)}
+ClassRows = ClassTodo  # the name of the ``rows=`` argument's type before it held the prepared rows
+_OVERDUE_COLS = ["student_key", "mentor", "name", "id_number", "rule", "missing", "period_start", "period_end",
+                 "last_contact", "days_overdue"]
+_DUE_COLS = ["student_key", "mentor", "name", "id_number", "rule", "missing", "period_start", "period_end",
+             "days_left"]
+
+
+def _files(frame: pd.DataFrame) -> list[str]:
+    return [str(k).rpartition("#")[0] for k in frame["student_key"].tolist()]
+
+
+def _columns(frame: pd.DataFrame, cols: list[str]) -> list[dict[str, Any]]:
+    """Rows as dicts from whole columns (DataFrame.to_dict boxes every value one by one)."""
+    lists = [frame[c].tolist() for c in cols]
+    return [dict(zip(cols, values)) for values in zip(*lists)]
+
+
+def _days(col: pd.Series, blank: str) -> pd.Series:
+    """Dates as 2026-11-23 text, column-wise (a Timestamp per value costs more than the rest of the row)."""
+    day = pd.to_datetime(col)
+    return day.dt.strftime("%Y-%m-%d").where(day.notna(), blank)
+
+
+def _periods(frame: pd.DataFrame) -> pd.Series:
+    """「11/16–11/22」 from period_start and period_end, column-wise; blank where there is no period."""
+    a, b = pd.to_datetime(frame["period_start"]), pd.to_datetime(frame["period_end"])
+    text = (a.dt.month.astype("Int64").astype(str) + "/" + a.dt.day.astype("Int64").astype(str) + "–"
+            + b.dt.month.astype("Int64").astype(str) + "/" + b.dt.day.astype("Int64").astype(str))
+    return text.where(a.notna(), "")
+
+
+def rows_by_file(cad: Cadence) -> dict[str, ClassTodo]:
+    """Each source file's 待办 content, prepared for a whole run at once: two passes over plain records, not
+    a DataFrame per class (at a county's 2,000 classes the per-class frames cost more than the copies)."""
+    names: dict[str, Counter[str]] = {}
+    klass: dict[str, str] = {}
+    st = cad.students
+    for f, name, grade, cls in zip(_files(st), st["name"].astype(str), st["grade"], st["class"]):
+        names.setdefault(f, Counter())[name] += 1
+        if f not in klass:
+            klass[f] = "".join(str(v) for v in (grade, cls) if not _blank(v))
+    twice = {f: {n for n, k in c.items() if k > 1} for f, c in names.items()}
+    groups: dict[str, dict[str, list[list[str]]]] = {}
+    late: dict[str, set[str]] = {}
+    due: Counter[str] = Counter()
+
+    def who(f: str, r: dict[str, Any]) -> str:  # two students of one name: add the ID's last four characters
+        name = str(r["name"])
+        return f"{name}（{str(r['id_number'])[-4:]}）" if name in twice.get(f, ()) and isinstance(
+            r["id_number"], str) else name
+
+    ov = cad.overdue.assign(_period=_periods(cad.overdue), _last=_days(cad.overdue["last_contact"], _NO_CONTACT))
+    for f, r in zip(_files(ov), _columns(ov, _OVERDUE_COLS + ["grade", "class", "_period", "_last"])):
+        if f not in klass:
+            klass[f] = "".join(str(v) for v in (r["grade"], r["class"]) if not _blank(v))
+        late.setdefault(f, set()).add(r["student_key"])
+        groups.setdefault(f, {}).setdefault(str(r["mentor"]), []).append(
+            [who(f, r), r["rule"], "逾期", r["missing"], r["_period"], r["_last"], f"已逾期 {r['days_overdue']} 天"])
+    ds = cad.due_soon.assign(_period=_periods(cad.due_soon))
+    for f, r in zip(_files(ds), _columns(ds, _DUE_COLS + ["_period"])):
+        due[f] += 1
+        left = "今天到期" if r["days_left"] <= 0 else f"还剩 {r['days_left']} 天"
+        groups.setdefault(f, {}).setdefault(str(r["mentor"]), []).append(
+            [who(f, r), r["rule"], "即将到期", r["missing"], r["_period"], "", left])
+    return {f: ClassTodo(klass.get(f, ""), len(late.get(f, ())), due[f], groups.get(f, {}))
+            for f in set(names) | set(groups)}
 
 
 def write_todo_copy(src: Path, dest: Path, cad: Cadence, *, file_name: str,
                     fallback_sheets: Mapping[str, list[list[Any]]] | None = None,
-                    rows: ClassRows | None = None) -> Path:
+                    rows: ClassTodo | None = None) -> Path:
     """Write a copy of the workbook ``src`` with a first sheet 待办 to ``dest`` and return ``dest``.
 
     ``file_name`` is the name the class's file had in the run: its students are the rows of ``cad.overdue`` and
     ``cad.due_soon`` whose ``student_key`` starts with ``f"{file_name}#"``. ``src`` is never modified (it may be
     the annotated copy: its 校验结果 sheet is kept, second). When openpyxl cannot load ``src`` (.xls, .ods, a
     damaged file) the copy is rebuilt from ``fallback_sheets`` (sheet name → rows of values); ``ValueError`` if
-    that is needed but missing, or if ``dest`` is ``src``. ``rows``: this file's (students, overdue, due soon)
-    from :func:`rows_by_file`, when copies are made for many files.
+    that is needed but missing, or if ``dest`` is ``src``. ``rows``: this file's entry of :func:`rows_by_file`,
+    prepared once when copies are made for many files.
     """
     src, dest = Path(src), Path(dest)
     if dest.exists() and os.path.samefile(src, dest):
         raise ValueError(f"dest is the source file; the teacher's file is never overwritten: {src}")
     if rows is None:
-        prefix = f"{file_name}#"
-        rows = tuple(t[t["student_key"].astype(str).str.startswith(prefix)]  # type: ignore[assignment]
-                     for t in (cad.students, cad.overdue, cad.due_soon))
+        rows = rows_by_file(cad).get(file_name, ClassTodo())
     if src.suffix.lower() in _FAST_SUFFIXES and dest.suffix.lower() == ".xlsx":
         # The common case: copy the zip members unchanged, add 待办 (no openpyxl load and save of the workbook).
-        students, overdue, due = rows
-        sheet = _todo_sheet(cad.as_of, _class_name(students, overdue), students, overdue, due)
+        sheet = _todo_sheet(cad.as_of, rows)
         try:
             with atomic_output(dest) as tmp:
                 zipsheet.insert_first_sheet(src, tmp, sheet, keep_first=RESULT_SHEET)
@@ -98,8 +160,7 @@ def write_todo_copy(src: Path, dest: Path, cad: Cadence, *, file_name: str,
             raise ValueError(f"{src.name} is not an .xlsx workbook; fallback_sheets are required")
         wb, _ = workbook_from_values({k: v for k, v in fallback_sheets.items() if k != TODO_SHEET})
         rebuilt = True
-    students, overdue, due = rows
-    _write_todo(wb, cad.as_of, _class_name(students, overdue), students, overdue, due, src.name if rebuilt else "")
+    _write_todo(wb, cad.as_of, rows, src.name if rebuilt else "")
     with atomic_output(dest) as tmp:
         wb.save(tmp)
     return dest
@@ -109,43 +170,11 @@ def _blank(v: Any) -> bool:
     return v is None or v is pd.NaT or v is pd.NA or (isinstance(v, float) and math.isnan(v))
 
 
-def _class_name(students: pd.DataFrame, overdue: pd.DataFrame) -> str:
-    for frame in (students, overdue):
-        if len(frame):
-            row = frame.iloc[0]
-            return "".join(str(row[c]) for c in ("grade", "class") if not _blank(row[c]))
-    return ""
-
-
 def _md(v: Any) -> str:
     return f"{v.month}/{v.day}"
 
 
-def _items(students: pd.DataFrame, overdue: pd.DataFrame, due: pd.DataFrame) -> dict[str, list[list[str]]]:
-    """Rows per 帮扶教师 (teachers in the order of the lists: most urgent first), overdue before due soon."""
-    names = students["name"].astype(str)
-    twice = set(names[names.duplicated()])  # two students of one name: add the ID's last four characters
-
-    def who(r: dict[str, Any]) -> str:
-        name = str(r["name"])
-        return f"{name}（{str(r['id_number'])[-4:]}）" if name in twice and isinstance(r["id_number"], str) else name
-
-    groups: dict[str, list[list[str]]] = {}
-    for r in overdue.to_dict("records"):
-        last = _NO_CONTACT if _blank(r["last_contact"]) else r["last_contact"].date().isoformat()
-        period = "" if _blank(r["period_start"]) else f"{_md(r['period_start'])}–{_md(r['period_end'])}"
-        groups.setdefault(str(r["mentor"]), []).append(
-            [who(r), r["rule"], "逾期", r["missing"], period, last, f"已逾期 {r['days_overdue']} 天"])
-    for r in due.to_dict("records"):
-        left = "今天到期" if r["days_left"] <= 0 else f"还剩 {r['days_left']} 天"
-        groups.setdefault(str(r["mentor"]), []).append(
-            [who(r), r["rule"], "即将到期", r["missing"], f"{_md(r['period_start'])}–{_md(r['period_end'])}",
-             "", left])
-    return groups
-
-
-def _write_todo(wb: Workbook, as_of: dt.date, klass: str, students: pd.DataFrame, overdue: pd.DataFrame,
-                due: pd.DataFrame, rebuilt_from: str) -> None:
+def _write_todo(wb: Workbook, as_of: dt.date, todo: ClassTodo, rebuilt_from: str) -> None:
     if TODO_SHEET in wb.sheetnames:  # a copy made earlier: its 待办 is out of date
         wb.remove(wb[TODO_SHEET])
     ws = wb.create_sheet(TODO_SHEET, 0)
@@ -153,11 +182,11 @@ def _write_todo(wb: Workbook, as_of: dt.date, klass: str, students: pd.DataFrame
     if RESULT_SHEET in wb.sheetnames:  # keep the check results right after 待办
         wb.move_sheet(RESULT_SHEET, offset=1 - wb.sheetnames.index(RESULT_SHEET))
     day = as_of.isoformat()
-    set_text(ws["A1"], f"{klass or '本班'}帮扶待办（截至 {day}）")
+    set_text(ws["A1"], f"{todo.klass or '本班'}帮扶待办（截至 {day}）")
     ws["A1"].font = Font(name=face, bold=True, size=14)
-    n = overdue["student_key"].nunique()
-    if n or len(due):
-        line = f"截至 {day}，本班 {n} 名学生有逾期事项，{len(due)} 项即将到期"
+    n = todo.students_overdue
+    if n or todo.due_items:
+        line = f"截至 {day}，本班 {n} 名学生有逾期事项，{todo.due_items} 项即将到期"
     else:
         line = f"截至 {day}，本班没有逾期或即将到期的帮扶事项，谢谢各位老师，请继续保持！"
     set_text(ws["A2"], line)
@@ -170,7 +199,7 @@ def _write_todo(wb: Workbook, as_of: dt.date, klass: str, students: pd.DataFrame
     row = 5
     bold, header_fill, thin = Font(name=face, bold=True), _fill("D9E1F2"), Side(style="thin", color="BFBFBF")
     border, top = Border(left=thin, right=thin, top=thin, bottom=thin), Alignment(vertical="top", wrap_text=True)
-    for teacher, items in _items(students, overdue, due).items():
+    for teacher, items in todo.groups.items():
         late = sum(x[2] == "逾期" for x in items)
         set_text(ws.cell(row, 1), f"帮扶教师：{teacher}（逾期 {late} 项，即将到期 {len(items) - late} 项）")
         ws.cell(row, 1).font = Font(name=face, bold=True, size=12)
@@ -197,17 +226,16 @@ def _write_todo(wb: Workbook, as_of: dt.date, klass: str, students: pd.DataFrame
     open_on(wb, ws)
 
 
-def _todo_sheet(as_of: dt.date, klass: str, students: pd.DataFrame, overdue: pd.DataFrame,
-                due: pd.DataFrame) -> zipsheet.Sheet:
+def _todo_sheet(as_of: dt.date, todo: ClassTodo) -> zipsheet.Sheet:
     """The 待办 sheet of :func:`_write_todo` (same cells, formats, widths and page setup) for :mod:`zipsheet`."""
     Font_, Style_, Cell_ = zipsheet.Font, zipsheet.Style, zipsheet.Cell
     cells: list[zipsheet.Cell] = []
     heights: dict[int, float] = {}
     day = as_of.isoformat()
-    cells.append(Cell_(1, 1, f"{klass or '本班'}帮扶待办（截至 {day}）", Style_(Font_(bold=True, size=14))))
-    n = overdue["student_key"].nunique()
-    if n or len(due):
-        line = f"截至 {day}，本班 {n} 名学生有逾期事项，{len(due)} 项即将到期"
+    cells.append(Cell_(1, 1, f"{todo.klass or '本班'}帮扶待办（截至 {day}）", Style_(Font_(bold=True, size=14))))
+    n = todo.students_overdue
+    if n or todo.due_items:
+        line = f"截至 {day}，本班 {n} 名学生有逾期事项，{todo.due_items} 项即将到期"
     else:
         line = f"截至 {day}，本班没有逾期或即将到期的帮扶事项，谢谢各位老师，请继续保持！"
     cells.append(Cell_(2, 1, line, Style_(Font_(bold=True, size=12, color="C00000" if n else "375623"))))
@@ -218,7 +246,7 @@ def _todo_sheet(as_of: dt.date, klass: str, students: pd.DataFrame, overdue: pd.
     status = {"逾期": Style_(border=True, wrap_top=True, fill=_OVERDUE_FILL),
               "即将到期": Style_(border=True, wrap_top=True, fill=_DUE_FILL)}
     row = 5
-    for teacher, items in _items(students, overdue, due).items():
+    for teacher, items in todo.groups.items():
         late = sum(x[2] == "逾期" for x in items)
         cells.append(Cell_(row, 1, f"帮扶教师：{teacher}（逾期 {late} 项，即将到期 {len(items) - late} 项）",
                            Style_(Font_(bold=True, size=12))))

@@ -111,7 +111,12 @@ def _col(n: int) -> str:
 _ATTR = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
 
 
+_PLAIN = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]")  # what escape or the illegal-character filter would change
+
+
 def _text(s: str) -> str:
+    if len(s) <= CELL_LIMIT and _PLAIN.search(s) is None:
+        return s  # the common case: nothing to escape or drop
     return escape(ILLEGAL_CHARACTERS_RE.sub("", s)[:CELL_LIMIT])
 
 
@@ -207,6 +212,23 @@ def _styles(xml_bytes: bytes, styles: list[Style]) -> tuple[bytes, dict[Style, i
     return xml.encode("utf-8"), index
 
 
+_STYLED: dict[tuple[bytes, tuple[Style, ...]], tuple[bytes, dict[Style, int]]] = {}
+
+
+def _styles_once(xml_bytes: bytes, styles: tuple[Style, ...]) -> tuple[bytes, dict[Style, int]]:
+    """:func:`_styles`, checked well-formed, remembered: a county's classes share the template's styles.xml
+    and the same few styles, and parsing it twice per copy was a third of the copy's time."""
+    key = (xml_bytes, styles)
+    if key not in _STYLED:
+        if len(_STYLED) >= 16:
+            _STYLED.clear()
+        new_styles, index = _styles(xml_bytes, list(styles))
+        _parse(new_styles)
+        _STYLED[key] = (new_styles, index)
+    new_styles, index = _STYLED[key]
+    return new_styles, dict(index)
+
+
 def _sheet_xml(sheet: Sheet, index: dict[Style, int]) -> bytes:
     rows: dict[int, list[Cell]] = {}
     for c in sheet.cells:
@@ -232,18 +254,24 @@ def _sheet_xml(sheet: Sheet, index: dict[Style, int]) -> bytes:
         out.append("<cols>" + "".join(f'<col min="{i}" max="{i}" width="{w:g}" customWidth="1"/>'
                                       for i, w in enumerate(sheet.widths, start=1)) + "</cols>")
     out.append("<sheetData>")
+    letters = [""] + [_col(n) for n in range(1, max_col + 1)]
+    styled: dict[int, str] = {}  # id(style) → ' s="n"': hashing a nested frozen dataclass per cell is slow
     for r in sorted(set(rows) | set(sheet.heights)):
         ht = sheet.heights.get(r)
         attrs = f' ht="{ht:g}" customHeight="1"' if ht else ""
         out.append(f'<row r="{r}"{attrs}>')
         for c in sorted(rows.get(r, []), key=lambda c: c.col):
-            s = f' s="{index[c.style]}"' if c.style is not None and index.get(c.style) else ""
+            s = styled.get(id(c.style))
+            if s is None:
+                s = styled[id(c.style)] = (f' s="{index[c.style]}"' if c.style is not None and index.get(c.style)
+                                           else "")
+            ref = f"{letters[c.col]}{r}"
             if c.text == "":
-                out.append(f'<c r="{_col(c.col)}{r}"{s}/>')
+                out.append(f'<c r="{ref}"{s}/>')
             elif not isinstance(c.text, str):
-                out.append(f'<c r="{_col(c.col)}{r}"{s}><v>{c.text!r}</v></c>')
+                out.append(f'<c r="{ref}"{s}><v>{c.text!r}</v></c>')
             else:
-                out.append(f'<c r="{_col(c.col)}{r}"{s} t="inlineStr"><is><t xml:space="preserve">'
+                out.append(f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">'
                            f"{_text(c.text)}</t></is></c>")
         out.append("</row>")
     out.append("</sheetData>")
@@ -382,13 +410,12 @@ def add_first_sheet(pkg: Package, sheet: Sheet, *, keep_first: str | None = None
     _parse(wb_xml.encode("utf-8"))  # still well-formed
 
     # -- styles and the sheet itself -----------------------------------------------------------------------
-    styles = [c.style for c in sheet.cells if c.style is not None]
+    styles = list(dict.fromkeys(c.style for c in sheet.cells if c.style is not None))
     index: dict[Style, int] = {}
     if styles:
         if "xl/styles.xml" not in pkg:
             raise Unsupported("no xl/styles.xml")
-        new_styles, index = _styles(pkg.read("xl/styles.xml"), styles)
-        _parse(new_styles)
+        new_styles, index = _styles_once(pkg.read("xl/styles.xml"), tuple(styles))
         pkg.put("xl/styles.xml", new_styles)
 
     pkg.put("[Content_Types].xml", ct_xml)

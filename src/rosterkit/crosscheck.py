@@ -59,14 +59,15 @@ def id_agreement(frame: pd.DataFrame, ctx: SheetContext) -> list[Issue]:
     if "id_number" not in frame:
         return []
     out: list[Issue] = []
-    for row, number in _items(frame, "id_number"):
+    none = [None] * len(frame)
+    births = frame["birth_date"].tolist() if "birth_date" in frame else none
+    genders = frame["gender"].tolist() if "gender" in frame else none
+    for (row, number), birth, gender in zip(_items(frame, "id_number"), births, genders):
         if not isinstance(number, str) or idcard.id_problem(number) is not None:
             continue
-        birth = frame.at[row, "birth_date"] if "birth_date" in frame else None
         if isinstance(birth, dt.date) and birth != idcard.birth_date(number):
             out.append(ctx.issue("id-birth-mismatch", "birth_date", row, birth,
                                  expected=f"{idcard.birth_date(number):%Y-%m-%d}"))
-        gender = frame.at[row, "gender"] if "gender" in frame else None
         if gender in ("男", "女") and gender != idcard.gender(number):
             out.append(ctx.issue("id-gender-mismatch", "gender", row, gender, expected=idcard.gender(number)))
     return out
@@ -118,11 +119,11 @@ def link_log(log: pd.DataFrame, roster: pd.DataFrame, ctx: SheetContext) -> tupl
     for row, name in _items(roster, "name"):
         if isinstance(name, str):
             by_name.setdefault(name, []).append(row)
-    ids = roster["id_number"] if "id_number" in roster else pd.Series(dtype=object)
-    for row, name in _items(log, "student_name"):
+    ids = dict(_items(roster, "id_number")) if "id_number" in roster else {}
+    given_ids = log["id_number"].tolist() if "id_number" in log else [None] * len(log)
+    for (row, name), given in zip(_items(log, "student_name"), given_ids):
         if not isinstance(name, str):
             continue
-        given = log.at[row, "id_number"] if "id_number" in log else None
         candidates = by_name.get(name, [])
         if not candidates:
             out.append(ctx.issue("log-unknown-student", "student_name", row, name))

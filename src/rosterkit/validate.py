@@ -107,8 +107,8 @@ def clean_records(records: Records, ctx: SheetContext, defaults: dict[str, Any] 
                 fixes.append(Fix(ctx.spec.name, ctx.cell(f.key, row), f.label, _shown(raw), _shown(value)))
             col.append(None if isinstance(value, str) and not value else value)
         data[f.key] = col
-    frame = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in data.items()})
-    frame.index = pd.Index(records.excel_rows, name="row")
+    # From plain lists with the index given: a dict of Series would be aligned on their indexes first.
+    frame = pd.DataFrame(data, index=pd.Index(records.excel_rows, name="row"), dtype=object)
     return frame, fixes
 
 

@@ -17,7 +17,7 @@ from .followup import follow_up
 from .issues import Issue
 from .merge import MergeResult, merge
 from .report import CheckReport
-from .side import side_by_side
+from .side import Side
 from .write.roster import MASKED_NAME as MASKED_ROSTER_NAME, ROSTER_NAME
 
 
@@ -113,7 +113,8 @@ def cadence_inbox(
     run.cadence, run.policy_issues = follow_up(merged, as_of=day, policy=policy, due_within=due_within,
                                                load_limit=load_limit)
     if write:
-        _write_outputs(run, target, mask=mask, jobs=_jobs(jobs, executor))
+        target.mkdir(parents=True, exist_ok=True)
+        _write_outputs(run, target, Side(_jobs(jobs, executor)), mask=mask)
     return run
 
 
@@ -139,15 +140,21 @@ def report_inbox(
     ``concurrent.futures.Executor``: a Dask client's, say) runs the per-file work while the merge and the
     cadence run here. The two workbooks are then written side by side with the copies (:mod:`rosterkit.side`).
     """
+    from .write.roster import write_school_roster
+
     files, target = _prepare(inbox, out)
     day = as_of or dt.date.today()
     report = check(files, as_of=day, policy=policy, write=False, progress=progress, jobs=jobs,
                    executor=executor)
     merged = merge(report, school_info=school_info, include_invalid=include_invalid)
     run = RunResult(report, merged)
+    side = Side(_jobs(jobs, executor))
+    target.mkdir(parents=True, exist_ok=True)
+    side.start("roster", lambda: write_school_roster(
+        merged, target / (MASKED_ROSTER_NAME if mask else ROSTER_NAME), mask=mask, on=day))  # beside the cadence
     run.cadence, run.policy_issues = follow_up(merged, as_of=day, policy=policy, due_within=due_within,
                                                load_limit=load_limit)
-    _write_outputs(run, target, mask=mask, jobs=_jobs(jobs, executor), checked=files, on=day)
+    _write_outputs(run, target, side, mask=mask, checked=files)
     return run
 
 
@@ -157,41 +164,44 @@ def _jobs(jobs: int | None, executor: Executor | None) -> int:
     return 1 if executor is not None else (jobs or os.cpu_count() or 1)
 
 
-def _write_outputs(run: RunResult, target: Path, *, mask: bool, jobs: int, checked: list[Path] | None = None,
-                   on: dt.date | None = None) -> None:
-    """帮扶落实情况 (and, for a report, 学校花名册) each in a forked child, while this process writes the
-    annotated copies and 校验汇总 (``checked``: the inputs, for a report) and the copies handed back."""
+def _write_outputs(run: RunResult, target: Path, side: Side, *, mask: bool, checked: list[Path] | None = None
+                   ) -> None:
+    """帮扶落实情况 in a forked child, which then makes half of the clean classes' copies, while this process
+    writes the annotated copies and 校验汇总 (``checked``: the inputs, for a report) and the other copies; then
+    collects whatever ``side`` was already writing (the 学校花名册 of a report)."""
     from .write.compliance import write_compliance
     from .write.outputs import write_check_outputs
-    from .write.roster import write_school_roster
 
-    cad, merged = run.cadence, run.merge
-    assert cad is not None and merged is not None
-    tasks: dict[str, Callable[[], Any]] = {"compliance": lambda: write_compliance(
-        cad, target / (MASKED_COMPLIANCE_NAME if mask else COMPLIANCE_NAME), mask=mask)}
+    cad = run.cadence
+    assert cad is not None
+    annotating = {f.name for f in run.check.files if checked is not None and f.issues and f.status != "unreadable"}
+    clean = [f.name for f in run.check.files if f.name not in annotating]
+    theirs = set(clean[::2]) if side.fork else set()  # copies with no annotated source, shared between the two
+
+    def compliance() -> Path:
+        dest = write_compliance(cad, target / (MASKED_COMPLIANCE_NAME if mask else COMPLIANCE_NAME), mask=mask)
+        _write_returns(run, target, {}, theirs)
+        return dest
+
+    side.start("compliance", compliance)
     if checked is not None:
-        tasks["roster"] = lambda: write_school_roster(
-            merged, target / (MASKED_ROSTER_NAME if mask else ROSTER_NAME), mask=mask, on=on)
-
-    def copies() -> None:
-        if checked is not None:
-            write_check_outputs(run.check, target / CHECK_DIR, checked)
-            run.outputs["check"] = target / CHECK_DIR
-        _write_returns(run, target, {f.name: f.annotated for f in run.check.files if f.annotated})
-
-    target.mkdir(parents=True, exist_ok=True)
-    written = side_by_side(tasks, here=copies, jobs=jobs)
-    found = {**run.outputs, **written}
+        write_check_outputs(run.check, target / CHECK_DIR, checked)
+        run.outputs["check"] = target / CHECK_DIR
+    ours = {f.name for f in run.check.files} - theirs
+    _write_returns(run, target, {f.name: f.annotated for f in run.check.files if f.annotated}, ours)
+    found = {**run.outputs, **side.results()}
     run.outputs = {k: found[k] for k in ("check", "roster", "compliance", "returns") if k in found}
 
 
-def _write_returns(run: RunResult, target: Path, annotated: dict[str, Path]) -> None:
-    """Each class's copy handed back (发回各班), with 待办 first and, where it has one, its 校验结果."""
+def _write_returns(run: RunResult, target: Path, annotated: dict[str, Path], files: set[str]) -> None:
+    """The copies handed back (发回各班) of the classes in ``files``: 待办 first and, where the class has one,
+    its 校验结果."""
     from .read import read_workbook
     from .write.todo import rows_by_file, write_todo_copy
 
     assert run.cadence is not None
-    by_file = rows_by_file(run.cadence)
+    by_file = rows_by_file(run.cadence, files)
+    (target / RETURN_DIR).mkdir(parents=True, exist_ok=True)
     for f in run.check.files:
         if f.name not in by_file:
             continue

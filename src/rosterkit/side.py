@@ -1,9 +1,10 @@
 """Independent output writers side by side: each in a forked child that inherits the run's data.
 
-After the merge and the cadence, the 学校花名册 and the 帮扶落实情况 writers and the copies handed back to the
-classes only read what the run computed. A forked child sees those frames without pickling them, so the
-writers cost one core each instead of queueing on one. Where fork is not safe (macOS, Windows, or a parent
-with threads: a Dask client, say) the tasks simply run one after another here, with the same results.
+After the merge, the 学校花名册 writer only reads the merged roster; after the cadence, the 帮扶落实情况 writer
+and the copies handed back only read what the run computed. A forked child sees those frames without pickling
+them, so each writer costs a core of its own instead of queueing on one, and the roster can be written while
+the cadence is still being computed. Where fork is not safe (macOS, Windows, or a parent with threads: a Dask
+client, say) or ``jobs`` is 1, the tasks simply run here, in order, with the same results.
 """
 
 from __future__ import annotations
@@ -11,14 +12,8 @@ from __future__ import annotations
 import multiprocessing as mp
 import sys
 import threading
-from concurrent.futures import ProcessPoolExecutor
+import traceback
 from typing import Any, Callable
-
-_TASKS: dict[str, Callable[[], Any]] = {}  # read by the forked children, which inherit it
-
-
-def _run(name: str) -> Any:
-    return _TASKS[name]()
 
 
 def can_fork() -> bool:
@@ -27,24 +22,68 @@ def can_fork() -> bool:
             and threading.active_count() == 1)
 
 
+def _child(conn: Any, task: Callable[[], Any]) -> None:
+    try:
+        result: tuple[bool, Any] = (True, task())
+    except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent, which raises it
+        result = (False, (exc, traceback.format_exc()))
+    try:
+        conn.send(result)
+    except Exception as exc:  # an unpicklable result or exception: say what it was
+        conn.send((False, (RuntimeError(f"{type(exc).__name__}: {exc}"), "")))
+    conn.close()
+
+
+class Side:
+    """Tasks started now and collected later: ``start(name, task)`` forks a child that runs ``task()`` (or, in
+    serial mode, runs it at once); ``results()`` waits for all and returns name → result, raising a task's
+    exception here as if it had run here."""
+
+    def __init__(self, jobs: int = 2) -> None:
+        self.fork = jobs >= 2 and can_fork()
+        self.ctx = mp.get_context("fork") if self.fork else None
+        self.running: dict[str, tuple[Any, Any]] = {}
+        self.done: dict[str, Any] = {}
+
+    def start(self, name: str, task: Callable[[], Any]) -> None:
+        """Run ``task`` (no arguments; its result must be picklable) beside this process."""
+        if not self.fork:
+            self.done[name] = task()
+            return
+        assert self.ctx is not None
+        here, there = self.ctx.Pipe(duplex=False)
+        proc = self.ctx.Process(target=_child, args=(there, task), daemon=True)
+        proc.start()
+        there.close()
+        self.running[name] = (proc, here)
+
+    def results(self) -> dict[str, Any]:
+        """Wait for every started task; their results by name (in the order they were started)."""
+        failure: BaseException | None = None
+        for name, (proc, conn) in list(self.running.items()):
+            try:
+                ok, value = conn.recv()
+            except EOFError:  # the child died without a word (killed, out of memory)
+                ok, value = False, (RuntimeError(f"{name}: writer process ended with code {proc.exitcode}"), "")
+            proc.join()
+            conn.close()
+            del self.running[name]
+            if ok:
+                self.done[name] = value
+            elif failure is None:
+                failure = value[0]
+        if failure is not None:
+            raise failure
+        return dict(self.done)
+
+
 def side_by_side(tasks: dict[str, Callable[[], Any]], *, here: Callable[[], Any] | None = None,
                  jobs: int = 2) -> dict[str, Any]:
     """Run each of ``tasks`` (name → no-argument callable returning something picklable) in its own forked
-    child, and ``here`` in this process meanwhile (for work whose side effects this process needs); return
-    the tasks' results by name. ``jobs`` < 2, or no safe fork: everything runs here, in order. A task's
-    exception is raised here, as if it had run here.
-    """
-    if jobs < 2 or len(tasks) == 0 or not can_fork():
-        if here is not None:
-            here()
-        return {name: task() for name, task in tasks.items()}
-    _TASKS.clear()
-    _TASKS.update(tasks)
-    try:
-        with ProcessPoolExecutor(max_workers=len(tasks), mp_context=mp.get_context("fork")) as pool:
-            futures = {name: pool.submit(_run, name) for name in tasks}
-            if here is not None:
-                here()
-            return {name: fut.result() for name, fut in futures.items()}
-    finally:
-        _TASKS.clear()
+    child and ``here`` in this process meanwhile; return the tasks' results by name (see :class:`Side`)."""
+    side = Side(jobs)
+    for name, task in tasks.items():
+        side.start(name, task)
+    if here is not None:
+        here()
+    return side.results()

@@ -268,6 +268,19 @@ def _roster_sheet(sh: _Sheet, result: MergeResult, layout: UpwardLayout, on: dt.
 _BLANK, _DATE, _NUMBER, _TEXT = range(4)
 
 
+def _plan(col: list[Any], kind: str, mask: bool) -> list[tuple[int, Any]]:
+    """:func:`_cell` for a whole column, with a shortcut for the common already-tidy text."""
+    if mask:
+        return [_cell(v, kind, mask) for v in col]
+    out = []
+    for v in col:
+        if type(v) is str and v and v.strip() == v:  # noqa: E721 - exactly str: a subclass may print otherwise
+            out.append((_TEXT, v))
+        else:
+            out.append(_cell(v, kind, mask))
+    return out
+
+
 def _cell(v: Any, kind: str, mask: bool) -> tuple[int, Any]:
     """What :meth:`_Sheet.put` would write for ``v``: (how, value), decided once per cell of the body."""
     if _blank(v):
@@ -293,7 +306,7 @@ def _body(sh: _Sheet, columns: list[list[Any]], kinds: Sequence[str], bad: Seque
               True: [fmt["text_bad"], fmt["date_bad"], fmt["number_bad"], fmt["text_bad"]]}
     write = [lambda r, c, v, f: ws.write_blank(r, c, None, f), ws.write_datetime, ws.write_number, ws.write_string]
     for a in range(0, len(bad), chunk):
-        plans = [[_cell(v, kind, sh.mask) for v in col[a:a + chunk]] for col, kind in zip(columns, kinds)]
+        plans = [_plan(col[a:a + chunk], kind, sh.mask) for col, kind in zip(columns, kinds)]
         for c, plan in enumerate(plans):
             sh._seen(c, _widest(plan, sh.widths.get(c, 0)))
         for i, row in enumerate(zip(*plans), start=a):
@@ -336,7 +349,8 @@ def _stats_sheet(wb: xlsxwriter.Workbook, sh: _Sheet, roster: pd.DataFrame) -> N
     groups: dict[tuple[str, ...], dict[str, set[Any]]] = {}
     classes: dict[str, str] = {}  # class label → grade, in roster (school) order
     seen_cats: set[str] = set()
-    for i, rec in enumerate(roster.to_dict("records")):
+    used = [c for c in ("grade", "class", "categories", "gender", "id_number") if c in roster]
+    for i, rec in enumerate(roster[used].to_dict("records")):  # only the columns counted: a county has 90,000 rows
         grade, label = str(rec.get("grade") or ""), f"{rec.get('grade') or ''}{rec.get('class') or ''}"
         classes.setdefault(label, grade)
         sid = _student_id(rec, i)

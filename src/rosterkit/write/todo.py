@@ -84,13 +84,22 @@ def _periods(frame: pd.DataFrame) -> pd.Series:
     return text.where(a.notna(), "")
 
 
-def rows_by_file(cad: Cadence) -> dict[str, ClassTodo]:
-    """Each source file's 待办 content, prepared for a whole run at once: two passes over plain records, not
-    a DataFrame per class (at a county's 2,000 classes the per-class frames cost more than the copies)."""
+def _only(frame: pd.DataFrame, files: set[str] | None) -> tuple[pd.DataFrame, list[str]]:
+    of = _files(frame)
+    if files is None:
+        return frame, of
+    rows = [i for i, f in enumerate(of) if f in files]
+    return frame.iloc[rows], [of[i] for i in rows]
+
+
+def rows_by_file(cad: Cadence, files: set[str] | None = None) -> dict[str, ClassTodo]:
+    """Each source file's 待办 content (only the ``files`` named, when given), prepared for a whole run at once:
+    two passes over plain records, not a DataFrame per class (at a county's 2,000 classes the per-class frames
+    cost more than the copies)."""
     names: dict[str, Counter[str]] = {}
     klass: dict[str, str] = {}
-    st = cad.students
-    for f, name, grade, cls in zip(_files(st), st["name"].astype(str), st["grade"], st["class"]):
+    st, st_files = _only(cad.students, files)
+    for f, name, grade, cls in zip(st_files, st["name"].astype(str), st["grade"], st["class"]):
         names.setdefault(f, Counter())[name] += 1
         if f not in klass:
             klass[f] = "".join(str(v) for v in (grade, cls) if not _blank(v))
@@ -104,15 +113,17 @@ def rows_by_file(cad: Cadence) -> dict[str, ClassTodo]:
         return f"{name}（{str(r['id_number'])[-4:]}）" if name in twice.get(f, ()) and isinstance(
             r["id_number"], str) else name
 
-    ov = cad.overdue.assign(_period=_periods(cad.overdue), _last=_days(cad.overdue["last_contact"], _NO_CONTACT))
-    for f, r in zip(_files(ov), _columns(ov, _OVERDUE_COLS + ["grade", "class", "_period", "_last"])):
+    ov, ov_files = _only(cad.overdue, files)
+    ov = ov.assign(_period=_periods(ov), _last=_days(ov["last_contact"], _NO_CONTACT))
+    for f, r in zip(ov_files, _columns(ov, _OVERDUE_COLS + ["grade", "class", "_period", "_last"])):
         if f not in klass:
             klass[f] = "".join(str(v) for v in (r["grade"], r["class"]) if not _blank(v))
         late.setdefault(f, set()).add(r["student_key"])
         groups.setdefault(f, {}).setdefault(str(r["mentor"]), []).append(
             [who(f, r), r["rule"], "逾期", r["missing"], r["_period"], r["_last"], f"已逾期 {r['days_overdue']} 天"])
-    ds = cad.due_soon.assign(_period=_periods(cad.due_soon))
-    for f, r in zip(_files(ds), _columns(ds, _DUE_COLS + ["_period"])):
+    ds, ds_files = _only(cad.due_soon, files)
+    ds = ds.assign(_period=_periods(ds))
+    for f, r in zip(ds_files, _columns(ds, _DUE_COLS + ["_period"])):
         due[f] += 1
         left = "今天到期" if r["days_left"] <= 0 else f"还剩 {r['days_left']} 天"
         groups.setdefault(f, {}).setdefault(str(r["mentor"]), []).append(

@@ -26,6 +26,10 @@ MB = 1 << 20
 # A worker whose peak memory grew by more than this starts afresh after its file: Python rarely gives memory
 # back, and the next file should not start with it.
 RETIRE_GROWTH = 512 * MB
+# Files handed to a worker ahead: the next one is already in its pipe when one finishes, so a worker does not
+# wait while the parent is busy (it runs the schema over batches of returned files). Each still has its own
+# time limit, counted from when the one before it came back.
+DEPTH = 2
 
 
 @dataclass(frozen=True)
@@ -129,8 +133,13 @@ class _Worker:
         self.proc = ctx.Process(target=_serve, args=(child, fn, args, memory, _settings()), daemon=True)
         self.proc.start()
         child.close()
-        self.task: int | None = None
+        self.tasks: deque[int] = deque()  # handed out, in the order the worker answers them
         self.deadline = 0.0
+
+    @property
+    def task(self) -> int | None:
+        """The task the worker is on (the oldest unanswered), or None when idle."""
+        return self.tasks[0] if self.tasks else None
 
     def stop(self, *, kill: bool) -> None:
         if kill and self.proc.is_alive():
@@ -183,14 +192,12 @@ def run_isolated(
             progress(done, len(items), result)
 
     try:
-        while queue or any(w.task is not None for w in pool):
-            for w in [w for w in pool if w.task is None]:
-                if not queue:
-                    break
-                if _hand_out(w, queue[0], items, limits):
+        while queue or any(w.tasks for w in pool):
+            for w in [w for w in pool if len(w.tasks) < DEPTH]:
+                while queue and len(w.tasks) < DEPTH and _hand_out(w, queue[0], items, limits):
                     queue.popleft()
-                else:
-                    w.stop(kill=True)  # died while idle: the file goes to a fresh worker
+                if not w.tasks and queue:  # died while idle: the file goes to a fresh worker
+                    w.stop(kill=True)
                     pool.remove(w)
             while queue and len(pool) < max(workers, 1):
                 w = _Worker(ctx, fn, args, limits.memory)
@@ -200,7 +207,7 @@ def run_isolated(
                     w.stop(kill=True)
                     pool.remove(w)
                     finish(index, failed(Failure(items[index], "crashed", "读取进程无法启动")))
-            busy = [w for w in pool if w.task is not None]
+            busy = [w for w in pool if w.tasks]
             if not busy:
                 continue
             timeout = max(min(w.deadline for w in busy) - time.monotonic(), 0)
@@ -210,42 +217,46 @@ def run_isolated(
                 if outcome is None:
                     continue
                 index, result, keep = outcome
-                finish(index, result if not isinstance(result, Failure) else failed(result))
-                if not keep:
+                if not keep:  # retiring or gone: what it still held goes back to the front of the queue
+                    queue.extendleft(reversed(w.tasks))
+                    w.tasks.clear()
                     w.stop(kill=True)
                     pool.remove(w)
+                finish(index, result if not isinstance(result, Failure) else failed(result))
     finally:
         for w in pool:
-            w.stop(kill=w.task is not None)
+            w.stop(kill=bool(w.tasks))
     return results
 
 
 def _hand_out(w: _Worker, index: int, items: Sequence[Any], limits: Limits) -> bool:
-    """Give task ``index`` to an idle worker; False when its pipe is broken (the worker is gone)."""
+    """Give task ``index`` to a worker; False when its pipe is broken (the worker is gone)."""
     try:
         w.conn.send((index, items[index]))
     except OSError:
         return False
-    w.task = index
-    w.deadline = time.monotonic() + limits.seconds
+    if not w.tasks:
+        w.deadline = time.monotonic() + limits.seconds
+    w.tasks.append(index)
     return True
 
 
 def _collect(w: _Worker, items: Sequence[Any], limits: Limits) -> tuple[int, Any, bool] | None:
-    """The outcome of a busy worker's task, or None while it is still within its time."""
+    """The outcome of a busy worker's oldest task, or None while it is still within its time."""
     index = w.task
     assert index is not None
     try:
         if w.conn.poll():
             got, result, retiring = w.conn.recv()
-            w.task = None
+            w.tasks.popleft()
+            w.deadline = time.monotonic() + limits.seconds  # the next one's clock starts now
             return got, result, not retiring
     except (EOFError, OSError):
         w.proc.join(timeout=5)  # the pipe broke: the worker is dying; let it finish so its exit code is known
     else:
         if w.proc.is_alive() and time.monotonic() < w.deadline:
             return None
-    w.task = None
+    w.tasks.popleft()
     if w.proc.is_alive() and time.monotonic() >= w.deadline:
         return index, Failure(items[index], "timeout", f"{limits.seconds:g}"), False
     w.proc.join(timeout=5)

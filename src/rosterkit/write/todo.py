@@ -54,20 +54,19 @@ class ClassTodo:
 
 
 ClassRows = ClassTodo  # the name of the ``rows=`` argument's type before it held the prepared rows
-_OVERDUE_COLS = ["student_key", "mentor", "name", "id_number", "rule", "missing", "period_start", "period_end",
-                 "last_contact", "days_overdue"]
-_DUE_COLS = ["student_key", "mentor", "name", "id_number", "rule", "missing", "period_start", "period_end",
-             "days_left"]
+# the columns a 待办 row reads (dates come preformatted as _period and _last: a Timestamp per value is slow)
+_OVERDUE_COLS = ["student_key", "mentor", "name", "id_number", "rule", "missing", "days_overdue", "grade", "class",
+                 "_period", "_last"]
+_DUE_COLS = ["student_key", "mentor", "name", "id_number", "rule", "missing", "days_left", "_period"]
 
 
 def _files(frame: pd.DataFrame) -> list[str]:
     return [str(k).rpartition("#")[0] for k in frame["student_key"].tolist()]
 
 
-def _columns(frame: pd.DataFrame, cols: list[str]) -> list[dict[str, Any]]:
-    """Rows as dicts from whole columns (DataFrame.to_dict boxes every value one by one)."""
-    lists = [frame[c].tolist() for c in cols]
-    return [dict(zip(cols, values)) for values in zip(*lists)]
+def _columns(frame: pd.DataFrame, cols: list[str]) -> Any:
+    """Rows as tuples from whole columns (DataFrame.to_dict boxes every value and builds a dict per row)."""
+    return zip(*(frame[c].tolist() for c in cols))
 
 
 def _days(col: pd.Series, blank: str) -> pd.Series:
@@ -108,26 +107,26 @@ def rows_by_file(cad: Cadence, files: set[str] | None = None) -> dict[str, Class
     late: dict[str, set[str]] = {}
     due: Counter[str] = Counter()
 
-    def who(f: str, r: dict[str, Any]) -> str:  # two students of one name: add the ID's last four characters
-        name = str(r["name"])
-        return f"{name}（{str(r['id_number'])[-4:]}）" if name in twice.get(f, ()) and isinstance(
-            r["id_number"], str) else name
+    def who(f: str, name: Any, number: Any) -> str:  # two students of one name: add the ID's last 4 characters
+        name = str(name)
+        return f"{name}（{str(number)[-4:]}）" if name in twice.get(f, ()) and isinstance(number, str) else name
 
     ov, ov_files = _only(cad.overdue, files)
     ov = ov.assign(_period=_periods(ov), _last=_days(ov["last_contact"], _NO_CONTACT))
-    for f, r in zip(ov_files, _columns(ov, _OVERDUE_COLS + ["grade", "class", "_period", "_last"])):
+    for f, (key, mentor, name, number, rule, missing, days, grade, cls, period, last) in zip(
+            ov_files, _columns(ov, _OVERDUE_COLS)):
         if f not in klass:
-            klass[f] = "".join(str(v) for v in (r["grade"], r["class"]) if not _blank(v))
-        late.setdefault(f, set()).add(r["student_key"])
-        groups.setdefault(f, {}).setdefault(str(r["mentor"]), []).append(
-            [who(f, r), r["rule"], "逾期", r["missing"], r["_period"], r["_last"], f"已逾期 {r['days_overdue']} 天"])
+            klass[f] = "".join(str(v) for v in (grade, cls) if not _blank(v))
+        late.setdefault(f, set()).add(key)
+        groups.setdefault(f, {}).setdefault(str(mentor), []).append(
+            [who(f, name, number), rule, "逾期", missing, period, last, f"已逾期 {days} 天"])
     ds, ds_files = _only(cad.due_soon, files)
     ds = ds.assign(_period=_periods(ds))
-    for f, r in zip(ds_files, _columns(ds, _DUE_COLS + ["_period"])):
+    for f, (key, mentor, name, number, rule, missing, days, period) in zip(ds_files, _columns(ds, _DUE_COLS)):
         due[f] += 1
-        left = "今天到期" if r["days_left"] <= 0 else f"还剩 {r['days_left']} 天"
-        groups.setdefault(f, {}).setdefault(str(r["mentor"]), []).append(
-            [who(f, r), r["rule"], "即将到期", r["missing"], r["_period"], "", left])
+        left = "今天到期" if days <= 0 else f"还剩 {days} 天"
+        groups.setdefault(f, {}).setdefault(str(mentor), []).append(
+            [who(f, name, number), rule, "即将到期", missing, period, "", left])
     return {f: ClassTodo(klass.get(f, ""), len(late.get(f, ())), due[f], groups.get(f, {}))
             for f in set(names) | set(groups)}
 

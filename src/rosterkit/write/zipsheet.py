@@ -18,6 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 from xml.sax.saxutils import escape
 
 from defusedxml.ElementTree import fromstring
@@ -67,8 +68,7 @@ class Style:
     top: bool = False  # vertical top, no wrap
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):  # a tuple, not a dataclass: a county's 待办 sheets make 1.5M of them
     row: int
     col: int
     text: str | int | float  # text is always written as text (never a formula); numbers as numbers

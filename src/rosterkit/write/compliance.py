@@ -216,6 +216,8 @@ def _teachers(sh: _Sheet, cad: Cadence, multi: bool) -> None:
 
 def _students(sh: _Sheet, cad: Cadence, multi: bool, limit: int | None) -> None:
     st = cad.students
+    if limit is not None and len(st) > limit:
+        st = st.iloc[0:0]  # left out: _sheet_list writes the note; nothing to prepare
     kinds_seen = [c[5:] for c in st.columns if c.startswith("last_")]
     cols = [*_COUNTS.values(), "overdue_items", "due_soon_items"]
     data = {c: st[c].tolist() for c in ("school", "grade", "class", "name", "id_number", "mentor", "categories", *cols)}
@@ -231,7 +233,8 @@ def _students(sh: _Sheet, cad: Cadence, multi: bool, limit: int | None) -> None:
                 "空白：本学期没有该方式的记录。",
                 ["班级", "姓名", "身份证号", "帮扶教师", "类别", *_COUNTS, "逾期事项", "即将到期事项",
                  *(f"最近{k}" for k in kinds_seen)], ["text"] * 5 + _COUNT_KINDS + ["int", "int"] + ["text"] * len(last),
-                (row(i) for i in _class_order(st).tolist()), freeze_cols=2, high=30, count=len(st), limit=limit)
+                (row(i) for i in _class_order(st).tolist()), freeze_cols=2, high=30, count=len(cad.students),
+                limit=limit)
 
 
 def _grid(sh: _Sheet, cad: Cadence, multi: bool, limit: int | None) -> None:
@@ -243,11 +246,15 @@ def _grid(sh: _Sheet, cad: Cadence, multi: bool, limit: int | None) -> None:
     types = [t for t in PERIODS if t in {period_of[c] for c in np.unique(rr)}]
     cals = {t: term_periods(cad.policy.term, t) for t in types}
     width = max((len(c) for c in cals.values()), default=0)
+    s = p["student_key"].cat.codes.to_numpy().astype("int64")
+    total = len(np.unique(s * (len(names) + 1) + rr))  # student × rule rows
+    left_out = limit is not None and total > limit
+    if left_out:  # nothing to order: only the note is written
+        p, s, rr = p.iloc[0:0], s[:0], rr[:0]
     # rows ordered by class (natural order), student, rule; every period's row and column computed up front
     pos = pd.Index(st["student_key"], dtype=object).get_indexer(pd.Index(p["student_key"].cat.categories, dtype=object))
     rank = np.empty(len(st), dtype="int64")
-    rank[_class_order(st)] = np.arange(len(st))
-    s = p["student_key"].cat.codes.to_numpy().astype("int64")
+    rank[_class_order(st) if not left_out else np.arange(len(st))] = np.arange(len(st))
     order = np.lexsort((p["period_no"].to_numpy(), rr, s, rank[pos][s] if len(s) else s))
     s, rr = s[order], rr[order]
     new = np.ones(len(s), dtype=bool)
@@ -258,8 +265,8 @@ def _grid(sh: _Sheet, cad: Cadence, multi: bool, limit: int | None) -> None:
     cap = MAX_ROWS - top
     note = ("每行为一名学生的一条规则；「第k期」为该规则周期的第 k 期，起止日期见上方对应周期一行（灰色斜体：整期放假，不计）。"
             "空白：该期不计（放假或建档之前）。")
-    if limit is not None and rows > limit:
-        note += "\n" + LEFT_OUT.format(what="明细", rows=rows, limit=limit)
+    if left_out:
+        note += "\n" + LEFT_OUT.format(what="明细", rows=total, limit=limit)
         cap = 0
     elif rows > cap:
         note += f"\n明细共 {rows} 行，超出 Excel 行数上限，只列出前 {cap} 行；完整数据见 Cadence.periods。"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from collections.abc import Sequence
@@ -142,11 +143,17 @@ def _cn(p: str) -> int:
     return value + _CN.find(ones) + 1 if ones else value
 
 
-def _natural(text: Any) -> tuple[tuple[int, int, str], ...]:
-    """Sort key putting 三年级 before 四年级, 十年级 after 九年级 and 2班 before 10班."""
-    parts = re.findall(r"\d+|[一二三四五六七八九]?十?[一二三四五六七八九]?|\D", "" if _blank(text) else str(text))
+@functools.lru_cache(maxsize=16384)
+def _natural_text(text: str) -> tuple[tuple[int, int, str], ...]:
+    parts = re.findall(r"\d+|[一二三四五六七八九]?十?[一二三四五六七八九]?|\D", text)
     return tuple((0, int(p), "") if p.isdigit() else (0, _cn(p), "") if p[0] in _CN + "十" else (1, 0, p)
                  for p in parts if p)
+
+
+def _natural(text: Any) -> tuple[tuple[int, int, str], ...]:
+    """Sort key putting 三年级 before 四年级, 十年级 after 九年级 and 2班 before 10班 (remembered: a county's rows
+    repeat a few thousand class names)."""
+    return _natural_text("" if _blank(text) else str(text))
 
 
 def _label(school: Any, grade: Any, klass: Any, multi: bool) -> str:
@@ -156,7 +163,9 @@ def _label(school: Any, grade: Any, klass: Any, multi: bool) -> str:
 
 def _class_order(frame: pd.DataFrame) -> np.ndarray:
     """Row positions of ``frame`` ordered by school, then grade and class in natural order; stable."""
-    keys = [tuple(map(_natural, k)) for k in zip(frame["school"], frame["grade"], frame["class"])]
+    seen: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # one key per class, not per row
+    keys = [seen.get(k) or seen.setdefault(k, tuple(map(_natural, k)))
+            for k in zip(frame["school"], frame["grade"], frame["class"])]
     return np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype="int64")  # sorted() is stable
 
 

@@ -97,15 +97,30 @@ def clean_records(records: Records, ctx: SheetContext, defaults: dict[str, Any] 
             continue
         clean = _cleaner(f, ctx)
         col: list[Any] = []
+        # A column repeats its values (kinds, categories, mentors, dates): each distinct raw value is cleaned
+        # once. Keyed by type too, since 1, 1.0 and True are equal but clean differently.
+        seen: dict[tuple[type, Any], tuple[Any, Any, bool]] = {}
         for rec, row in zip(records.rows, records.excel_rows):
             raw = rec[f.key]
-            c = clean(raw)
-            value = c.value if c.problem is None or c.value is not None else raw
-            if value is None and f.key in defaults:
-                value = defaults[f.key]
-            elif c.changed and c.problem is None and value is not None:
-                fixes.append(Fix(ctx.spec.name, ctx.cell(f.key, row), f.label, _shown(raw), _shown(value)))
-            col.append(None if isinstance(value, str) and not value else value)
+            key = (raw.__class__, raw)
+            try:
+                hit = seen.get(key)
+            except TypeError:  # an unhashable value: cleaned every time
+                key, hit = None, None
+            if hit is None:
+                c = clean(raw)
+                value = c.value if c.problem is None or c.value is not None else raw
+                fixed = False
+                if value is None and f.key in defaults:
+                    value = defaults[f.key]
+                else:
+                    fixed = c.changed and c.problem is None and value is not None
+                hit = (None if isinstance(value, str) and not value else value, value, fixed)
+                if key is not None:
+                    seen[key] = hit
+            if hit[2]:
+                fixes.append(Fix(ctx.spec.name, ctx.cell(f.key, row), f.label, _shown(raw), _shown(hit[1])))
+            col.append(hit[0])
         data[f.key] = col
     # From plain lists with the index given: a dict of Series would be aligned on their indexes first.
     frame = pd.DataFrame(data, index=pd.Index(records.excel_rows, name="row"), dtype=object)

@@ -203,8 +203,9 @@ def _print_steps(stats: dict[Any, Any], wall: float, files: int, top: int) -> No
 # ---------------------------------------------------------------- the parent: run and sample
 
 
-def _tree_memory(proc: Any) -> tuple[int, int, int]:
-    """(PSS of the process and all its descendants, their RSS summed, the largest single RSS) in bytes.
+def _tree_memory(proc: Any, *, pss: bool) -> tuple[int, int, int]:
+    """(PSS of the process and all its descendants — or their RSS when ``pss`` is false —, their RSS summed,
+    the largest single RSS) in bytes.
 
     PSS (proportional set size) splits each shared page between the processes sharing it: rosterkit's writers
     are forked children that share the parent's pages, which a sum of RSS would count once per process.
@@ -212,32 +213,43 @@ def _tree_memory(proc: Any) -> tuple[int, int, int]:
     """
     import psutil
 
-    pss = total = biggest = 0
+    shared = total = biggest = 0
     try:
         procs = [proc] + proc.children(recursive=True)
     except psutil.Error:
         return 0, 0, 0
     for p in procs:
         try:
-            full = p.memory_full_info()
+            info = p.memory_full_info() if pss else p.memory_info()
         except psutil.Error:
             continue
-        total += full.rss
-        pss += getattr(full, "pss", full.rss)
-        biggest = max(biggest, full.rss)
-    return pss, total, biggest
+        total += info.rss
+        shared += getattr(info, "pss", info.rss)
+        biggest = max(biggest, info.rss)
+    return shared, total, biggest
+
+
+PSS_EVERY = 1.0  # seconds: the kernel walks every page table for PSS (~15 ms a GB), RSS is read every 50 ms
 
 
 def measured(cmd: list[str], *, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run ``cmd``; its wall time and peak memory. RSS is sampled every 50 ms, PSS (which costs the kernel a
+    page-table walk: sampling it that often would take a core from the run) every second and whenever the
+    RSS sum reaches a new high."""
     import psutil
 
     t0 = time.perf_counter()
     child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     proc = psutil.Process(child.pid)
-    peak = peak_rss = peak_one = 0
+    peak = peak_rss = peak_one = checked_rss = 0
+    last_pss = 0.0
     while child.poll() is None:
-        pss, rss, one = _tree_memory(proc)
-        peak, peak_rss, peak_one = max(peak, pss), max(peak_rss, rss), max(peak_one, one)
+        _, rss, one = _tree_memory(proc, pss=False)
+        now = time.perf_counter()
+        if rss > 1.1 * checked_rss or now - last_pss >= PSS_EVERY:
+            pss, rss, one = _tree_memory(proc, pss=True)
+            peak, last_pss, checked_rss = max(peak, pss), now, max(checked_rss, rss)
+        peak_rss, peak_one = max(peak_rss, rss), max(peak_one, one)
         time.sleep(0.05)
     wall = time.perf_counter() - t0
     out, err = child.communicate()

@@ -195,7 +195,8 @@ def write_school_roster(result: MergeResult, dest: str | Path, *, mask: bool = F
         dest = dest / (MASKED_NAME if mask else ROSTER_NAME)
     layout = read_upward(upward)
     with atomic_output(dest) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
+        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
+                                            "constant_memory": True})
         try:
             fmt = _formats(wb)
             _roster_sheet(_Sheet(wb, "花名册", fmt, mask), result, layout, on or dt.date.today())

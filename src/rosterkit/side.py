@@ -10,6 +10,7 @@ client, say) or ``jobs`` is 1, the tasks simply run here, in order, with the sam
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import sys
 import threading
 import traceback
@@ -35,7 +36,12 @@ def give_back_memory() -> None:
         pass
 
 
-def _child(conn: Any, task: Callable[[], Any]) -> None:
+def _child(conn: Any, task: Callable[[], Any], nice: int) -> None:
+    if nice:
+        try:
+            os.nice(nice)
+        except (OSError, AttributeError):  # not allowed, or no nice(): the same work, at the same priority
+            pass
     try:
         result: tuple[bool, Any] = (True, task())
     except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent, which raises it
@@ -58,15 +64,16 @@ class Side:
         self.running: dict[str, tuple[Any, Any]] = {}
         self.done: dict[str, Any] = {}
 
-    def start(self, name: str, task: Callable[[], Any]) -> None:
-        """Run ``task`` (no arguments; its result must be picklable) beside this process."""
+    def start(self, name: str, task: Callable[[], Any], *, nice: int = 0) -> None:
+        """Run ``task`` (no arguments; its result must be picklable) beside this process; ``nice`` > 0 lowers
+        the child's priority, so that work on the run's longest path gets the cores first."""
         if not self.fork:
             self.done[name] = task()
             return
         assert self.ctx is not None
         give_back_memory()  # before the fork: the child would hold the free pages too
         here, there = self.ctx.Pipe(duplex=False)
-        proc = self.ctx.Process(target=_child, args=(there, task), daemon=True)
+        proc = self.ctx.Process(target=_child, args=(there, task, nice), daemon=True)
         proc.start()
         there.close()
         self.running[name] = (proc, here)

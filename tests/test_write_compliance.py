@@ -14,7 +14,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from libreoffice import convert
-from builders import AS_OF, contact, ledger, student
+from builders import AS_OF, contact, ledger, student, with_macros
 
 from rosterkit.cadence import Cadence
 from rosterkit.followup import follow_up
@@ -488,19 +488,7 @@ def test_todo_copy_fast_path_drops_macros_and_escapes(example: Cadence, tmp_path
     from rosterkit.write import zipsheet
     name = file_of(example, "四年级1班")
     src = tmp_path / "m.xlsm"
-    with zipfile.ZipFile(EXAMPLES / "inbox" / name) as a, zipfile.ZipFile(src, "w") as b:
-        for n in a.namelist():
-            data = a.read(n)
-            if n == "[Content_Types].xml":
-                data = data.replace(
-                    b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
-                    b"application/vnd.ms-excel.sheet.macroEnabled.main+xml").replace(
-                    b"</Types>", b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>')
-            if n == "xl/_rels/workbook.xml.rels":
-                data = data.replace(b"</Relationships>", b'<Relationship Id="rId99" Type="http://schemas.microsoft.com/'
-                                    b'office/2006/relationships/vbaProject" Target="vbaProject.bin"/></Relationships>')
-            b.writestr(n, data)
-        b.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0 not really")
+    with_macros(EXAMPLES / "inbox" / name, src)
     calls = []
     real = zipsheet.insert_first_sheet
     def spy(*a: Any, **k: Any) -> None:

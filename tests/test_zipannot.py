@@ -9,6 +9,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from builders import with_macros
 from libreoffice import convert
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
@@ -182,19 +183,7 @@ def test_empty_cells_rows_and_a_sheet_without_comments(tmp_path: Path, monkeypat
 
 def test_macros_dropped_from_an_xlsm(tmp_path: Path) -> None:
     src = tmp_path / "m.xlsm"
-    with zipfile.ZipFile(LEDGER) as a, zipfile.ZipFile(src, "w") as b:
-        for n in a.namelist():
-            data = a.read(n)
-            if n == "[Content_Types].xml":
-                data = data.replace(b"spreadsheetml.sheet.main+xml", b"PLACEHOLDER").replace(
-                    b"application/vnd.openxmlformats-officedocument.PLACEHOLDER",
-                    b"application/vnd.ms-excel.sheet.macroEnabled.main+xml").replace(
-                    b"</Types>", b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>')
-            if n == "xl/_rels/workbook.xml.rels":
-                data = data.replace(b"</Relationships>", b'<Relationship Id="rId99" Type="http://schemas.microsoft.com/'
-                                    b'office/2006/relationships/vbaProject" Target="vbaProject.bin"/></Relationships>')
-            b.writestr(n, data)
-        b.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0 not really")
+    with_macros(LEDGER, src)
     fast_copy(src.read_bytes(), src.name, ISSUES, "")  # taken
     dest = annotate_copy(src, tmp_path / "m_out.xlsm", ISSUES)
     assert dest.suffix == ".xlsx"

@@ -364,8 +364,10 @@ def check(
     Each file is checked in one of ``jobs`` worker processes (default: the number of cores) under the limits
     of :class:`rosterkit.isolate.Limits` (time per file, memory per worker, from the environment): a file that
     overruns or kills its worker gets a coded problem and the others go on. Or on any
-    ``concurrent.futures.Executor`` given (a Dask client's executor, say), without a time limit. Results come
-    back in input order and equal a serial run. ``progress(done, total, result)`` is called after each file.
+    ``concurrent.futures.Executor`` given (a Dask client's executor, say), without a time limit. The workers
+    read, clean and cross-check; the template schema then runs here over batches of returned files
+    (:func:`finish_files`). Results come back in input order and equal a serial run.
+    ``progress(done, total, result)`` is called after each file is finished.
     """
     files = collect_inputs(inputs)
     tpl = template if isinstance(template, Template) else load_template(template)

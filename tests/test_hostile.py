@@ -223,6 +223,19 @@ def test_a_stuck_file_is_stopped_and_the_others_finish(three: list[Path], monkey
     assert "2 秒" in report.files[1].issues[0].message
 
 
+@pytest.mark.parametrize("bad", ["一班.xlsx", "二班.xlsx"])
+def test_the_file_queued_behind_a_stuck_or_dying_one_is_still_checked(
+        three: list[Path], monkeypatch: pytest.MonkeyPatch, bad: str) -> None:
+    """One worker holds two files at once (isolate.DEPTH): when the first overruns or kills the worker, the
+    second goes back to the queue and is checked by a fresh worker, not reported as crashed."""
+    monkeypatch.setenv("ROSTERKIT_TIME_LIMIT", "2")
+    _misbehave(monkeypatch, bad, (lambda: time.sleep(600)) if bad == "一班.xlsx" else (lambda: os._exit(3)))
+    report = check(three, as_of=AS_OF, write=False, jobs=1)
+    expected = {"一班.xlsx": "file-timeout", "二班.xlsx": "file-crashed"}
+    assert [(f.name, [i.code for i in f.issues]) for f in report.files] == [
+        (name, [expected[bad]] if name == bad else []) for name in ("一班.xlsx", "二班.xlsx", "三班.xlsx")]
+
+
 @pytest.mark.parametrize("action,code", [
     (lambda: os.kill(os.getpid(), signal.SIGKILL), "file-crashed"),
     (lambda: os._exit(3), "file-crashed"),

@@ -215,6 +215,9 @@ def run_isolated(
                     w.stop(kill=True)
                     pool.remove(w)
                     finish(index, failed(Failure(items[index], "crashed", "读取进程无法启动")))
+                    continue
+                while queue and len(w.tasks) < DEPTH and _hand_out(w, queue[0], items, limits):
+                    queue.popleft()
             busy = [w for w in pool if w.tasks]
             if not busy:
                 continue

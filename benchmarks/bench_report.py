@@ -115,7 +115,7 @@ STEPS = [
     ("check: cross dates", "rosterkit/crosscheck.py", "dates"),
     ("check: log vs roster", "rosterkit/crosscheck.py", "link_log"),
     ("check: per-file (worker part)", "rosterkit/check.py", "prepare_file"),
-    ("check: schema + counts", "rosterkit/check.py", "finish_files"),
+    ("check: schema + counts", "rosterkit/finish.py", "finish_files"),
     ("annotated copies + 校验汇总", "rosterkit/write/outputs.py", "write_check_outputs"),
     ("  annotated copies", "rosterkit/write/annotate.py", "annotate_copy"),
     ("  校验汇总", "rosterkit/write/summary.py", "write_summary"),

@@ -1,27 +1,26 @@
 """Check returned class ledgers against the official template: the ``rosterkit check`` step.
 
-One file at a time: read (calamine) → find sheets, header and records → clean → template schema (lazy) →
-cross-field checks → counts. Then, for the run: annotated copies and the 校验汇总 workbook.
+One file at a time in a worker: read (calamine) → find sheets, header and records → clean → cross-field checks.
+Then in this process, over batches of files (finish.py): template schema (lazy) → counts → reading order. Then,
+for the run: annotated copies and the 校验汇总 workbook.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
-import gc
 import os
 from concurrent.futures import Executor, as_completed
 from pathlib import Path
-from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable
 
 import pandas as pd
-from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
+from openpyxl.utils.cell import get_column_letter
 
 from . import crosscheck
 from .errors import InputError
-from .isolate import GC_THRESHOLDS, Failure, Limits, run_isolated
+from .finish import Finisher, Pending, collector_at_ease, finish_files, role_of
+from .isolate import Failure, Limits, run_isolated
 from .issues import Issue, make_issue
 from .labels import norm_label
 from .normalize import clean_date, clean_phone, clean_text
@@ -30,9 +29,7 @@ from .read import SUFFIXES, RawWorkbook, extract_records, find_header, read_meta
 from .report import CheckReport, FileResult
 from .sniff import OPENPYXL_XML_LIMIT
 from .template import ID_LABEL, META_SHEET, VERSION_LABEL, SheetSpec, Template, load_template
-from .validate import SheetContext, clean_records, run_schema_many
-
-ROLES = {"name": "roster", "student_name": "log"}
+from .validate import SheetContext, clean_records
 
 
 def collect_inputs(inputs: str | Path | Iterable[str | Path]) -> list[Path]:
@@ -126,19 +123,6 @@ def _check_sheet(raw: RawWorkbook, sheet: str, spec: SheetSpec, result: FileResu
     return ctx, frame, schema_at
 
 
-@dataclass
-class Pending:
-    """What :func:`finish_files` needs of a prepared file: its sheet order (to sort problems in reading order)
-    and, per role, the sheet's context and the place in ``issues`` where its schema problems belong."""
-
-    sheets: list[str]
-    schema: dict[str, tuple[SheetContext, int]] = field(default_factory=dict)
-
-    def shift(self, by: int) -> None:
-        """Problems were put in front of the list: the schema places move with them."""
-        self.schema = {role: (ctx, at + by) for role, (ctx, at) in self.schema.items()}
-
-
 def check_file(path: Path, template: Template, *, as_of: dt.date, term: Term | None = None) -> FileResult:
     """Check one returned workbook; every problem is an :class:`Issue` in the result, nothing is raised."""
     result = prepare_file(path, template, as_of=as_of, term=term)
@@ -178,7 +162,7 @@ def prepare_file(path: Path, template: Template, *, as_of: dt.date, term: Term |
             continue
         done = _check_sheet(raw, located[spec.name], spec, result, as_of=as_of, term=term)
         if done:
-            role = _role(spec)
+            role = role_of(spec)
             ctx, result.frames[role], at = done
             result.pending.schema[role] = (ctx, at)
             result.sheets[role] = located[spec.name]
@@ -188,63 +172,6 @@ def prepare_file(path: Path, template: Template, *, as_of: dt.date, term: Term |
         log["student_row"] = linked
         result.issues += issues
     return result
-
-
-def _role(spec: SheetSpec) -> str:
-    return next((r for k, r in ROLES.items() if spec.field(k)), spec.name)
-
-
-def finish_files(results: Sequence[FileResult], template: Template) -> None:
-    """Run the template schema over the frames of prepared files, one lazy pass per sheet for all of them,
-    then count the valid rows and put each file's problems in reading order."""
-    waiting = [r for r in results if isinstance(r.pending, Pending)]
-    found: dict[tuple[int, str], list[Issue]] = {}
-    for spec in template.sheets.values():
-        role = _role(spec)
-        batch = [(i, r) for i, r in enumerate(waiting) if role in r.pending.schema]
-        try:
-            issues = run_schema_many(spec, [(r.frames[role], r.pending.schema[role][0]) for _, r in batch])
-        except Exception:  # some file's values upset the batch: run each file alone to find which
-            issues = [_schema_alone(spec, r, role) for _, r in batch]
-        found.update({(i, role): got for (i, _), got in zip(batch, issues)})
-    for i, r in enumerate(waiting):
-        pending: Pending = r.pending
-        for role, (_, at) in sorted(pending.schema.items(), key=lambda kv: -kv[1][1]):  # last place first
-            r.issues[at:at] = found[i, role]
-        _count(r, {role: ctx for role, (ctx, _) in pending.schema.items()})
-        r.issues.sort(key=_place_order(pending.sheets))
-        r.pending = None
-        if not r.issues:
-            r.raw = None  # only kept for the annotated copy of a file with problems
-
-
-def _place_order(sheets: list[str]) -> Callable[[Issue], tuple[int, int, int]]:
-    """Problems in reading order: file-level first, then by sheet, row and column."""
-    def key(i: Issue) -> tuple[int, int, int]:
-        sheet = sheets.index(i.sheet) + 1 if i.sheet in sheets else 0
-        col = column_index_from_string(coordinate_from_string(i.cell)[0]) if i.cell else 0
-        return sheet, i.row or 0, col
-    return key
-
-
-def _schema_alone(spec: SheetSpec, r: FileResult, role: str) -> list[Issue]:
-    try:
-        return run_schema_many(spec, [(r.frames[role], r.pending.schema[role][0])])[0]
-    except Exception as exc:  # as in a worker: an input nobody foresaw costs this file only, with a code
-        r.frames.pop(role)
-        r.pending.schema.pop(role)
-        r.rows[role] = r.invalid[role] = 0
-        return [make_issue("file-crashed", file=r.name, detail=f"{type(exc).__name__}: {str(exc)[:100]}")]
-
-
-def _count(result: FileResult, contexts: dict[str, SheetContext]) -> None:
-    for role, ctx in contexts.items():
-        frame = result.frames[role]
-        bad = {i.row for i in result.issues if i.severity == "error" and i.sheet == ctx.spec.name and i.row
-               and i.row in frame.index}
-        result.rows[role] = len(frame)
-        result.invalid[role] = len(bad)
-        frame["valid"] = ~frame.index.isin(list(bad))
 
 
 def default_out(inputs: list[Path]) -> Path:
@@ -312,7 +239,7 @@ def _reading_notes(raw: RawWorkbook, res: FileResult, template: Template) -> lis
     checked = set(data_sheets) | {s for s in raw.sheets if norm_label(s) == norm_label(META_SHEET)}
     notes = [i for i in raw.notes if i.code != "formula-no-value" or i.sheet in checked]
     for spec in template.sheets.values():
-        role = next((r for k, r in ROLES.items() if spec.field(k)), spec.name)
+        role = role_of(spec)
         sheet = res.sheets.get(role)
         header = find_header(raw.sheets[sheet], spec) if sheet else None
         if sheet is None or header is None:
@@ -374,8 +301,8 @@ def check(
     as_of = as_of or dt.date.today()
     term = load_term(policy, on=as_of)
     workers = min(jobs or os.cpu_count() or 1, max(len(files), 1))
-    finisher = _Finisher(tpl, progress)
-    with _collector_at_ease():
+    finisher = Finisher(tpl, progress)
+    with collector_at_ease():
         if executor is not None:
             results = _run(executor, files, tpl, as_of, term, finisher)
         else:
@@ -391,44 +318,6 @@ def check(
         target = Path(out) if out else default_out(files)
         write_check_outputs(report, target, files)
     return report
-
-
-@contextlib.contextmanager
-def _collector_at_ease() -> Iterator[None]:
-    """Python's cyclic collector less often while results pile up (restored after): its full passes over a
-    growing heap cost ~15% of a county's check, and the results hold few cycles."""
-    before = gc.get_threshold()
-    gc.set_threshold(*GC_THRESHOLDS)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
-
-
-class _Finisher:
-    """The progress hook of the per-file stage: files that come back wait in a batch, whose schema is run
-    (:func:`finish_files`) while the workers read on; the caller's ``progress`` sees each file finished."""
-
-    BATCH = 64
-
-    def __init__(self, template: Template, progress: Callable[[int, int, FileResult], None] | None) -> None:
-        self.template, self.progress = template, progress
-        self.waiting: list[FileResult] = []
-        self.done, self.total = 0, 0
-
-    def __call__(self, done: int, total: int, result: FileResult) -> None:
-        self.total = total
-        self.waiting.append(result)
-        if len(self.waiting) >= self.BATCH or done == total:
-            self.flush()
-
-    def flush(self) -> None:
-        finish_files(self.waiting, self.template)
-        for r in self.waiting:
-            self.done += 1
-            if self.progress:
-                self.progress(self.done, self.total, r)
-        self.waiting = []
 
 
 def _run(executor: Executor, files: list[Path], tpl: Template, as_of: dt.date, term: Term | None,

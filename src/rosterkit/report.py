@@ -31,7 +31,7 @@ class FileResult:
     sheets: dict[str, str] = field(default_factory=dict)  # role (roster, log) → the sheet's name in this file
     annotated: Path | None = None
     raw: Any = field(default=None, repr=False)  # the RawWorkbook, for copies of files openpyxl cannot open
-    pending: Any = field(default=None, repr=False)  # check.Pending: read and cleaned, schema not yet run
+    pending: Any = field(default=None, repr=False)  # finish.Pending: read and cleaned, schema not yet run
 
     @property
     def name(self) -> str:

@@ -9,7 +9,6 @@ bureau adds or moves changes the output with no code change. ``mask=True`` gives
 from __future__ import annotations
 
 import datetime as dt
-import math
 import numbers
 import re
 from collections.abc import Sequence
@@ -29,16 +28,13 @@ from rosterkit.normalize import mask_phone
 from rosterkit.template import default_path, load_template
 from rosterkit.write.annotate import text_width
 from rosterkit.write.atomic import atomic_output
+from rosterkit.write.cells import as_text, blank, mask_text, write_body
 
 __all__ = ["MASKED_NAME", "ROSTER_NAME", "UpwardLayout", "mask_text", "read_upward", "write_school_roster"]
 
 ROSTER_NAME, MASKED_NAME = "学校花名册.xlsx", "学校花名册_脱敏.xlsx"
 FIXED = {"序号": "seq", "学校": "school", "年级": "grade", "班级": "class"}  # not ledger fields: set by merge
 PROBLEM_LABEL = "校验问题"
-_ID = re.compile(r"\d{17}[\dXx]")
-_MOBILE = re.compile(r"1[3-9]\d{9}")
-_LANDLINE = re.compile(r"0\d{2,3}[-－]\d{7,8}")
-_DIGITS = re.compile(r"\d{10,}")  # what is left: 15-digit IDs, mistyped phones; shorter runs may be dates
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _TEXT_TYPES = {"id": "id", "phone": "phone", "code": "text"}  # template field type → how cells are written
 
@@ -65,34 +61,6 @@ def read_upward(path: str | Path | None = None) -> UpwardLayout:
     if not labels:
         raise TemplateError(f"{p.name}: 第 2 行没有列名 / row 2 holds no column labels")
     return UpwardLayout(title, tuple(labels))
-
-
-def mask_text(text: str) -> str:
-    """Mask every ID number (first 6 + last 4 kept), mobile (138****5678), landline and 10+ digit run in ``text``."""
-    text = _ID.sub(lambda m: mask_id(m.group()), text)
-    text = _MOBILE.sub(lambda m: mask_phone(m.group()), text)
-    text = _LANDLINE.sub(lambda m: mask_phone(m.group()), text)
-    return _DIGITS.sub(lambda m: mask_phone(m.group()), text)
-
-
-def _blank(v: Any) -> bool:
-    if v is None or v is pd.NaT or v is pd.NA:
-        return True
-    if isinstance(v, float):
-        return math.isnan(v)
-    return isinstance(v, str) and not v.strip()
-
-
-def _as_text(v: Any) -> str:
-    if isinstance(v, (tuple, list)):
-        return "、".join(str(x) for x in v if not _blank(x))
-    if isinstance(v, bool):
-        return "是" if v else "否"
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))  # an ID or phone that arrived as a number: never 4.3E+17
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    return str(v)
 
 
 def _formats(wb: xlsxwriter.Workbook) -> dict[str, Any]:
@@ -139,7 +107,7 @@ class _Sheet:
     def put(self, r: int, c: int, v: Any, kind: str = "auto", bad: bool = False) -> None:
         """One value by its Python type; ``kind`` 'id'/'phone'/'text' forces text (and the matching mask)."""
         sfx = "_bad" if bad else ""
-        if _blank(v):
+        if blank(v):
             self.ws.write_blank(r, c, None, self.fmt["text" + sfx])
         elif kind == "auto" and isinstance(v, dt.date):
             self.ws.write_datetime(r, c, v, self.fmt["date" + sfx])
@@ -149,7 +117,7 @@ class _Sheet:
             self.ws.write_number(r, c, v, self.fmt["number" + sfx])
             self._seen(c, len(f"{v:g}"))
         else:
-            s = _as_text(v).strip() if kind != "auto" else _as_text(v)
+            s = as_text(v).strip() if kind != "auto" else as_text(v)
             if self.mask and kind == "id":
                 s = mask_id(s)
             elif self.mask and kind == "phone":
@@ -251,9 +219,9 @@ def _roster_sheet(sh: _Sheet, result: MergeResult, layout: UpwardLayout, on: dt.
         sh.text(1, c, h, "header")
     columns = [roster[k].tolist() if k in roster else [None] * n for k in keys]
     if note_col is not None:
-        columns[note_col] = [v if not b else "；".join(_as_text(x) for x in (v, p) if not _blank(x))
+        columns[note_col] = [v if not b else "；".join(as_text(x) for x in (v, p) if not blank(x))
                              for v, p, b in zip(columns[note_col], problems, bad)]
-    _body(sh, columns, kinds, bad, top=2)
+    write_body(sh, columns, kinds, bad, top=2)
     footer = f"填表人：　　审核人：　　日期：{on.year}年{on.month}月{on.day}日"
     if last:
         ws.merge_range(n + 2, 0, n + 2, last, "", sh.fmt["plain"])
@@ -264,68 +232,6 @@ def _roster_sheet(sh: _Sheet, result: MergeResult, layout: UpwardLayout, on: dt.
     ws.hide_gridlines(0)  # 0: gridlines shown and printed
     ws.center_horizontally()
     ws.activate()
-
-
-_BLANK, _DATE, _NUMBER, _TEXT = range(4)
-
-
-def _plan(col: list[Any], kind: str, mask: bool) -> list[tuple[int, Any]]:
-    """:func:`_cell` for a whole column, with a shortcut for the common already-tidy text."""
-    if mask:
-        return [_cell(v, kind, mask) for v in col]
-    out = []
-    for v in col:
-        if type(v) is str and v and v.strip() == v:  # noqa: E721 - exactly str: a subclass may print otherwise
-            out.append((_TEXT, v))
-        else:
-            out.append(_cell(v, kind, mask))
-    return out
-
-
-def _cell(v: Any, kind: str, mask: bool) -> tuple[int, Any]:
-    """What :meth:`_Sheet.put` would write for ``v``: (how, value), decided once per cell of the body."""
-    if _blank(v):
-        return _BLANK, None
-    if kind == "auto" and isinstance(v, dt.date):
-        return _DATE, v
-    if kind == "auto" and isinstance(v, numbers.Real) and not isinstance(v, bool) and not (
-            mask and abs(float(v)) >= 1e6):  # a long number may be an unmasked ID or phone
-        return _NUMBER, v
-    s = _as_text(v).strip() if kind != "auto" else _as_text(v)
-    if mask:
-        s = mask_id(s) if kind == "id" else mask_phone(s) if kind == "phone" else s
-        s = mask_text(s)
-    return (_TEXT, s) if s else (_BLANK, None)
-
-
-def _body(sh: _Sheet, columns: list[list[Any]], kinds: Sequence[str], bad: Sequence[bool], top: int,
-          chunk: int = 8192) -> None:
-    """The roster's rows: each chunk's cells decided column by column, then written row by row (xlsxwriter's
-    order). The same cells as ``put`` per cell, at a county's 2.7M cells without its per-cell dispatch."""
-    ws, fmt = sh.ws, sh.fmt
-    styles = {False: [fmt["text"], fmt["date"], fmt["number"], fmt["text"]],
-              True: [fmt["text_bad"], fmt["date_bad"], fmt["number_bad"], fmt["text_bad"]]}
-    write = [lambda r, c, v, f: ws.write_blank(r, c, None, f), ws.write_datetime, ws.write_number, ws.write_string]
-    for a in range(0, len(bad), chunk):
-        plans = [_plan(col[a:a + chunk], kind, sh.mask) for col, kind in zip(columns, kinds)]
-        for c, plan in enumerate(plans):
-            sh._seen(c, _widest(plan, sh.widths.get(c, 0)))
-        for i, row in enumerate(zip(*plans), start=a):
-            r, style = top + i, styles[bool(bad[i])]
-            for c, (how, v) in enumerate(row):
-                write[how](r, c, v, style[how])
-
-
-def _widest(plan: list[tuple[int, Any]], known: int) -> int:
-    """The display width of the widest cell of a column; a text_width is at most twice the length, so only
-    the longest texts are measured."""
-    widest = known
-    for t in sorted({v for how, v in plan if how == _TEXT}, key=len, reverse=True):
-        if 2 * len(t) <= widest:
-            break
-        widest = max(widest, max(text_width(x) for x in t.split("\n")))
-    numbers_ = [len(f"{v:g}") for how, v in plan if how == _NUMBER]
-    return max(widest, 10 if any(how == _DATE for how, _ in plan) else 0, max(numbers_, default=0))
 
 
 def _print_setup(ws: Any, repeat: tuple[int, int] | None = None) -> None:
@@ -356,7 +262,7 @@ def _stats_sheet(wb: xlsxwriter.Workbook, sh: _Sheet, roster: pd.DataFrame) -> N
         classes.setdefault(label, grade)
         sid = _student_id(rec, i)
         cats = rec.get("categories")
-        cats = [str(c) for c in cats] if isinstance(cats, (tuple, list)) else [] if _blank(cats) else [str(cats)]
+        cats = [str(c) for c in cats] if isinstance(cats, (tuple, list)) else [] if blank(cats) else [str(cats)]
         seen_cats.update(cats)
         gender = rec.get("gender") if rec.get("gender") in ("男", "女") else None
         for g in (("class", label), ("grade", grade), ("school",)):
@@ -428,7 +334,7 @@ def _place(p: dict[str, Any]) -> str:
 
 
 def _value_text(v: Any) -> str:
-    return "（空）" if _blank(v) or v == [] else _as_text(v)
+    return "（空）" if blank(v) or v == [] else as_text(v)
 
 
 def _cross_sheet(sh: _Sheet, result: MergeResult) -> None:

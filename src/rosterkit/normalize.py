@@ -101,6 +101,16 @@ def _memo(fn: _F) -> _F:
     return lru_cache(maxsize=_MEMO_SIZE, typed=True)(fn)  # type: ignore[return-value]
 
 
+def _by_options(memo: Callable[..., Clean], slow: Callable[..., Clean], raw: Any, allowed: Sequence[str]) -> Clean:
+    """``memo(raw, allowed)`` for a memoisable value and a tuple of options, else ``slow(raw, allowed)``."""
+    if _memoisable(raw) and type(allowed) is tuple:
+        try:
+            return memo(raw, allowed)
+        except TypeError:  # an option list holding something unhashable: clean it the slow way
+            pass
+    return slow(raw, allowed)
+
+
 def _memoisable(raw: Any) -> bool:
     return type(raw) is str and len(raw) <= MEMO_MAX_LEN
 
@@ -336,12 +346,7 @@ def _match(text: str, allowed: Sequence[str]) -> str | None:
 
 def clean_choice(raw: Any, allowed: Sequence[str]) -> Clean:
     """Clean a choice from ``allowed``, repairing ticks, a missing '族' and case; else ``"value-not-allowed"``."""
-    if _memoisable(raw) and type(allowed) is tuple:
-        try:
-            return _clean_choice_memo(raw, allowed)
-        except TypeError:  # an option list holding something unhashable: clean it the slow way
-            pass
-    return _clean_choice(raw, allowed)
+    return _by_options(_clean_choice_memo, _clean_choice, raw, allowed)
 
 
 def _clean_choice(raw: Any, allowed: Sequence[str]) -> Clean:
@@ -366,12 +371,7 @@ def clean_multi(raw: Any, allowed: Sequence[str]) -> Clean:
     If a part is not allowed the problem is ``"value-not-allowed"`` and the value is still the
     tuple, so the caller can name the bad parts with :func:`bad_parts`.
     """
-    if _memoisable(raw) and type(allowed) is tuple:
-        try:
-            return _clean_multi_memo(raw, allowed)
-        except TypeError:  # an option list holding something unhashable: clean it the slow way
-            pass
-    return _clean_multi(raw, allowed)
+    return _by_options(_clean_multi_memo, _clean_multi, raw, allowed)
 
 
 def _clean_multi(raw: Any, allowed: Sequence[str]) -> Clean:

@@ -121,3 +121,31 @@ def test_rows_are_accounted_for(tmp_path: Path) -> None:
     assert f.rows["roster"] == 4 and f.invalid["roster"] == 2
     assert f.valid["roster"] + f.invalid["roster"] == f.rows["roster"]
     assert list(f.frames["roster"]["valid"]) == [True, False, False, True]
+
+
+WANTED = ["花名册", "帮扶记录", "填表说明"]
+EXAMPLE_XLS = Path(__file__).parent.parent / "examples" / "inbox" / "六年级1班_帮扶台账.xls"
+
+
+def test_only_the_sheets_that_matter_are_read(tmp_path: Path) -> None:
+    from rosterkit.read import read_workbook
+
+    raw = read_workbook(ledger(tmp_path), only=WANTED)
+    assert sorted(raw.sheets) == sorted(WANTED)
+    assert sorted(raw.skipped) == ["字段", "选项"]  # the template's own definition sheets
+    assert raw.sheet_names == ["填表说明", "花名册", "帮扶记录", "字段", "选项"]
+    whole = read_workbook(ledger(tmp_path, name="b.xlsx"))
+    assert (whole.skipped, list(whole.sheets)) == ([], whole.sheet_names)
+    assert whole.sheets["花名册"] == raw.sheets["花名册"]
+
+
+@pytest.mark.parametrize("how", ["renamed", "xls"])
+def test_a_renamed_sheet_or_another_format_is_read_whole(tmp_path: Path, how: str) -> None:
+    from rosterkit.read import read_workbook
+
+    # A renamed 花名册 is found by its header, so every sheet is looked at; an .xls copy is rebuilt from the
+    # cells, so every sheet is kept.
+    path = edited(tmp_path, _renamed_sheet) if how == "renamed" else EXAMPLE_XLS
+    raw = read_workbook(path, only=WANTED)
+    assert raw.skipped == []
+    assert list(raw.sheets) == raw.sheet_names and len(raw.sheets) >= 4

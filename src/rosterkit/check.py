@@ -137,11 +137,11 @@ def prepare_file(path: Path, template: Template, *, as_of: dt.date, term: Term |
     pandera's fixed cost per ``validate`` call is ten times the cost of checking a class's few hundred rows.
     """
     result = FileResult(path)
-    raw = read_workbook(path)
+    raw = read_workbook(path, only=[*template.sheets, META_SHEET])  # not the template's own 字段, 选项
     if isinstance(raw, Issue):
         result.issues.append(raw)
         return result
-    result.pending = Pending(list(raw.sheets))
+    result.pending = Pending(raw.sheet_names)
     result.raw = raw  # kept for the annotated copy of files openpyxl cannot open
     name = result.name
     located = {}

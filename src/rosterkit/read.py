@@ -6,6 +6,7 @@ an ID or phone column before we do, so nothing is turned into int64 behind our b
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import repeat
@@ -17,7 +18,7 @@ import python_calamine as pc
 from .issues import Issue, make_issue
 from .labels import MEMO_MAX_LEN, label_variants, norm_label, variants_of_text
 from .ooxml import scan_xlsx
-from .sniff import Sniff, sniff
+from .sniff import OPENPYXL_XML_LIMIT, Sniff, sniff
 from .template import SheetSpec
 from .textsheets import read_text_sheets
 
@@ -48,6 +49,13 @@ class RawWorkbook:
     hidden_sheets: set[str] = field(default_factory=set)
     hidden_rows: dict[str, set[int]] = field(default_factory=dict)
     hidden_cols: dict[str, set[int]] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)  # sheets left unread (see ``read_workbook``'s ``only``)
+    order: list[str] = field(default_factory=list)  # every sheet's name, read or not, in the workbook's order
+
+    @property
+    def sheet_names(self) -> list[str]:
+        """Every sheet's name in the workbook's order, including the ones left unread."""
+        return self.order or list(self.sheets)
 
 
 @dataclass
@@ -71,8 +79,14 @@ def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def read_workbook(path: Path, *, label: str | None = None) -> RawWorkbook | Issue:
+def read_workbook(path: Path, *, label: str | None = None, only: Collection[str] | None = None
+                  ) -> RawWorkbook | Issue:
     """Read all sheets, or return the one coded problem that stops reading the file.
+
+    ``only``: the names of the sheets that matter (compared as labels). When an .xlsx/.xlsm that openpyxl can
+    copy has all of them, the other sheets (a template's 字段 and 选项, say) are not read, only listed in
+    ``skipped``. Anything else is read whole: a missing name may be a renamed sheet, found by its header, and
+    other formats' copies are rebuilt from the cells.
 
     The file is sniffed first (:func:`rosterkit.sniff.sniff`): empty files, non-spreadsheets, zip bombs and
     encrypted workbooks are refused before any reader opens them. Nothing raises for a bad file.
@@ -89,7 +103,7 @@ def read_workbook(path: Path, *, label: str | None = None) -> RawWorkbook | Issu
             raw.notes.append(make_issue("file-text-table", file=name, detail=TEXT_KINDS[found.kind],
                                         ext=path.suffix or "（无）"))
         else:
-            raw = _read_calamine(path, found, name)
+            raw = _read_calamine(path, found, name, only)
     except pc.PasswordError:
         return make_issue("file-encrypted", file=name)
     except MemoryError:
@@ -108,7 +122,7 @@ _FAMILY = {".xlsx": "ooxml", ".xlsm": "ooxml", ".xltx": "ooxml", ".xltm": "ooxml
            ".xls": "xls"}
 
 
-def _read_calamine(path: Path, found: Sniff, name: str) -> RawWorkbook:
+def _read_calamine(path: Path, found: Sniff, name: str, only: Collection[str] | None = None) -> RawWorkbook:
     suffix = path.suffix.lower()
     same = _FAMILY.get(suffix) == _FAMILY.get(found.extension)
     if same:
@@ -119,9 +133,13 @@ def _read_calamine(path: Path, found: Sniff, name: str) -> RawWorkbook:
             wb = pc.CalamineWorkbook.from_filelike(fh)
     try:
         raw = RawWorkbook(path, {}, kind=found.kind, xml_bytes=found.xml_bytes)
-        for meta in wb.sheets_metadata:
-            if meta.typ != pc.SheetTypeEnum.WorkSheet:
-                continue  # chart and macro sheets hold no cells to check
+        worksheets = [m for m in wb.sheets_metadata if m.typ == pc.SheetTypeEnum.WorkSheet]  # no charts, macros
+        raw.order = [m.name for m in worksheets]
+        wanted = _wanted(raw.order, only, found)
+        for meta in worksheets:
+            if wanted is not None and meta.name not in wanted:
+                raw.skipped.append(meta.name)
+                continue
             sheet = wb.get_sheet_by_name(meta.name)
             raw.sheets[meta.name] = sheet.to_python(skip_empty_area=False)
             ranges = sheet.merged_cell_ranges or ()
@@ -138,6 +156,17 @@ def _read_calamine(path: Path, found: Sniff, name: str) -> RawWorkbook:
     if found.kind in ("xlsx", "xlsm"):
         _note_xlsx_layout(raw, name)
     return raw
+
+
+def _wanted(names: list[str], only: Collection[str] | None, found: Sniff) -> set[str] | None:
+    """The sheets to read of ``names``, or None for all (see :func:`read_workbook`)."""
+    if only is None or found.kind not in ("xlsx", "xlsm") or found.xml_bytes > OPENPYXL_XML_LIMIT:
+        return None
+    by_label: dict[str, str] = {}
+    for n in names:
+        by_label.setdefault(norm_label(n), n)  # the first of two alike, as the check's sheet lookup takes
+    want = [by_label.get(norm_label(n)) for n in only]
+    return None if None in want else set(want)  # type: ignore[arg-type]
 
 
 def _note_xlsx_layout(raw: RawWorkbook, name: str) -> None:

@@ -3,8 +3,8 @@
 Run: python benchmarks/bench_report.py --files 200 --second 500 [--work /tmp/rkbench] [--jobs N]
 
 For each size it generates (or reuses) a corpus with benchmarks/make_county.py under ``--work`` and runs, each in
-a fresh subprocess whose whole process tree is sampled for memory (psutil, every 50 ms, RSS summed over the
-process and its children: rosterkit's process pool included):
+a fresh subprocess whose whole process tree is sampled for memory (psutil: RSS every 50 ms, PSS every second;
+the process and its children, rosterkit's process pool and writers included):
 
   floor     python-calamine reads every sheet of every file into Python rows, nothing else; then the roster rows
             of all files are written with a bare xlsxwriter ``write_row`` loop
@@ -14,6 +14,10 @@ process and its children: rosterkit's process pool included):
 
 and prints wall time, time per file, peak memory and the ratios rosterkit / floor and naive / rosterkit, then
 the time per file at the two sizes (the growth must be linear). ``--skip-naive`` leaves out the slowest stage.
+
+The floor and rosterkit run ``--repeat`` times (default 3) in turns and the table gives medians: on a shared
+virtual machine the speed of the same code drifts by tens of percent within minutes, so rosterkit / floor is
+the median of the ratios of back-to-back pairs.
 """
 
 from __future__ import annotations
@@ -271,22 +275,20 @@ def corpus(work: Path, files: int, seed: int) -> Path:
     return folder
 
 
-def run_size(work: Path, files: int, seed: int, *, naive: bool, jobs: int | None) -> dict[str, dict[str, Any]]:
-    folder = corpus(work, files, seed)
-    inbox = folder / "inbox"
-    results: dict[str, dict[str, Any]] = {}
-    stages = ["floor"] + (["naive"] if naive else [])
-    for stage in stages:
-        out = work / f"out{files}_{stage}"
-        r = measured([sys.executable, __file__, "--stage", stage, "--inbox", str(inbox), "--out", str(out)])
-        if r["rc"] != 0:
-            raise SystemExit(f"{stage} failed:\n{r['stderr']}")
-        r["detail"] = json.loads(r["stdout"].strip().splitlines()[-1])
-        results[stage] = r
-        print(f"  {stage:<9} {r['wall_s']:8.1f} s  {r['detail']}", flush=True)
+def _stage(work: Path, files: int, inbox: Path, stage: str) -> dict[str, Any]:
+    out = work / f"out{files}_{stage}"
+    r = measured([sys.executable, __file__, "--stage", stage, "--inbox", str(inbox), "--out", str(out)])
+    if r["rc"] != 0:
+        raise SystemExit(f"{stage} failed:\n{r['stderr']}")
+    r["detail"] = json.loads(r["stdout"].strip().splitlines()[-1])
+    return r
+
+
+def _rosterkit(work: Path, files: int, folder: Path, jobs: int | None) -> dict[str, Any]:
     out = work / f"out{files}_rosterkit"
-    cmd = [sys.executable, "-m", "rosterkit", "report", str(inbox), "--school-info", str(folder / "学校信息.xlsx"),
-           "-o", str(out), "--as-of", AS_OF, "--json"] + (["--jobs", str(jobs)] if jobs else [])
+    cmd = [sys.executable, "-m", "rosterkit", "report", str(folder / "inbox"), "--school-info",
+           str(folder / "学校信息.xlsx"), "-o", str(out), "--as-of", AS_OF, "--json"] + (
+               ["--jobs", str(jobs)] if jobs else [])
     r = measured(cmd)
     if r["rc"] not in (0, 1):
         raise SystemExit(f"rosterkit report failed ({r['rc']}):\n{r['stderr'][-3000:]}")
@@ -297,22 +299,56 @@ def run_size(work: Path, files: int, seed: int, *, naive: bool, jobs: int | None
         summary = {}
     r["detail"] = {k: summary.get(k) for k in ("ok", "problems", "unreadable", "roster_rows", "rows_left_out",
                                                "compliance_rate", "students_overdue")}
-    results["rosterkit"] = r
-    print(f"  rosterkit {r['wall_s']:8.1f} s  {r['detail']}", flush=True)
-    return results
+    return r
 
 
-def table(files: int, res: dict[str, dict[str, Any]]) -> str:
-    lines = [f"{files} files", f"{'pipeline':<10} {'wall s':>8} {'ms/file':>8} {'peak MB (tree PSS)':>19} "
-             f"{'(tree RSS sum)':>15} {'(1 proc RSS)':>13}"]
-    for name, r in res.items():
-        lines.append(f"{name:<10} {r['wall_s']:8.1f} {1000 * r['wall_s'] / files:8.1f} {r['peak_tree_mb']:19.0f} "
-                     f"{r['peak_rss_sum_mb']:15.0f} {r['peak_proc_mb']:13.0f}")
-    rk, fl = res["rosterkit"]["wall_s"], res["floor"]["wall_s"]
-    lines.append(f"rosterkit / floor  = {rk / fl:5.2f}   (target <= 2.0)")
+def run_size(work: Path, files: int, seed: int, *, naive: bool, jobs: int | None, repeat: int = 3
+             ) -> dict[str, list[dict[str, Any]]]:
+    """Each stage's runs on one corpus. The floor and rosterkit run ``repeat`` times in turns (floor,
+    rosterkit, floor, …): this machine's speed drifts by tens of percent over minutes, and a pair run back to
+    back shares the drift. The naive pipeline, the slowest by far, runs once, between the first pair and the
+    second."""
+    folder = corpus(work, files, seed)
+    results: dict[str, list[dict[str, Any]]] = {"floor": [], "naive": [], "rosterkit": []}
+    for i in range(repeat):
+        for stage in ("floor", "rosterkit") + (("naive",) if naive and i == 0 else ()):
+            r = (_rosterkit(work, files, folder, jobs) if stage == "rosterkit"
+                 else _stage(work, files, folder / "inbox", stage))
+            results[stage].append(r)
+            print(f"  {stage:<9} {r['wall_s']:8.1f} s  {r['detail']}", flush=True)
+    return {k: v for k, v in results.items() if v}
+
+
+def _median(xs: list[float]) -> float:
+    xs = sorted(xs)
+    mid = len(xs) // 2
+    return xs[mid] if len(xs) % 2 else (xs[mid - 1] + xs[mid]) / 2
+
+
+def walls(runs: list[dict[str, Any]]) -> float:
+    """The median wall time of a stage's runs."""
+    return _median([r["wall_s"] for r in runs])
+
+
+def table(files: int, res: dict[str, list[dict[str, Any]]]) -> str:
+    lines = [f"{files} files (median of runs; each run's wall in brackets)",
+             f"{'pipeline':<10} {'wall s':>8} {'ms/file':>8} {'peak MB (tree PSS)':>19} "
+             f"{'(tree RSS sum)':>15} {'(1 proc RSS)':>13}  runs"]
+    for name, runs in res.items():
+        w, each = walls(runs), ", ".join(f"{r['wall_s']:.1f}" for r in runs)
+        lines.append(f"{name:<10} {w:8.1f} {1000 * w / files:8.1f} {max(r['peak_tree_mb'] for r in runs):19.0f} "
+                     f"{max(r['peak_rss_sum_mb'] for r in runs):15.0f} {max(r['peak_proc_mb'] for r in runs):13.0f}"
+                     f"  [{each}]")
+    pairs = [r["wall_s"] / f["wall_s"] for r, f in zip(res["rosterkit"], res["floor"])]
+    rk, fl = walls(res["rosterkit"]), walls(res["floor"])
+    lines.append(f"rosterkit / floor  = {_median(pairs):5.2f}   (target <= 2.0; median of the "
+                 f"{len(pairs)} back-to-back pairs: {', '.join(f'{p:.2f}' for p in pairs)}; medians' ratio "
+                 f"{rk / fl:.2f})")
     if "naive" in res:
-        lines.append(f"naive / rosterkit  = {res['naive']['wall_s'] / rk:5.2f}   (target >= 8)")
-    lines.append(f"rosterkit peak     = {res['rosterkit']['peak_tree_mb']:.0f} MB PSS   (target <= 1536)")
+        lines.append(f"naive / rosterkit  = {walls(res['naive']) / rk:5.2f}   (target >= 8; against the median "
+                     f"rosterkit run)")
+    peak = max(r["peak_tree_mb"] for r in res["rosterkit"])
+    lines.append(f"rosterkit peak     = {peak:.0f} MB PSS   (target <= 1536; the highest of its runs)")
     return "\n".join(lines)
 
 
@@ -325,6 +361,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-naive", action="store_true")
     ap.add_argument("--naive-max", type=int, default=10 ** 9, help="skip naive above this many files")
     ap.add_argument("--jobs", type=int, default=None, help="rosterkit report --jobs (default: its own)")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of the floor and of rosterkit, in turns")
     ap.add_argument("--stage", choices=list(STAGES), help=argparse.SUPPRESS)
     ap.add_argument("--inbox", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -345,7 +382,8 @@ def main(argv: list[str] | None = None) -> int:
     allres = {}
     for n in sizes:
         print(f"== {n} files", flush=True)
-        allres[n] = run_size(a.work, n, a.seed, naive=not a.skip_naive and n <= a.naive_max, jobs=a.jobs)
+        allres[n] = run_size(a.work, n, a.seed, naive=not a.skip_naive and n <= a.naive_max, jobs=a.jobs,
+                             repeat=a.repeat)
     print()
     for n in sizes:
         print(table(n, allres[n]))
@@ -355,7 +393,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"time per file      {a1:>6} files {a2:>6} files   growth")
         for name in allres[a1]:
             if name in allres[a2]:
-                p1, p2 = (1000 * allres[n][name]["wall_s"] / n for n in sizes)
+                p1, p2 = (1000 * walls(allres[n][name]) / n for n in sizes)
                 print(f"{name:<18} {p1:8.1f} ms {p2:9.1f} ms   {100 * (p2 / p1 - 1):+5.1f}%")
     return 0
 

@@ -226,8 +226,8 @@ def test_a_stuck_file_is_stopped_and_the_others_finish(three: list[Path], monkey
 @pytest.mark.parametrize("bad", ["一班.xlsx", "二班.xlsx"])
 def test_the_file_queued_behind_a_stuck_or_dying_one_is_still_checked(
         three: list[Path], monkeypatch: pytest.MonkeyPatch, bad: str) -> None:
-    """One worker holds two files at once (isolate.DEPTH): when the first overruns or kills the worker, the
-    second goes back to the queue and is checked by a fresh worker, not reported as crashed."""
+    """One worker holds several files at once (isolate.DEPTH): when the first overruns or kills the worker, the
+    others go back to the queue and are checked by a fresh worker, not reported as crashed."""
     monkeypatch.setenv("ROSTERKIT_TIME_LIMIT", "2")
     _misbehave(monkeypatch, bad, (lambda: time.sleep(600)) if bad == "一班.xlsx" else (lambda: os._exit(3)))
     report = check(three, as_of=AS_OF, write=False, jobs=1)

@@ -9,6 +9,7 @@ client, say) or ``jobs`` is 1, the tasks simply run here, in order, with the sam
 
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import os
 import sys
@@ -74,7 +75,13 @@ class Side:
         give_back_memory()  # before the fork: the child would hold the free pages too
         here, there = self.ctx.Pipe(duplex=False)
         proc = self.ctx.Process(target=_child, args=(there, task, nice), daemon=True)
-        proc.start()
+        # The child's collector must not walk the parent's objects: each visit writes to the object and so
+        # copies its page. Frozen objects are left out of collections; the parent thaws its own right after.
+        gc.freeze()
+        try:
+            proc.start()
+        finally:
+            gc.unfreeze()
         there.close()
         self.running[name] = (proc, here)
 

@@ -146,12 +146,20 @@ def report_inbox(
     day = as_of or dt.date.today()
     report = check(files, as_of=day, policy=policy, write=False, progress=progress, jobs=jobs,
                    executor=executor)
-    merged = merge(report, school_info=school_info, include_invalid=include_invalid)
-    run = RunResult(report, merged)
     side = Side(_jobs(jobs, executor))
     target.mkdir(parents=True, exist_ok=True)
-    side.start("roster", lambda: write_school_roster(
-        merged, target / (MASKED_ROSTER_NAME if mask else ROSTER_NAME), mask=mask, on=day))  # beside the cadence
+
+    def roster(merged: MergeResult | None = None) -> Path:
+        merged = merged or merge(report, school_info=school_info, include_invalid=include_invalid)
+        return write_school_roster(merged, target / (MASKED_ROSTER_NAME if mask else ROSTER_NAME), mask=mask,
+                                   on=day)
+
+    if side.fork:  # the run's longest step: its child merges for itself rather than wait for this merge
+        side.start("roster", roster)
+    merged = merge(report, school_info=school_info, include_invalid=include_invalid)  # the same, for the cadence
+    if not side.fork:
+        side.start("roster", lambda: roster(merged))
+    run = RunResult(report, merged)
     run.cadence, run.policy_issues = follow_up(merged, as_of=day, policy=policy, due_within=due_within,
                                                load_limit=load_limit)
     _write_outputs(run, target, side, mask=mask, checked=files)

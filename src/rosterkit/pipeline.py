@@ -150,7 +150,8 @@ def report_inbox(
     target.mkdir(parents=True, exist_ok=True)
 
     def roster(merged: MergeResult | None = None) -> Path:
-        merged = merged or merge(report, school_info=school_info, include_invalid=include_invalid)
+        if merged is None:
+            merged = merge(report, school_info=school_info, include_invalid=include_invalid)
         return write_school_roster(merged, target / (MASKED_ROSTER_NAME if mask else ROSTER_NAME), mask=mask,
                                    on=day)
 

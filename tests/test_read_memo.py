@@ -7,6 +7,7 @@ import io
 import math
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -127,3 +128,14 @@ def test_layout_scan_still_finds_formulas_with_and_without_prefix() -> None:
     assert scan.hidden_rows == {3}
     assert _scan(io.BytesIO(b'<worksheet><row r="1"><c r="A1" t="s"><v>0</v></c></row></worksheet>')) \
         .formulas_without_value == []
+
+
+@pytest.mark.parametrize("spec", [ROSTER, LOG, ODD], ids=["roster", "log", "odd"])
+@pytest.mark.parametrize("before", [[], [["标题"]], [["姓名", "性别"]]], ids=["top", "title", "partial"])
+def test_search_stops_at_a_row_naming_every_field(spec: SheetSpec, before: list[list[Any]]) -> None:
+    """A row naming every field ends the search: rows after it (a second header, data) cannot change it."""
+    full = [f.label for f in spec.fields]
+    rows = before + [full, full + ["多余"], [f"{f.label}*" for f in spec.fields]] + [["x"] * len(full)] * 3
+    found = find_header(rows, spec)
+    assert found == reference_find_header(rows, spec)
+    assert found is not None and found.row == len(before) + 1 and found.unknown == []

@@ -241,7 +241,8 @@ def _reading_notes(raw: RawWorkbook, res: FileResult, template: Template) -> lis
     for spec in template.sheets.values():
         role = role_of(spec)
         sheet = res.sheets.get(role)
-        header = find_header(raw.sheets[sheet], spec) if sheet else None
+        known = res.pending.schema.get(role) if isinstance(res.pending, Pending) else None
+        header = known[0].header if known else find_header(raw.sheets[sheet], spec) if sheet else None
         if sheet is None or header is None:
             continue
         records = set(res.frames[role].index) if role in res.frames else set()

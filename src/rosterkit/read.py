@@ -313,12 +313,15 @@ def _matcher(spec: SheetSpec) -> _Matcher:
 
 def find_header(rows: list[list[Any]], spec: SheetSpec) -> Header | None:
     """The row among the first few dozen that matches most template labels (at least two)."""
-    keys = _matcher(spec).keys
+    matcher = _matcher(spec)
+    keys, most = matcher.keys, len(set(matcher.names.values()))
     best: tuple[int, int] = (0, -1)
     for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
         score = len(set(filter(None, keys(row))))
         if score > best[0]:
             best = (score, r)
+            if score == most:  # every field named: no later row can score higher, the rest is data
+                break
     if best[0] < 2:
         return None
     r = best[1]

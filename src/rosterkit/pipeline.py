@@ -177,8 +177,11 @@ def _write_outputs(run: RunResult, target: Path, side: Side, *, mask: bool, chec
                    ) -> None:
     """帮扶落实情况 in a forked child, which then makes the copies of the classes without an annotated copy, while
     this process writes the annotated copies and 校验汇总 (``checked``: the inputs, for a report) and the other
-    copies; then collects whatever ``side`` was already writing. The child is niced: the 学校花名册 of a report,
-    the run's longest step, gets the cores first."""
+    copies; then collects whatever ``side`` was already writing.
+
+    When ``side`` is already writing (a report's 学校花名册, the run's longest step, has a core to itself), all
+    of it runs here instead: a third process would only share this one's core, and each child that touches
+    the run's data makes its own copy of the pages it touches (a county: ~400 MB)."""
     from .write.compliance import write_compliance
     from .write.outputs import write_check_outputs
 
@@ -186,14 +189,15 @@ def _write_outputs(run: RunResult, target: Path, side: Side, *, mask: bool, chec
     assert cad is not None
     annotating = {f.name for f in run.check.files if checked is not None and f.issues and f.status != "unreadable"}
     clean = [f.name for f in run.check.files if f.name not in annotating]
-    theirs = set(clean) if side.fork else set()  # copies with no annotated source
+    beside = side.fork and not side.running
+    theirs = set(clean) if beside else set()  # copies with no annotated source
 
     def compliance() -> Path:
         dest = write_compliance(cad, target / (MASKED_COMPLIANCE_NAME if mask else COMPLIANCE_NAME), mask=mask)
         _write_returns(run, target, {}, theirs)
         return dest
 
-    side.start("compliance", compliance, nice=10 if checked is not None else 0)
+    side.start("compliance", compliance, here=not beside)
     if checked is not None:
         write_check_outputs(run.check, target / CHECK_DIR, checked)
         run.outputs["check"] = target / CHECK_DIR

@@ -65,10 +65,13 @@ class Side:
         self.running: dict[str, tuple[Any, Any]] = {}
         self.done: dict[str, Any] = {}
 
-    def start(self, name: str, task: Callable[[], Any], *, nice: int = 0) -> None:
+    def start(self, name: str, task: Callable[[], Any], *, nice: int = 0, here: bool = False) -> None:
         """Run ``task`` (no arguments; its result must be picklable) beside this process; ``nice`` > 0 lowers
-        the child's priority, so that work on the run's longest path gets the cores first."""
-        if not self.fork:
+        the child's priority, so that work on the run's longest path gets the cores first. ``here``: run it
+        in this process now, as in serial mode (when the cores are taken anyway, a child only costs memory)."""
+        if here or not self.fork:
+            if self.fork:
+                give_back_memory()  # what the cadence freed, before this task adds to the peak
             self.done[name] = task()
             return
         assert self.ctx is not None

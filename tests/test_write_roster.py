@@ -349,3 +349,26 @@ def test_atomic_write_leaves_no_temporary_file(small: MergeResult, tmp_path: Pat
 def test_converts_with_libreoffice(small_book: Path, tmp_path: Path) -> None:
     pdf = convert(small_book, "pdf", tmp_path)
     assert pdf.exists() and pdf.read_bytes()[:4] == b"%PDF"
+
+
+def _every_cell(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    wb = openpyxl.load_workbook(path)
+    return {ws.title: [(c.coordinate, c.value, c.number_format, c.fill.fgColor.rgb, c.border.left.style)
+                       for row in ws.iter_rows() for c in row] for ws in wb.worksheets}
+
+
+@pytest.mark.parametrize("which", ["small", "example"])
+def test_streamed_roster_has_the_same_cells(which: str, request: pytest.FixtureRequest, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A roster over STREAM_CELLS is written in constant_memory mode (inline strings, not shared ones): the
+    workbook read back holds the same values, formats, fills and borders in every sheet."""
+    import rosterkit.write.roster as roster_mod
+
+    result = request.getfixturevalue(which)
+    shared = write_school_roster(result, tmp_path / "shared.xlsx", on=AS_OF)
+    monkeypatch.setattr(roster_mod, "STREAM_CELLS", 0)
+    streamed = write_school_roster(result, tmp_path / "streamed.xlsx", on=AS_OF)
+    with zipfile.ZipFile(shared) as a, zipfile.ZipFile(streamed) as b:
+        assert "xl/sharedStrings.xml" in a.namelist() and b'inlineStr' not in a.read("xl/worksheets/sheet1.xml")
+        assert b'inlineStr' in b.read("xl/worksheets/sheet1.xml")
+    assert _every_cell(streamed) == _every_cell(shared)

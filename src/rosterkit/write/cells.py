@@ -107,12 +107,15 @@ def write_body(sh: Any, columns: list[list[Any]], kinds: Sequence[str], bad: Seq
                 write[how](r, c, v, style[how])
 
 
+WIDEST = 60  # no sheet's column is made wider than this: beyond it, a column's texts need no measuring
+
+
 def _widest(plan: list[tuple[int, Any]], known: int) -> int:
-    """The display width of the widest cell of a column; a text_width is at most twice the length, so only
-    the longest texts are measured."""
+    """The display width of the widest cell of a column (up to :data:`WIDEST`); a text_width is at most twice
+    the length, so only the longest texts are measured."""
     widest = known
     for t in sorted({v for how, v in plan if how == _TEXT}, key=len, reverse=True):
-        if 2 * len(t) <= widest:
+        if 2 * len(t) <= widest or widest >= WIDEST:
             break
         widest = max(widest, max(text_width(x) for x in t.split("\n")))
     numbers_ = [len(f"{v:g}") for how, v in plan if how == _NUMBER]

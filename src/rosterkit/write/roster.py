@@ -28,7 +28,7 @@ from rosterkit.normalize import mask_phone
 from rosterkit.template import default_path, load_template
 from rosterkit.write.annotate import text_width
 from rosterkit.write.atomic import atomic_output
-from rosterkit.write.cells import as_text, blank, mask_text, write_body
+from rosterkit.write.cells import WIDEST, as_text, blank, mask_text, write_body
 
 __all__ = ["MASKED_NAME", "ROSTER_NAME", "UpwardLayout", "mask_text", "read_upward", "write_school_roster"]
 
@@ -100,7 +100,8 @@ class _Sheet:
             value = mask_text(value)
         if value:
             self.ws.write_string(r, c, value, self.fmt[style])
-            if measure and 2 * len(value) > self.widths.get(c, 0):  # else it cannot be the widest: skip
+            known = self.widths.get(c, 0)
+            if measure and 2 * len(value) > known and known < WIDEST:  # else it cannot widen the column: skip
                 self._seen(c, max(len(x) if x.isascii() else text_width(x) for x in value.split("\n")))
         else:
             self.ws.write_blank(r, c, None, self.fmt[style])
@@ -146,7 +147,7 @@ class _Sheet:
         return r + 1
 
     def fit(self, low: int = 6, high: int = 40) -> None:
-        """Column widths from the content (CJK characters count double), within [low, high]."""
+        """Column widths from the content (CJK characters count double), within [low, high ≤ WIDEST]."""
         for c, w in self.widths.items():
             self.ws.set_column(c, c, min(max(w + 2, low), high))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from builders import AS_OF, output_cells
 from rosterkit import check
 from rosterkit.pipeline import report_inbox
-from rosterkit.side import side_by_side
+from rosterkit.side import Side, side_by_side
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "inbox"
 
@@ -40,8 +41,8 @@ def test_any_executor_and_progress() -> None:
 
 
 def test_report_outputs_equal_serial_and_parallel(tmp_path: Path) -> None:
-    """jobs=1: one worker, writers one after another here; jobs=2: two workers and the two workbooks written in
-    forked children beside the copies. Every workbook written holds the same cells."""
+    """jobs=1: one worker, writers one after another here; jobs=2: two workers and 学校花名册 written in a forked
+    child while this process writes the rest. Every workbook written holds the same cells."""
     runs = {}
     for jobs in (1, 2):
         out = tmp_path / f"jobs{jobs}"
@@ -64,3 +65,13 @@ def test_side_by_side_results_errors_and_here(jobs: int) -> None:
     assert got == {"a": 2, "b": "two"} and seen == ["here"]
     with pytest.raises(ValueError, match="disk full"):
         side_by_side({"a": _boom}, jobs=jobs)
+
+
+def test_side_runs_a_task_here_when_asked() -> None:
+    """``here=True`` runs the task in this process even where others are forked; results come back alike."""
+    side = Side(2)
+    side.start("away", os.getpid)
+    side.start("here", os.getpid, here=True)
+    got = side.results()
+    assert got["here"] == os.getpid()
+    assert (got["away"] != os.getpid()) == side.fork

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gc
 import multiprocessing as mp
-import os
 import sys
 import threading
 import traceback
@@ -37,12 +36,7 @@ def give_back_memory() -> None:
         pass
 
 
-def _child(conn: Any, task: Callable[[], Any], nice: int) -> None:
-    if nice:
-        try:
-            os.nice(nice)
-        except (OSError, AttributeError):  # not allowed, or no nice(): the same work, at the same priority
-            pass
+def _child(conn: Any, task: Callable[[], Any]) -> None:
     try:
         result: tuple[bool, Any] = (True, task())
     except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent, which raises it
@@ -65,10 +59,9 @@ class Side:
         self.running: dict[str, tuple[Any, Any]] = {}
         self.done: dict[str, Any] = {}
 
-    def start(self, name: str, task: Callable[[], Any], *, nice: int = 0, here: bool = False) -> None:
-        """Run ``task`` (no arguments; its result must be picklable) beside this process; ``nice`` > 0 lowers
-        the child's priority, so that work on the run's longest path gets the cores first. ``here``: run it
-        in this process now, as in serial mode (when the cores are taken anyway, a child only costs memory)."""
+    def start(self, name: str, task: Callable[[], Any], *, here: bool = False) -> None:
+        """Run ``task`` (no arguments; its result must be picklable) beside this process. ``here``: run it in
+        this process now, as in serial mode (when the cores are taken anyway, a child only costs memory)."""
         if here or not self.fork:
             if self.fork:
                 give_back_memory()  # what the cadence freed, before this task adds to the peak
@@ -77,7 +70,7 @@ class Side:
         assert self.ctx is not None
         give_back_memory()  # before the fork: the child would hold the free pages too
         here, there = self.ctx.Pipe(duplex=False)
-        proc = self.ctx.Process(target=_child, args=(there, task, nice), daemon=True)
+        proc = self.ctx.Process(target=_child, args=(there, task), daemon=True)
         # The child's collector must not walk the parent's objects: each visit writes to the object and so
         # copies its page. Frozen objects are left out of collections; the parent thaws its own right after.
         gc.freeze()

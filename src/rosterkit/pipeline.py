@@ -138,7 +138,7 @@ def report_inbox(
 
     ``jobs`` (default: the number of cores) worker processes check the files, or ``executor`` (any
     ``concurrent.futures.Executor``: a Dask client's, say) runs the per-file work while the merge and the
-    cadence run here. The two workbooks are then written side by side with the copies (:mod:`rosterkit.side`).
+    cadence run here. 学校花名册 is written in a forked child meanwhile (:mod:`rosterkit.side`), the rest here.
     """
     from .write.roster import write_school_roster
 

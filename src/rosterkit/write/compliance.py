@@ -27,6 +27,7 @@ from rosterkit.periods import term_periods
 from rosterkit.policy import PERIODS
 from rosterkit.write.annotate import text_width
 from rosterkit.write.atomic import atomic_output
+from rosterkit.write.fastsheet import FastWorkbook
 from rosterkit.write.sheetkit import OUTCOME_COLORS, _formats, _blank, _Sheet, _label, _class_order, _dates, _rate, _outcome_codes
 
 __all__ = ["COMPLIANCE_NAME", "MASKED_COMPLIANCE_NAME", "OUTCOME_COLORS", "SHEETS", "write_compliance"]
@@ -66,7 +67,7 @@ def write_compliance(cad: Cadence, dest: Path, *, mask: bool = False, detail_row
         dest = dest / (MASKED_COMPLIANCE_NAME if mask else COMPLIANCE_NAME)
     multi = len(cad.school) > 1  # a county: class labels and lists name the school
     with atomic_output(dest) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
+        wb = FastWorkbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
                                             "constant_memory": True})
         try:
             fmt = _formats(wb)

@@ -28,6 +28,7 @@ from rosterkit.normalize import mask_phone
 from rosterkit.template import default_path, load_template
 from rosterkit.write.annotate import text_width
 from rosterkit.write.atomic import atomic_output
+from rosterkit.write.fastsheet import FastWorkbook
 from rosterkit.write.cells import WIDEST, as_text, blank, mask_text, write_body
 
 __all__ = ["MASKED_NAME", "ROSTER_NAME", "UpwardLayout", "mask_text", "read_upward", "write_school_roster"]
@@ -169,7 +170,7 @@ def write_school_roster(result: MergeResult, dest: str | Path, *, mask: bool = F
         # per cell: ~15% of a county's roster) but hold every cell until close (~100 bytes a cell), so only
         # a roster beyond a few counties is streamed.
         cells = len(result.roster) * (len(layout.labels) + 1)
-        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
+        wb = FastWorkbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
                                             "constant_memory": cells > STREAM_CELLS})
         try:
             fmt = _formats(wb)

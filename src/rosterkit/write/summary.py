@@ -13,6 +13,7 @@ import xlsxwriter
 from rosterkit.issues import Issue
 from rosterkit.write.annotate import text_width
 from rosterkit.write.atomic import atomic_output
+from rosterkit.write.fastsheet import FastWorkbook
 
 __all__ = ["FileSummary", "SUMMARY_NAME", "STATUS_LABELS", "write_summary"]
 
@@ -61,7 +62,7 @@ def write_summary(dest: Path, files: Sequence[FileSummary]) -> Path:
         if f.status not in STATUS_LABELS:
             raise ValueError(f"{f.path}: unknown status {f.status!r}; expected one of {sorted(STATUS_LABELS)}")
     with atomic_output(dest) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
+        wb = FastWorkbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
         try:
             fmt = _formats(wb)
             _files_sheet(wb, fmt, files)

@@ -146,3 +146,46 @@ def test_any_sheet_is_written_the_same(cells: list[Any], rows: list[Any], cols: 
             ws.write_comment(r, c, "注")
 
     _same(build)
+
+
+def _rows_of_every_kind() -> list[list[tuple[int, Any]]]:
+    from fractions import Fraction
+
+    import numpy as np
+
+    B, D, N, T = fastsheet.BLANK, fastsheet.DATE, fastsheet.NUMBER, fastsheet.TEXT
+    return [
+        [(T, "王小明"), (D, dt.date(2016, 3, 3)), (N, 7), (B, None), (T, "a & <b>")],
+        [(T, "x" * 40_000), (N, 2.5), (N, np.float64(1.25)), (N, Fraction(1, 4)), (N, True)],  # over Excel's limit
+        [(D, dt.datetime(2026, 11, 23, 9, 30)), (T, ""), (B, None), (N, -3), (T, "  空格  ")],
+    ]
+
+
+@pytest.mark.parametrize("options", [{}, {"constant_memory": True}])
+@pytest.mark.parametrize("first_col", [0, 3, 16_382])  # the last: cells beyond the sheet's 16,384 columns
+def test_write_cells_stores_what_the_write_methods_store(options: dict[str, Any], first_col: int) -> None:
+    def one_by_one(wb: xlsxwriter.Workbook, ws: Any, f: dict[str, Any]) -> None:
+        styles = [f["a"], f["d"], f["b"], f["a"]]
+        write = [lambda r, c, v, s: ws.write_blank(r, c, None, s), ws.write_datetime, ws.write_number,
+                 ws.write_string]
+        for r, row in enumerate(_rows_of_every_kind(), start=1):
+            for c, (kind, v) in enumerate(row, start=first_col):
+                write[kind](r, c, v, styles[kind])
+
+    def in_bulk(wb: xlsxwriter.Workbook, ws: Any, f: dict[str, Any]) -> None:
+        for r, row in enumerate(_rows_of_every_kind(), start=1):
+            ws.write_cells(r, first_col, row, [f["a"], f["d"], f["b"], f["a"]])
+
+    expected = _write(xlsxwriter.Workbook, one_by_one, options)
+    got = _write(FastWorkbook, in_bulk, options)
+    assert got.keys() == expected.keys()
+    for name in expected:
+        assert got[name] == expected[name], name
+
+
+def test_write_cells_refuses_what_write_number_refuses() -> None:
+    wb = FastWorkbook(io.BytesIO(), {"in_memory": True})
+    ws = wb.add_worksheet("x")
+    fmt = wb.add_format()
+    with pytest.raises(TypeError):
+        ws.write_cells(0, 0, [(fastsheet.NUMBER, float("inf"))], [fmt] * 4)

@@ -18,6 +18,7 @@ import pandas as pd
 from rosterkit.idcard import mask_id
 from rosterkit.normalize import mask_phone
 from rosterkit.write.annotate import text_width
+from rosterkit.write.fastsheet import BLANK, DATE, NUMBER, TEXT
 
 __all__ = ["as_text", "blank", "mask_text", "write_body"]
 
@@ -57,7 +58,7 @@ def as_text(v: Any) -> str:
     return str(v)
 
 
-_BLANK, _DATE, _NUMBER, _TEXT = range(4)
+_BLANK, _DATE, _NUMBER, _TEXT = BLANK, DATE, NUMBER, TEXT
 
 
 def _plan(col: list[Any], kind: str, mask: bool) -> list[tuple[int, Any]]:
@@ -97,12 +98,16 @@ def write_body(sh: Any, columns: list[list[Any]], kinds: Sequence[str], bad: Seq
     styles = {False: [fmt["text"], fmt["date"], fmt["number"], fmt["text"]],
               True: [fmt["text_bad"], fmt["date_bad"], fmt["number_bad"], fmt["text_bad"]]}
     write = [lambda r, c, v, f: ws.write_blank(r, c, None, f), ws.write_datetime, ws.write_number, ws.write_string]
+    bulk = getattr(ws, "write_cells", None)  # FastWorksheet: a row's records stored at once
     for a in range(0, len(bad), chunk):
         plans = [_plan(col[a:a + chunk], kind, sh.mask) for col, kind in zip(columns, kinds)]
         for c, plan in enumerate(plans):
             sh._seen(c, _widest(plan, sh.widths.get(c, 0)))
         for i, row in enumerate(zip(*plans), start=a):
             r, style = top + i, styles[bool(bad[i])]
+            if bulk is not None:
+                bulk(r, 0, row, style)
+                continue
             for c, (how, v) in enumerate(row):
                 write[how](r, c, v, style[how])
 

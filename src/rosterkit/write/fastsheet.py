@@ -15,13 +15,18 @@ records differ), the stock serializer runs instead: slower, never different.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from typing import Any
 
 import xlsxwriter
+import xlsxwriter.sharedstrings
 from xlsxwriter import worksheet as _ws
 from xlsxwriter.utility import xl_col_to_name
 
-__all__ = ["FastWorkbook", "FastWorksheet", "supported"]
+__all__ = ["BLANK", "DATE", "NUMBER", "TEXT", "FastWorkbook", "FastWorksheet", "supported"]
+
+BLANK, DATE, NUMBER, TEXT = range(4)  # the kinds of cell :meth:`FastWorksheet.write_cells` stores
 
 _STRING = getattr(_ws, "CellStringTuple", None)
 _NUMBER = getattr(_ws, "CellNumberTuple", None)
@@ -36,7 +41,10 @@ def supported() -> bool:
             and _STRING._fields == ("string", "format") and _NUMBER._fields == ("number", "format")
             and _DATETIME._fields == ("number", "format") and _BLANK._fields == ("format",)
             and all(callable(getattr(base, m, None)) for m in
-                    ("_write_rows", "_write_row", "_write_cell", "_calculate_spans", "_convert_date_time")))
+                    ("_write_rows", "_write_row", "_write_cell", "_calculate_spans", "_convert_date_time",
+                     "_check_dimensions"))
+            and callable(getattr(getattr(xlsxwriter.sharedstrings, "SharedStringTable", None),
+                                 "_get_shared_string_index", None)))
 
 
 _SUPPORTED = supported()
@@ -67,6 +75,45 @@ class FastWorksheet(_ws.Worksheet):
         except TypeError:  # unhashable: nothing to remember
             pass
         return number
+
+    def write_cells(self, row: int, first_col: int, cells: Sequence[tuple[int, Any]], formats: Sequence[Any]
+                    ) -> None:
+        """Store a row of cells from ``first_col`` on, each ``(kind, value)`` with ``formats[kind]``: the records
+        ``write_blank``, ``write_datetime``, ``write_number`` and ``write_string`` would store, with the row's
+        bounds checked once instead of per cell. Anything out of the ordinary (no format, a sheet streamed in
+        constant_memory mode, a cell beyond the sheet, a text over Excel's limit, a number that is not a plain
+        finite int or float) takes those methods themselves."""
+        last = first_col + len(cells) - 1
+        if (not _SUPPORTED or self.constant_memory or not cells or any(f is None for f in formats)
+                or self._check_dimensions(row, first_col) or self._check_dimensions(row, last)):
+            for col, (kind, value) in enumerate(cells, start=first_col):
+                self._write_one(row, col, kind, value, formats[kind])
+            return
+        stored = self.table[row]
+        index = self.str_table._get_shared_string_index
+        half = self.xls_strmax // 2  # past this a text may need truncating: write_string decides
+        for col, (kind, value) in enumerate(cells, start=first_col):
+            fmt = formats[kind]
+            if kind == TEXT and len(value) <= half:
+                stored[col] = _STRING(index(value), fmt)
+            elif kind == BLANK:
+                stored[col] = _BLANK(fmt)
+            elif kind == DATE:
+                stored[col] = _DATETIME(self._convert_date_time(value), fmt)
+            elif kind == NUMBER and value.__class__ in (int, float) and math.isfinite(value):
+                stored[col] = _NUMBER(value, fmt)
+            else:
+                self._write_one(row, col, kind, value, fmt)
+
+    def _write_one(self, row: int, col: int, kind: int, value: Any, fmt: Any) -> None:
+        if kind == TEXT:
+            self.write_string(row, col, value, fmt)
+        elif kind == NUMBER:
+            self.write_number(row, col, value, fmt)
+        elif kind == DATE:
+            self.write_datetime(row, col, value, fmt)
+        else:
+            self.write_blank(row, col, None, fmt)
 
     def _calculate_spans(self) -> None:
         # xlsxwriter's rule (each block of 16 rows spans the columns its cells and comments use), computed from

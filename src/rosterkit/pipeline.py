@@ -17,7 +17,7 @@ from .followup import follow_up
 from .issues import Issue
 from .merge import MergeResult, merge
 from .report import CheckReport
-from .side import Side
+from .side import Side, settled
 from .write.roster import MASKED_NAME as MASKED_ROSTER_NAME, ROSTER_NAME
 
 
@@ -114,7 +114,8 @@ def cadence_inbox(
                                                load_limit=load_limit)
     if write:
         target.mkdir(parents=True, exist_ok=True)
-        _write_outputs(run, target, Side(_jobs(jobs, executor)), mask=mask)
+        with settled():
+            _write_outputs(run, target, Side(_jobs(jobs, executor)), mask=mask)
     return run
 
 
@@ -152,8 +153,9 @@ def report_inbox(
     def roster(merged: MergeResult | None = None) -> Path:
         if merged is None:
             merged = merge(report, school_info=school_info, include_invalid=include_invalid)
-        return write_school_roster(merged, target / (MASKED_ROSTER_NAME if mask else ROSTER_NAME), mask=mask,
-                                   on=day)
+        with settled():
+            return write_school_roster(merged, target / (MASKED_ROSTER_NAME if mask else ROSTER_NAME),
+                                       mask=mask, on=day)
 
     if side.fork:  # the run's longest step: its child merges for itself rather than wait for this merge
         side.start("roster", roster)
@@ -163,7 +165,8 @@ def report_inbox(
     run = RunResult(report, merged)
     run.cadence, run.policy_issues = follow_up(merged, as_of=day, policy=policy, due_within=due_within,
                                                load_limit=load_limit)
-    _write_outputs(run, target, side, mask=mask, checked=files)
+    with settled():  # the run's data lives to the end: the writers' collections need not walk it
+        _write_outputs(run, target, side, mask=mask, checked=files)
     return run
 
 

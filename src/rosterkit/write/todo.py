@@ -262,9 +262,9 @@ def _todo_sheet(as_of: dt.date, todo: ClassTodo) -> zipsheet.Sheet:
                            Style_(Font_(bold=True, size=12))))
         cells.extend(Cell_(row + 1, c, label, header) for c, label in enumerate(_HEADERS, start=1))
         for r, values in enumerate(items, start=row + 2):
-            for c, v in enumerate(values, start=1):
-                cells.append(Cell_(r, c, str(v), status.get(values[2], status["即将到期"]) if c == 3 else body))
-            lines = math.ceil(text_width(str(values[3])) / (_WIDTHS[3] - 2)) or 1
-            heights[r] = 15 * lines + 3
+            texts = [str(v) for v in values]
+            cells += [Cell_(r, c, t, body) for c, t in enumerate(texts, start=1)]
+            cells[-len(texts) + 2] = Cell_(r, 3, texts[2], status.get(values[2], status["即将到期"]))
+            heights[r] = 15 * (math.ceil(text_width(texts[3]) / (_WIDTHS[3] - 2)) or 1) + 3
         row += len(items) + 3
     return zipsheet.Sheet(TODO_SHEET, cells, _WIDTHS, heights, True, "第 &P 页，共 &N 页")

@@ -19,15 +19,8 @@ from openpyxl.utils.exceptions import CellCoordinatesException
 
 from rosterkit.write.zipnotes import merge_comments, merge_vml, new_vml
 from rosterkit.write.zippkg import Package, Unsupported
-from rosterkit.write.zipsheet import (
-    MAIN_NS,
-    PKG_REL_NS,
-    REL_NS,
-    _append,
-    _col,
-    _parse,
-    _q,
-)
+from rosterkit.write.zipbook import MAIN_NS, PKG_REL_NS, REL_NS, _parse, _q
+from rosterkit.write.zipsheet import _append, _col
 
 __all__ = ["Book", "Mark"]
 

@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
 from rosterkit.write.zippkg import Unsupported
-from rosterkit.write.zipsheet import _parse, _q
+from rosterkit.write.zipbook import _parse, _q
 
 if TYPE_CHECKING:
     from rosterkit.write.zipannot import Mark

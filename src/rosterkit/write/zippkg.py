@@ -84,6 +84,24 @@ class Package:
             self._data[name] = data
         return self._data[name]
 
+    def head(self, name: str, marker: bytes, chunk: int = 16_384) -> bytes:
+        """The member's beginning, inflated only as far as the first ``marker`` (the whole member, checked as
+        :meth:`read` checks it, when there is none): a look at a sheet's views without its cells."""
+        if name in self.changed or name in self.added or name in self._data or name not in self._raw:
+            return self.read(name)
+        if self.infos[self.names.index(name)].compress_type != zipfile.ZIP_DEFLATED:
+            return self.read(name)
+        raw, inflate, out = self._raw[name], zlib.decompressobj(-15), bytearray()
+        try:
+            for at in range(0, len(raw), chunk):
+                seen = len(out)
+                out += inflate.decompress(raw[at:at + chunk])
+                if out.find(marker, max(0, seen - len(marker))) >= 0:
+                    return bytes(out)
+        except zlib.error:
+            pass  # read() says what is wrong with it
+        return self.read(name)
+
     def text(self, name: str) -> str:
         try:
             return self.read(name).decode("utf-8")

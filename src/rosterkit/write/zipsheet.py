@@ -17,14 +17,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 from xml.sax.saxutils import escape
 
-from defusedxml.ElementTree import fromstring
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from rosterkit.write.zipbook import MAIN_NS, REL_NS, First, _parse, _q, list_first
 from rosterkit.write.zippkg import Package, Unsupported
 
 __all__ = [
@@ -39,14 +40,6 @@ __all__ = [
     "sheet_names",
 ]
 
-MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
-WS_TYPE = f"{REL_NS}/worksheet"
-WS_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
-MAIN_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
-MACRO_MAIN_CT = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 CELL_LIMIT = 32_767
 # Parts we do not know how to keep consistent without openpyxl's model (Excel 4 macros, dialogs, ActiveX).
 _UNSUPPORTED_PREFIXES = ("xl/macrosheets/", "xl/dialogsheets/", "xl/activex/")
@@ -88,17 +81,6 @@ class Sheet:
     auto_filter: str | None = None  # e.g. "A3:H20"
     print_title_rows: str | None = None  # e.g. "3:3"
     links: list[tuple[str, str, str]] = field(default_factory=list)  # (cell, internal location, display)
-
-
-def _q(tag: str, ns: str = MAIN_NS) -> str:
-    return f"{{{ns}}}{tag}"
-
-
-def _parse(data: bytes):  # type: ignore[no-untyped-def]
-    try:
-        return fromstring(data)
-    except Exception as exc:
-        raise Unsupported(f"XML parse error: {exc}") from exc
 
 
 def _col(n: int) -> str:
@@ -230,13 +212,12 @@ def _styles_once(xml_bytes: bytes, styles: tuple[Style, ...]) -> tuple[bytes, di
     return new_styles, dict(index)
 
 
-_BY_COL = itemgetter(1)  # Cell.col, found in C: a county's 待办 sheets sort 1.5M cells
+_ROW, _BY_PLACE = itemgetter(0), itemgetter(0, 1)  # found in C: a county's 待办 sheets sort 1.5M cells
 
 
 def _sheet_xml(sheet: Sheet, index: dict[Style, int]) -> bytes:
-    rows: dict[int, list[Cell]] = {}
-    for c in sheet.cells:
-        rows.setdefault(c.row, []).append(c)
+    # One stable sort by (row, col), which costs next to nothing on cells already in that order, then runs.
+    rows = {r: list(cells) for r, cells in groupby(sorted(sheet.cells, key=_BY_PLACE), key=_ROW)}
     max_row = max(rows, default=1)
     max_col = max((c.col for c in sheet.cells), default=1)
     out = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{MAIN_NS}" '
@@ -260,11 +241,14 @@ def _sheet_xml(sheet: Sheet, index: dict[Style, int]) -> bytes:
     out.append("<sheetData>")
     letters = [""] + [_col(n) for n in range(1, max_col + 1)]
     styled: dict[int, str] = {}  # id(style) → ' s="n"': hashing a nested frozen dataclass per cell is slow
+    texts = [c.text for c in sheet.cells if isinstance(c.text, str)]
+    # Usually no text needs escaping or trimming: one look at all of them instead of one per cell.
+    tidy = max(map(len, texts), default=0) <= CELL_LIMIT and _PLAIN.search("\n".join(texts)) is None
     for r in sorted(set(rows) | set(sheet.heights)):
         ht = sheet.heights.get(r)
         attrs = f' ht="{ht:g}" customHeight="1"' if ht else ""
         out.append(f'<row r="{r}"{attrs}>')
-        for c in sorted(rows.get(r, []), key=_BY_COL):
+        for c in rows.get(r, ()):
             s = styled.get(id(c.style))
             if s is None:
                 s = styled[id(c.style)] = (f' s="{index[c.style]}"' if c.style is not None and index.get(c.style)
@@ -276,7 +260,7 @@ def _sheet_xml(sheet: Sheet, index: dict[Style, int]) -> bytes:
                 out.append(f'<c r="{ref}"{s}><v>{c.text!r}</v></c>')
             else:
                 out.append(f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">'
-                           f"{_text(c.text)}</t></is></c>")
+                           f"{c.text if tidy else _text(c.text)}</t></is></c>")
         out.append("</row>")
     out.append("</sheetData>")
     if sheet.auto_filter:
@@ -309,29 +293,6 @@ def insert_first_sheet(src: Path, tmp: Path, sheet: Sheet, *, keep_first: str | 
     pkg.write(tmp)
 
 
-_HIDDEN = ' hidden="1"'
-
-
-def _defined_names(wb_xml: str, names: list[tuple[str, str, bool]]) -> str:
-    """Add ``(name, value, hidden)`` defined names local to the first sheet."""
-    if not names:
-        return wb_xml
-    items = "".join(f'<definedName name="{n}" localSheetId="0"{_HIDDEN if hidden else ""}>{escape(v)}</definedName>'
-                    for n, v, hidden in names)
-    m = re.search(r"<definedNames(\s[^>]*)?>", wb_xml)
-    if m is not None:
-        if m.group(0).endswith("/>"):  # <definedNames/>
-            return wb_xml[:m.start()] + f"<definedNames>{items}</definedNames>" + wb_xml[m.end():]
-        return wb_xml[:m.end()] + items + wb_xml[m.end():]
-    if re.search(r"<\w+:definedNames\b", wb_xml):
-        raise Unsupported("workbook.xml: prefixed <definedNames>")
-    end = wb_xml.find("</sheets>")
-    if end < 0:
-        raise Unsupported("workbook.xml: no </sheets>")
-    end += len("</sheets>")
-    return wb_xml[:end] + f"<definedNames>{items}</definedNames>" + wb_xml[end:]
-
-
 def add_first_sheet(pkg: Package, sheet: Sheet, *, keep_first: str | None = None) -> None:
     """Put ``sheet`` first and active in the open package ``pkg`` (see :func:`insert_first_sheet`)."""
     names = pkg.names
@@ -340,78 +301,11 @@ def add_first_sheet(pkg: Package, sheet: Sheet, *, keep_first: str | None = None
     for part in ("[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
         if part not in pkg:
             raise Unsupported(f"missing {part}")
-    root_rels = _parse(pkg.read("_rels/.rels"))
-    office = [r.get("Target", "").lstrip("/") for r in root_rels.iter(_q("Relationship", PKG_REL_NS))
-              if r.get("Type", "").endswith("/officeDocument")]
-    if office != ["xl/workbook.xml"]:
-        raise Unsupported(f"workbook part is {office}")
-
-    # -- workbook.xml: checks ------------------------------------------------------------------------------
-    wb_xml = pkg.text("xl/workbook.xml")
-    wb_root = _parse(pkg.read("xl/workbook.xml"))
-    if wb_root.tag != _q("workbook"):
-        raise Unsupported("workbook.xml root is not transitional SpreadsheetML")
-    sheets = list(wb_root.iter(_q("sheet")))
-    if not sheets or any(s.get("name") == sheet.name for s in sheets):
-        raise Unsupported(f"no sheets, or {sheet.name} already present")
-    if keep_first is not None and any(s.get("name") == keep_first for s in sheets[1:]):
-        raise Unsupported(f"{keep_first} is not the first sheet")
-    prefix = re.search(rf'xmlns:(\w+)="{re.escape(REL_NS)}"', wb_xml)
-    m_sheets = re.search(r"<sheets(\s[^>]*)?>", wb_xml)
-    if prefix is None or m_sheets is None or m_sheets.group(0).endswith("/>"):
-        raise Unsupported("workbook.xml: unprefixed <sheets> or relationships prefix not found")
-    sheet_id = max(int(s.get("sheetId", "0")) for s in sheets) + 1
-
-    # -- relationships -------------------------------------------------------------------------------------
-    rels_xml = pkg.text("xl/_rels/workbook.xml.rels")
-    rels = list(_parse(pkg.read("xl/_rels/workbook.xml.rels")).iter(_q("Relationship", PKG_REL_NS)))
-    ids = {r.get("Id") for r in rels}
-    k = len(rels) + 1
-    while f"rId{k}" in ids:
-        k += 1
-    rid = f"rId{k}"
     part = pkg.new_name("xl/worksheets/sheet{}.xml")
-    vba_ids = [r.get("Id") for r in rels if r.get("Type", "").endswith("/vbaProject")]
-    for vid in vba_ids:
-        rels_xml, cnt = re.subn(rf'<Relationship\b[^>]*\bId="{re.escape(vid or "")}"[^>]*/>', "", rels_xml)
-        if cnt != 1:
-            raise Unsupported("cannot remove the VBA relationship")
-    end = rels_xml.rfind("</Relationships>")
-    if end < 0:
-        raise Unsupported("workbook.xml.rels has no closing </Relationships>")
-    rels_xml = (rels_xml[:end] + f'<Relationship Id="{rid}" Type="{WS_TYPE}" Target="{part[3:]}"/>' + rels_xml[end:])
-
-    # -- content types -------------------------------------------------------------------------------------
-    ct_xml = pkg.text("[Content_Types].xml")
-    _parse(pkg.read("[Content_Types].xml"))
-    ct_xml = re.sub(r'<(Override|Default)\b[^>]*ContentType="application/vnd\.ms-office\.vbaProject[^"]*"[^>]*/>',
-                    "", ct_xml)
-    ct_xml = ct_xml.replace(f'"{MACRO_MAIN_CT}"', f'"{MAIN_CT}"')
-    end = ct_xml.rfind("</Types>")
-    if end < 0:
-        raise Unsupported("[Content_Types].xml has no closing </Types>")
-    ct_xml = ct_xml[:end] + f'<Override PartName="/{part}" ContentType="{WS_CT}"/>' + ct_xml[end:]
-
-    # -- workbook.xml: the new sheet first, print areas shifted, the new sheet active ----------------------
-    new_sheet = f'<sheet name="{escape(sheet.name)}" sheetId="{sheet_id}" {prefix.group(1)}:id="{rid}"/>'
-    wb_xml = wb_xml[:m_sheets.end()] + new_sheet + wb_xml[m_sheets.end():]
-    wb_xml = re.sub(r'\blocalSheetId="(\d+)"', lambda m: f'localSheetId="{int(m.group(1)) + 1}"', wb_xml)
-    quoted = "'" + sheet.name.replace("'", "''") + "'"
-    local: list[tuple[str, str, bool]] = []
-    if sheet.auto_filter:
-        a, _, b = sheet.auto_filter.partition(":")
-        absolute = "$" + re.sub(r"(\d+)", r"$\1", a) + (":$" + re.sub(r"(\d+)", r"$\1", b) if b else "")
-        local.append(("_xlnm._FilterDatabase", f"{quoted}!{absolute}", True))
-    if sheet.print_title_rows:
-        top, _, bottom = sheet.print_title_rows.partition(":")
-        local.append(("_xlnm.Print_Titles", f"{quoted}!${top}:${bottom or top}", False))
-    wb_xml = _defined_names(wb_xml, local)
-    m_view = re.search(r"<workbookView\b[^>]*?/?>", wb_xml)
-    if m_view:
-        tag = re.sub(r'\s(activeTab|firstSheet)="[^"]*"', "", m_view.group(0))
-        tag = tag[:len("<workbookView")] + ' activeTab="0" firstSheet="0"' + tag[len("<workbookView"):]
-        wb_xml = wb_xml[:m_view.start()] + tag + wb_xml[m_view.end():]
-    _parse(wb_xml.encode("utf-8"))  # still well-formed
+    ct_xml, rels_xml, wb_xml = list_first(
+        pkg.read("_rels/.rels"), pkg.read("xl/workbook.xml"), pkg.read("xl/_rels/workbook.xml.rels"),
+        pkg.read("[Content_Types].xml"), First(sheet.name, part, keep_first, sheet.auto_filter,
+                                               sheet.print_title_rows))
 
     # -- styles and the sheet itself -----------------------------------------------------------------------
     # The distinct styles in order of use: by identity first (the cells share a few objects), since hashing a
@@ -431,7 +325,8 @@ def add_first_sheet(pkg: Package, sheet: Sheet, *, keep_first: str | None = None
     pkg.dropped |= {nm for nm in names if "vbaproject" in nm.lower()}
     for nm in names:  # other sheets' views: only the new sheet is selected (Excel groups every selected tab)
         if nm.startswith(("xl/worksheets/", "xl/chartsheets/")) and nm.endswith(".xml"):
-            data = pkg.read(nm)
-            if b"tabSelected" in data:
-                pkg.put(nm, _TAB_SELECTED.sub(rb"\1", data))
+            # The views come before the cells (the schema's order): no need to inflate a sheet's cells to
+            # see them, unless the sheet is written with a prefix (then head() inflates it all).
+            if b"tabSelected" in pkg.head(nm, b"<sheetData"):
+                pkg.put(nm, _TAB_SELECTED.sub(rb"\1", pkg.read(nm)))
     pkg.put(part, _sheet_xml(sheet, index))

@@ -9,6 +9,7 @@ count, and is already in the problem list.
 from __future__ import annotations
 
 import datetime as dt
+from itertools import compress
 from pathlib import Path
 from typing import Any
 
@@ -60,15 +61,14 @@ def cadence_inputs(result: MergeResult) -> tuple[pd.DataFrame, pd.DataFrame]:
         ok = log["valid"].to_numpy(dtype=bool) & log["student_row"].notna().to_numpy()
         if not ok.any():
             continue
-        cols = [log[c].to_numpy(dtype=object)[ok] if c in log else [None] * int(ok.sum())
+        cols = [log[c].to_numpy(dtype=object)[ok].tolist() if c in log else [None] * int(ok.sum())
                 for c in ("student_row", "date", "kind", "party", "mentor")]
         name = f.name
-        for row, *rest in zip(*cols):
-            key = f"{name}#{int(row)}"  # _key, inlined: ~400,000 rows
-            if key in known:
-                events["student_key"].append(key)
-                for c, v in zip(EVENT_COLUMNS[1:], rest):
-                    events[c].append(v)
+        keys = [f"{name}#{int(row)}" for row in cols[0]]  # _key, inlined: ~400,000 rows
+        keep = [k in known for k in keys]
+        whole = all(keep)  # the usual case: every linked row's student is in the roster
+        for c, values in zip(EVENT_COLUMNS, [keys, *cols[1:]]):
+            events[c] += values if whole else compress(values, keep)
     return students, pd.DataFrame(events, columns=EVENT_COLUMNS, dtype=object)
 
 

@@ -191,6 +191,10 @@ def _note_long_cells(raw: RawWorkbook, name: str) -> None:
     32,767 characters was longer in the file (nobody types exactly that much); text exports come whole."""
     found = 0
     for sheet, rows in raw.sheets.items():
+        # One pass over the sheet's texts in C-speed comprehension; a sheet with no such cell (all of them,
+        # nearly) is not walked cell by cell.
+        if max([len(v) for row in rows for v in row if isinstance(v, str)], default=0) < EXCEL_CELL_LIMIT:
+            continue
         for r, row in enumerate(rows, start=1):
             for c, v in enumerate(row):
                 if isinstance(v, str) and len(v) >= EXCEL_CELL_LIMIT and found < _MAX_LONG_NOTES:

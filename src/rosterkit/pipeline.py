@@ -17,7 +17,7 @@ from .followup import follow_up
 from .issues import Issue
 from .merge import MergeResult, merge
 from .report import CheckReport
-from .side import Side, settled
+from .side import Relay, Side, settled
 from .write.roster import MASKED_NAME as MASKED_ROSTER_NAME, ROSTER_NAME
 
 
@@ -149,24 +149,34 @@ def report_inbox(
                    executor=executor)
     side = Side(_jobs(jobs, executor))
     target.mkdir(parents=True, exist_ok=True)
+    # The roster's child, done first, then makes copies handed back that this process has not got to yet.
+    relay = Relay(side.ctx, target) if side.fork else None
 
     def roster(merged: MergeResult | None = None) -> Path:
         if merged is None:
             merged = merge(report, school_info=school_info, include_invalid=include_invalid)
         with settled():
-            return write_school_roster(merged, target / (MASKED_ROSTER_NAME if mask else ROSTER_NAME),
+            dest = write_school_roster(merged, target / (MASKED_ROSTER_NAME if mask else ROSTER_NAME),
                                        mask=mask, on=day)
+            for task in relay.take() if relay is not None else ():
+                _return_copy(*task)
+        return dest
 
-    if side.fork:  # the run's longest step: its child merges for itself rather than wait for this merge
-        side.start("roster", roster)
-    merged = merge(report, school_info=school_info, include_invalid=include_invalid)  # the same, for the cadence
-    if not side.fork:
-        side.start("roster", lambda: roster(merged))
-    run = RunResult(report, merged)
-    run.cadence, run.policy_issues = follow_up(merged, as_of=day, policy=policy, due_within=due_within,
-                                               load_limit=load_limit)
-    with settled():  # the run's data lives to the end: the writers' collections need not walk it
-        _write_outputs(run, target, side, mask=mask, checked=files)
+    try:
+        if side.fork:  # the run's longest step: its child merges for itself rather than wait for this merge
+            side.start("roster", roster)
+        merged = merge(report, school_info=school_info, include_invalid=include_invalid)  # the same, for the cadence
+        if not side.fork:
+            side.start("roster", lambda: roster(merged))
+        run = RunResult(report, merged)
+        run.cadence, run.policy_issues = follow_up(merged, as_of=day, policy=policy, due_within=due_within,
+                                                   load_limit=load_limit)
+        with settled():  # the run's data lives to the end: the writers' collections need not walk it
+            _write_outputs(run, target, side, mask=mask, checked=files, relay=relay)
+    finally:
+        if relay is not None:
+            relay.close()  # never leave the child waiting for copies that will not come
+            relay.remove()
     return run
 
 
@@ -176,11 +186,12 @@ def _jobs(jobs: int | None, executor: Executor | None) -> int:
     return 1 if executor is not None else (jobs or os.cpu_count() or 1)
 
 
-def _write_outputs(run: RunResult, target: Path, side: Side, *, mask: bool, checked: list[Path] | None = None
-                   ) -> None:
+def _write_outputs(run: RunResult, target: Path, side: Side, *, mask: bool, checked: list[Path] | None = None,
+                   relay: Relay | None = None) -> None:
     """帮扶落实情况 in a forked child, which then makes the copies of the classes without an annotated copy, while
     this process writes the annotated copies and 校验汇总 (``checked``: the inputs, for a report) and the other
-    copies; then collects whatever ``side`` was already writing.
+    copies (``relay``: shared with a child that is done with its own work); then collects whatever ``side`` was
+    already writing.
 
     When ``side`` is already writing (a report's 学校花名册, the run's longest step, has a core to itself), all
     of it runs here instead: a third process would only share this one's core, and each child that touches
@@ -205,28 +216,37 @@ def _write_outputs(run: RunResult, target: Path, side: Side, *, mask: bool, chec
         write_check_outputs(run.check, target / CHECK_DIR, checked)
         run.outputs["check"] = target / CHECK_DIR
     ours = {f.name for f in run.check.files} - theirs
-    _write_returns(run, target, {f.name: f.annotated for f in run.check.files if f.annotated}, ours)
+    _write_returns(run, target, {f.name: f.annotated for f in run.check.files if f.annotated}, ours, relay)
     found = {**run.outputs, **side.results()}
     run.outputs = {k: found[k] for k in ("check", "roster", "compliance", "returns") if k in found}
 
 
-def _write_returns(run: RunResult, target: Path, annotated: dict[str, Path], files: set[str]) -> None:
+def _write_returns(run: RunResult, target: Path, annotated: dict[str, Path], files: set[str],
+                   relay: Relay | None = None) -> None:
     """The copies handed back (发回各班) of the classes in ``files``: 待办 first and, where the class has one,
-    its 校验结果."""
-    from .read import read_workbook
-    from .write.todo import rows_by_file, write_todo_copy
+    its 校验结果. With a ``relay``, a child that is done with its own work makes some of them."""
+    from .write.todo import rows_by_file
 
     assert run.cadence is not None
     by_file = rows_by_file(run.cadence, files)
     (target / RETURN_DIR).mkdir(parents=True, exist_ok=True)
-    for f in run.check.files:
-        if f.name not in by_file:
-            continue
-        src = annotated.get(f.name, f.path)
-        fallback = None
-        if src.suffix.lower() not in (".xlsx", ".xlsm"):
-            raw = read_workbook(src)
-            fallback = None if isinstance(raw, Issue) else raw.sheets
-        dest = target / RETURN_DIR / f"{f.path.stem}{RETURN_SUFFIX}.xlsx"  # never .xlsm: no macros go back
-        write_todo_copy(src, dest, run.cadence, file_name=f.name, fallback_sheets=fallback, rows=by_file[f.name])
+    tasks = [(annotated.get(f.name, f.path), target / RETURN_DIR / f"{f.path.stem}{RETURN_SUFFIX}.xlsx",
+              f.name, by_file[f.name], run.cadence.as_of)  # never .xlsm: no macros go back
+             for f in run.check.files if f.name in by_file]
+    if relay is not None:
+        relay.offer(tasks)
+    for task in relay.take() if relay is not None else tasks:
+        _return_copy(*task)
     run.outputs["returns"] = target / RETURN_DIR
+
+
+def _return_copy(src: Path, dest: Path, file_name: str, rows: Any, as_of: dt.date) -> None:
+    """One class's copy handed back, from its prepared 待办 rows (here or in a writer process)."""
+    from .read import read_workbook
+    from .write.todo import write_todo_copy
+
+    fallback = None
+    if src.suffix.lower() not in (".xlsx", ".xlsm"):
+        raw = read_workbook(src)
+        fallback = None if isinstance(raw, Issue) else raw.sheets
+    write_todo_copy(src, dest, None, file_name=file_name, fallback_sheets=fallback, rows=rows, as_of=as_of)

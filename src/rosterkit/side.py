@@ -12,10 +12,14 @@ from __future__ import annotations
 import contextlib
 import gc
 import multiprocessing as mp
+import os
+import pickle
 import sys
+import tempfile
 import threading
 import traceback
-from typing import Any, Callable, Iterator
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
 
 
 def can_fork() -> bool:
@@ -113,6 +117,64 @@ class Side:
         if failure is not None:
             raise failure
         return dict(self.done)
+
+
+class Relay:
+    """Work for a child forked before the work was known: this process :meth:`offer` s a list of items once
+    (or :meth:`close` s the relay with none), then this process and the child each :meth:`take` the next item
+    nobody has claimed, until none is left. A writer that finishes early so takes its share of a slower one's
+    work (the copies handed back, after the 学校花名册). Without a child (``ctx`` None) this process takes all.
+
+    The items travel through a file in ``folder`` (a pipe would block this process until the busy child
+    read); a shared counter hands out each index once."""
+
+    def __init__(self, ctx: Any, folder: Path) -> None:
+        self.ready = ctx.Event() if ctx is not None else None
+        self.next = ctx.Value("q", 0) if ctx is not None else None
+        fd, name = tempfile.mkstemp(prefix=".relay-", dir=folder)
+        os.close(fd)
+        self.path = Path(name)
+        self.items: Sequence[Any] | None = None
+        self.local = 0
+
+    def offer(self, items: Sequence[Any]) -> None:
+        """Publish the work (once)."""
+        if self.ready is not None:
+            self.path.write_bytes(pickle.dumps(list(items), protocol=pickle.HIGHEST_PROTOCOL))
+        self.items = items
+        self.close()
+
+    def close(self) -> None:
+        """Release the child: no (more) work will be offered. Always called, so a child never waits forever."""
+        if self.items is None:
+            self.items = ()
+        if self.ready is not None:
+            self.ready.set()
+
+    def take(self) -> Iterator[Any]:
+        """The items not yet claimed, one at a time (waiting for the offer first, in the child)."""
+        if self.items is None:  # in the child: what was offered after the fork
+            assert self.ready is not None
+            self.ready.wait()
+            try:
+                data = self.path.read_bytes()
+            except FileNotFoundError:  # the run ended (failed) before this child got here
+                data = b""
+            self.items = pickle.loads(data) if data else ()
+        while True:
+            if self.next is None:
+                i, self.local = self.local, self.local + 1
+            else:
+                with self.next.get_lock():
+                    i = self.next.value
+                    self.next.value = i + 1
+            if i >= len(self.items):
+                return
+            yield self.items[i]
+
+    def remove(self) -> None:
+        """Delete the file (once every taker is done)."""
+        self.path.unlink(missing_ok=True)
 
 
 def side_by_side(tasks: dict[str, Callable[[], Any]], *, here: Callable[[], Any] | None = None,

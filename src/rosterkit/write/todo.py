@@ -131,9 +131,9 @@ def rows_by_file(cad: Cadence, files: set[str] | None = None) -> dict[str, Class
             for f in set(names) | set(groups)}
 
 
-def write_todo_copy(src: Path, dest: Path, cad: Cadence, *, file_name: str,
+def write_todo_copy(src: Path, dest: Path, cad: Cadence | None, *, file_name: str,
                     fallback_sheets: Mapping[str, list[list[Any]]] | None = None,
-                    rows: ClassTodo | None = None) -> Path:
+                    rows: ClassTodo | None = None, as_of: dt.date | None = None) -> Path:
     """Write a copy of the workbook ``src`` with a first sheet 待办 to ``dest`` and return ``dest``.
 
     ``file_name`` is the name the class's file had in the run: its students are the rows of ``cad.overdue`` and
@@ -141,16 +141,21 @@ def write_todo_copy(src: Path, dest: Path, cad: Cadence, *, file_name: str,
     the annotated copy: its 校验结果 sheet is kept, second). When openpyxl cannot load ``src`` (.xls, .ods, a
     damaged file) the copy is rebuilt from ``fallback_sheets`` (sheet name → rows of values); ``ValueError`` if
     that is needed but missing, or if ``dest`` is ``src``. ``rows``: this file's entry of :func:`rows_by_file`,
-    prepared once when copies are made for many files.
+    prepared once when copies are made for many files; with ``rows`` and ``as_of`` given, ``cad`` may be None
+    (a writer process that has the prepared rows but not the run's cadence).
     """
     src, dest = Path(src), Path(dest)
     if dest.exists() and os.path.samefile(src, dest):
         raise ValueError(f"dest is the source file; the teacher's file is never overwritten: {src}")
-    if rows is None:
-        rows = rows_by_file(cad).get(file_name, ClassTodo())
+    if cad is not None:
+        as_of = cad.as_of
+    if rows is None or as_of is None:
+        if cad is None:
+            raise ValueError("write_todo_copy needs the cadence, or rows= and as_of=")
+        rows = rows_by_file(cad).get(file_name, ClassTodo()) if rows is None else rows
     if src.suffix.lower() in _FAST_SUFFIXES and dest.suffix.lower() == ".xlsx":
         # The common case: copy the zip members unchanged, add 待办 (no openpyxl load and save of the workbook).
-        sheet = _todo_sheet(cad.as_of, rows)
+        sheet = _todo_sheet(as_of, rows)
         try:
             with atomic_output(dest) as tmp:
                 zipsheet.insert_first_sheet(src, tmp, sheet, keep_first=RESULT_SHEET)
@@ -170,7 +175,7 @@ def write_todo_copy(src: Path, dest: Path, cad: Cadence, *, file_name: str,
             raise ValueError(f"{src.name} is not an .xlsx workbook; fallback_sheets are required")
         wb, _ = workbook_from_values({k: v for k, v in fallback_sheets.items() if k != TODO_SHEET})
         rebuilt = True
-    _write_todo(wb, cad.as_of, rows, src.name if rebuilt else "")
+    _write_todo(wb, as_of, rows, src.name if rebuilt else "")
     with atomic_output(dest) as tmp:
         wb.save(tmp)
     return dest

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from .followup import follow_up
 from .issues import Issue
 from .merge import MergeResult, merge
 from .report import CheckReport
-from .side import Relay, Side, settled
+from .side import Relay, Side, give_back_memory, settled
 from .write.roster import MASKED_NAME as MASKED_ROSTER_NAME, ROSTER_NAME
 
 
@@ -158,8 +159,12 @@ def report_inbox(
         with settled():
             dest = write_school_roster(merged, target / (MASKED_ROSTER_NAME if mask else ROSTER_NAME),
                                        mask=mask, on=day)
-            for task in relay.take() if relay is not None else ():
-                _return_copy(*task)
+        if relay is not None:
+            gc.collect()  # the roster workbook's millions of cells (in cycles): gone before the copies,
+            give_back_memory()  # and their pages given back, while the parent is at its peak
+            with settled():
+                for task in relay.take():
+                    _return_copy(*task)
         return dest
 
     try:
@@ -171,7 +176,7 @@ def report_inbox(
         run = RunResult(report, merged)
         run.cadence, run.policy_issues = follow_up(merged, as_of=day, policy=policy, due_within=due_within,
                                                    load_limit=load_limit)
-        with settled():  # the run's data lives to the end: the writers' collections need not walk it
+        with settled(collect=True):  # the run's data lives to the end: the writers' collections need not walk it
             _write_outputs(run, target, side, mask=mask, checked=files, relay=relay)
     finally:
         if relay is not None:

@@ -156,6 +156,8 @@ class Relay:
 
     def take(self) -> Iterator[Any]:
         """The items not yet claimed, one at a time (waiting for the offer first, in the child)."""
+        if self.items is None and self.ready is None:
+            return  # no child and nothing offered yet: nothing to take
         if self.items is None:  # in the child: what was offered after the fork
             assert self.ready is not None
             self.ready.wait()

@@ -7,6 +7,7 @@ import multiprocessing as mp
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,13 +21,19 @@ def _child(relay: Relay, out: Path) -> None:
     out.write_text(json.dumps([i for i in relay.take() if not time.sleep(0.002)]))
 
 
-@needs_fork
-def test_each_item_is_taken_once_by_one_of_the_two(tmp_path: Path) -> None:
+def _forked(tmp_path: Path) -> tuple[Relay, Any, Path]:
+    """A relay and a forked child taking from it, which writes what it took to the returned path."""
     ctx = mp.get_context("fork")
     relay = Relay(ctx, tmp_path)
     out = tmp_path / "child.json"
     proc = ctx.Process(target=_child, args=(relay, out))
     proc.start()
+    return relay, proc, out
+
+
+@needs_fork
+def test_each_item_is_taken_once_by_one_of_the_two(tmp_path: Path) -> None:
+    relay, proc, out = _forked(tmp_path)
     items = list(range(300))
     relay.offer(items)  # after the fork
     here = [i for i in relay.take() if not time.sleep(0.002)]
@@ -42,11 +49,7 @@ def test_each_item_is_taken_once_by_one_of_the_two(tmp_path: Path) -> None:
 
 @needs_fork
 def test_a_closed_relay_releases_the_child(tmp_path: Path) -> None:
-    ctx = mp.get_context("fork")
-    relay = Relay(ctx, tmp_path)
-    out = tmp_path / "child.json"
-    proc = ctx.Process(target=_child, args=(relay, out))
-    proc.start()
+    relay, proc, out = _forked(tmp_path)
     relay.close()  # nothing will be offered: the run failed before its copies, say
     proc.join(30)
     assert proc.exitcode == 0 and json.loads(out.read_text()) == []

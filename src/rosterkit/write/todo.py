@@ -147,12 +147,12 @@ def write_todo_copy(src: Path, dest: Path, cad: Cadence | None, *, file_name: st
     src, dest = Path(src), Path(dest)
     if dest.exists() and os.path.samefile(src, dest):
         raise ValueError(f"dest is the source file; the teacher's file is never overwritten: {src}")
+    if cad is None and (rows is None or as_of is None):
+        raise ValueError("write_todo_copy needs the cadence, or rows= and as_of=")
     if cad is not None:
         as_of = cad.as_of
-    if rows is None or as_of is None:
-        if cad is None:
-            raise ValueError("write_todo_copy needs the cadence, or rows= and as_of=")
-        rows = rows_by_file(cad).get(file_name, ClassTodo()) if rows is None else rows
+        if rows is None:
+            rows = rows_by_file(cad).get(file_name, ClassTodo())
     if src.suffix.lower() in _FAST_SUFFIXES and dest.suffix.lower() == ".xlsx":
         # The common case: copy the zip members unchanged, add 待办 (no openpyxl load and save of the workbook).
         sheet = _todo_sheet(as_of, rows)

@@ -14,7 +14,7 @@ from builders import AS_OF, contact, ledger, student
 from rosterkit import check
 from rosterkit.idcard import make_id
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "calamine"
+CORPUS = Path(__file__).resolve().parent / "corpus" / "calamine"
 D = dt.date
 
 

@@ -1,4 +1,4 @@
-"""Every odd real-world spreadsheet of ../shared/corpus/calamine ends as a per-file status with codes."""
+"""Every odd real-world spreadsheet of tests/corpus/calamine ends as a per-file status with codes."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 from rosterkit import check
 from rosterkit.issues import CODES
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "calamine"
+CORPUS = Path(__file__).resolve().parent / "corpus" / "calamine"
 FILES = sorted(p for p in CORPUS.glob("*") if p.suffix.lower() in (".xls", ".xlsx", ".xlsm", ".xlsb", ".ods"))
 
 
@@ -24,7 +24,7 @@ def _hashes() -> dict[str, str]:
 
 
 def test_corpus_is_there() -> None:
-    assert len(FILES) > 100, f"expected the shared corpus beside the checkout at {CORPUS}"
+    assert len(FILES) > 100, f"expected the calamine corpus in the repository at {CORPUS}"
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])

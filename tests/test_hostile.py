@@ -30,7 +30,7 @@ from rosterkit.textsheets import read_text_sheets
 from rosterkit.write.atomic import atomic_output
 
 CHECK = sys.modules["rosterkit.check"]  # the module (rosterkit.check is also the function)
-CALAMINE = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "calamine"
+CALAMINE = Path(__file__).resolve().parent / "corpus" / "calamine"
 SUFFIXES = (".xls", ".xlsx", ".xlsm", ".xlsb", ".ods")
 
 

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rosterkit.idcard import birth_date, check_digit, gender, id_problem, make_id, mask_id
+from rosterkit.idcard import birth_date, check_digit, gender, id_problem, make_id
+from rosterkit.masking import mask_id
 
 # The specimen number published with GB 11643-1999.
 SPECIMEN = "11010519491231002X"
@@ -103,21 +104,6 @@ def test_feb_30_is_format_even_with_matching_check_digit() -> None:
 def test_birth_date_and_gender(value: str, born: date | None, sex: str | None) -> None:
     assert birth_date(value) == born
     assert gender(value) == sex
-
-
-@pytest.mark.parametrize(
-    ("value", "masked"),
-    [
-        ("430101200001011234", "430101********1234"),
-        (SPECIMEN, "110105********002X"),
-        ("1234567890", "1234567890"),  # 10 characters: nothing in the middle to hide
-        ("12345678901", "123456*8901"),
-        ("123456789", "*********"),
-        ("", ""),
-    ],
-)
-def test_mask_id(value: str, masked: str) -> None:
-    assert mask_id(value) == masked
 
 
 @pytest.mark.parametrize(

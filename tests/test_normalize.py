@@ -17,7 +17,6 @@ from rosterkit.normalize import (
     clean_multi,
     clean_phone,
     clean_text,
-    mask_phone,
     phone_ok,
     split_multi,
 )
@@ -348,14 +347,3 @@ def test_bad_parts_names_the_unknown_parts_in_order() -> None:
     assert result.problem == "value-not-allowed"
     assert bad_parts(result.value, KINDS) == ["孤儿", "低保"]
     assert bad_parts(("留守儿童",), KINDS) == []
-
-
-# --- mask_phone ---------------------------------------------------------------------------------
-
-@pytest.mark.parametrize(
-    ("value", "masked"),
-    [("13812345678", "138****5678"), ("0731-84123456", "073********56"), ("123456", "123*56"),
-     ("12345", "*****"), ("", "")],
-)
-def test_mask_phone(value: str, masked: str) -> None:
-    assert mask_phone(value) == masked

@@ -20,7 +20,7 @@ from rosterkit.idcard import make_id
 from rosterkit.merge import MergeResult, merge
 from rosterkit.school import ExpectedClass, SchoolInfo
 from rosterkit.template import default_path
-from rosterkit.write.roster import MASKED_NAME, ROSTER_NAME, mask_text, read_upward, write_school_roster
+from rosterkit.write.roster import MASKED_NAME, ROSTER_NAME, read_upward, write_school_roster
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 ON = dt.date(2026, 11, 23)
@@ -329,13 +329,6 @@ def test_example_masked_has_no_id_or_mobile(example: MergeResult, tmp_path: Path
     book = write_school_roster(result, tmp_path, mask=True, on=ON)
     assert book.name == MASKED_NAME
     assert _personal(book) == []
-
-
-def test_mask_text() -> None:
-    text = "身份证号「43012120160303172X」有误，电话13812345678，座机0731-84012345，号码1772600034，2026-11-16"
-    assert mask_text(text) == ("身份证号「430121********172X」有误，电话138****5678，座机073********45，"
-                               "号码177*****34，2026-11-16")
-    assert mask_text("G430121201706105292") == "G430121********5292"
 
 
 # ---- file handling --------------------------------------------------------------------------------------

@@ -71,16 +71,20 @@ class Cadence(Frames):
     load_limit: int = DEFAULT_LOAD_LIMIT
     due_within: int = 3
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready data: ``as_of``, ``periods``, ``teachers``, ``overdue``, ``due_soon`` (dates as ISO text)."""
+    def to_dict(self, *, mask: bool = False) -> dict[str, Any]:
+        """JSON-ready data: ``as_of``, ``periods``, ``teachers``, ``overdue``, ``due_soon`` (dates as ISO text);
+        ``mask``: IDs and phones as the 脱敏 workbook shows them (:func:`rosterkit.masking.mask_tree`)."""
+        from .masking import mask_tree
+
         keep = ["id_number", "name", "class", "rule", "period_start", "period_end", "required", "done", "outcome"]
-        return {
+        data = {
             "as_of": self.as_of.isoformat(),
             "periods": _records(self.periods[keep]),
             "teachers": _records(self.teachers),
             "overdue": _records(self.overdue),
             "due_soon": _records(self.due_soon),
         }
+        return mask_tree(data) if mask else data
 
 
 def compute_cadence(students: pd.DataFrame, events: pd.DataFrame, policy: Policy, *, as_of: dt.date,

@@ -283,11 +283,13 @@ def check(
     policy: str | Path | None = None,
     as_of: dt.date | None = None,
     write: bool = True,
+    mask: bool = False,
     progress: Callable[[int, int, FileResult], None] | None = None,
     jobs: int | None = None,
     executor: Executor | None = None,
 ) -> CheckReport:
-    """Check every returned workbook; write annotated copies and 校验汇总.xlsx to ``out`` when ``write``.
+    """Check every returned workbook; write annotated copies and 校验汇总.xlsx (``mask``: 校验汇总_脱敏.xlsx) to
+    ``out`` when ``write``.
 
     Each file is checked in one of ``jobs`` worker processes (default: the number of cores) under the limits
     of :class:`rosterkit.isolate.Limits` (time per file, memory per worker, from the environment): a file that
@@ -317,7 +319,7 @@ def check(
         from .write.outputs import write_check_outputs
 
         target = Path(out) if out else default_out(files)
-        write_check_outputs(report, target, files)
+        write_check_outputs(report, target, files, mask=mask)
     return report
 
 

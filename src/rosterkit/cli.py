@@ -39,19 +39,20 @@ def cli() -> None:
 @click.option("--as-of", type=_Date(), help="统计日期（默认今天）")
 @click.option("--policy", type=click.Path(dir_okay=False), help="帮扶制度工作簿（默认官方模板）")
 @click.option("--template", type=click.Path(dir_okay=False), help="班级帮扶台账模板（默认官方模板）")
+@click.option("--mask", is_flag=True, help="校验汇总与 JSON 写脱敏版（批注副本发回本班，不脱敏）")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="并行进程数（默认：CPU 核数）")
 @_scheduler
 def check_cmd(inbox: tuple[str, ...], out: str | None, as_json: bool, as_of: dt.date | None,
-              policy: str | None, template: str | None, jobs: int | None, scheduler: str | None) -> None:
+              policy: str | None, template: str | None, mask: bool, jobs: int | None, scheduler: str | None) -> None:
     """核对收到的台账：每个文件的问题、批注副本和校验汇总。"""
     from . import render
     from .check import check
     from .cluster import dask_executor
 
     with _progress(as_json) as tick, dask_executor(scheduler) as executor:
-        report = check(list(inbox), out=out, as_of=as_of, policy=policy, template=template, progress=tick,
-                       jobs=jobs, executor=executor)
-    click.echo(render.to_json(report.to_dict()) if as_json else render.check_text(report))
+        report = check(list(inbox), out=out, as_of=as_of, policy=policy, template=template, mask=mask,
+                       progress=tick, jobs=jobs, executor=executor)
+    click.echo(render.to_json(report.to_dict(mask=mask)) if as_json else render.check_text(report, mask=mask))
     sys.exit(0 if report.valid else 1)
 
 
@@ -103,7 +104,7 @@ def distribute_cmd(school_info: str, out: str, from_: str | None) -> None:
 @click.option("--school-info", type=click.Path(dir_okay=False), help="学校信息工作簿")
 @click.option("--as-of", type=_Date(), help="统计日期（默认今天）")
 @click.option("--policy", type=click.Path(dir_okay=False), help="帮扶制度工作簿（默认官方模板）")
-@click.option("--mask", is_flag=True, help="写脱敏版")
+@click.option("--mask", is_flag=True, help="落实情况与 JSON 写脱敏版")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="并行进程数（默认：CPU 核数）")
 @click.option("--due-within", type=click.IntRange(min=0), default=3, show_default=True, help="几天内到期算「即将到期」")
@@ -122,7 +123,7 @@ def cadence_cmd(inbox: tuple[str, ...], out: str | None, school_info: str | None
                             progress=tick, jobs=jobs, due_within=due_within, load_limit=load_limit,
                             executor=executor)
     assert run.cadence is not None
-    click.echo(render.to_json(run.cadence.to_dict()) if as_json else render.cadence_text(run))
+    click.echo(render.to_json(run.cadence.to_dict(mask=mask)) if as_json else render.cadence_text(run))
     sys.exit(1 if len(run.cadence.overdue) else 0)
 
 
@@ -132,7 +133,7 @@ def cadence_cmd(inbox: tuple[str, ...], out: str | None, school_info: str | None
 @click.option("--school-info", type=click.Path(dir_okay=False), help="学校信息工作簿（应交班级与班主任）")
 @click.option("--as-of", type=_Date(), help="统计日期（默认今天）")
 @click.option("--policy", type=click.Path(dir_okay=False), help="帮扶制度工作簿（默认官方模板）")
-@click.option("--mask", is_flag=True, help="花名册与落实情况写脱敏版")
+@click.option("--mask", is_flag=True, help="花名册、落实情况、校验汇总与 JSON 写脱敏版")
 @click.option("--include-invalid", is_flag=True, help="有错误的行也纳入花名册（标红）")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出摘要")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="并行进程数（默认：CPU 核数）")
@@ -145,13 +146,15 @@ def report_cmd(inbox: tuple[str, ...], out: str | None, school_info: str | None,
     """一条命令完成核对、汇总和落实情况统计（德育处老师常用）。"""
     from . import render
     from .cluster import dask_executor
+    from .masking import mask_tree
     from .pipeline import report_inbox
 
     with _progress(as_json) as tick, dask_executor(scheduler) as executor:
         run = report_inbox(list(inbox), out=out, school_info=school_info, as_of=as_of, policy=policy, mask=mask,
                            include_invalid=include_invalid, progress=tick, jobs=jobs, due_within=due_within,
                            load_limit=load_limit, executor=executor)
-    click.echo(render.to_json(run.summary()) if as_json else render.run_text(run))
+    click.echo(render.to_json(mask_tree(run.summary()) if mask else run.summary()) if as_json
+               else render.run_text(run))
     assert run.merge is not None and run.cadence is not None
     sys.exit(0 if run.check.valid and run.merge.missing.empty and run.cadence.overdue.empty else 1)
 

@@ -65,11 +65,25 @@ def previous_rows(source: str | Path, template: Template) -> dict[tuple[str, str
         header = find_header(rows, template.roster)
         if header is None or "name" not in header.columns:
             continue
-        for rec in extract_records(rows, header).rows:
+        records = extract_records(rows, header).rows
+        _refuse_masked(src, records, template)
+        for rec in records:
             row = {labels[k]: _cell(v) for k, v in rec.items() if k != "seq" and v not in ("", None)}
             out.setdefault(class_key(rec.get("grade"), rec.get("class")), []).append(row)
         break  # the first sheet with a roster header is the roster
     return out
+
+
+def _refuse_masked(src: Path, records: list[dict[str, Any]], template: Template) -> None:
+    """A 脱敏 roster has lost the middle digits of every ID and phone: pre-filling next round's ledgers from it
+    would hand teachers ``430121********5292`` to keep. Stop, and name the file to use instead."""
+    hidden = [f.key for f in template.roster.fields if f.type in ("id", "code", "phone")]
+    if not any(isinstance(rec.get(k), str) and "*" in rec[k] for rec in records for k in hidden):
+        return
+    plain = src.with_name(src.name.replace("_脱敏", "")) if "_脱敏" in src.name else None
+    instead = (f"请改用未脱敏的 {plain}" if plain is not None and plain.is_file()
+               else "请改用未脱敏的学校花名册.xlsx（同一次汇总不加 --mask 生成），或上一轮的收件箱文件夹")
+    raise InputError(f"{src.name} 是脱敏版：身份证号和电话号码已部分隐藏（*），不能用来预填下一轮的台账。{instead}。")
 
 
 def _cell(v: Any) -> Any:

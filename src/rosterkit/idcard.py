@@ -1,4 +1,4 @@
-"""Chinese resident identity numbers (GB 11643-1999): check digit, format, birth date, gender, masking.
+"""Chinese resident identity numbers (GB 11643-1999): check digit, format, birth date, gender (masking: masking.py).
 
 An ID is 18 characters: a 6-digit area code, the birth date as YYYYMMDD, a 3-digit sequence
 whose last digit is odd for men and even for women, and an ISO 7064 MOD 11-2 check character.
@@ -115,13 +115,3 @@ def make_id(area: str, birth: date, seq: int, male: bool) -> str:
         seq ^= 1
     first17 = f"{area}{birth:%Y%m%d}{seq:03d}"
     return first17 + check_digit(first17)
-
-
-def mask_id(value: str) -> str:
-    """Hide the middle of an ID for display: the first 6 and last 4 characters are kept.
-
-    Strings shorter than 10 characters are fully starred (keeping 10 of them would show everything).
-    """
-    if len(value) < 10:
-        return "*" * len(value)
-    return value[:6] + "*" * (len(value) - 10) + value[-4:]

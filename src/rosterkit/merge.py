@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .check import check
+from .masking import mask_tree
 from .report import CheckReport, FileResult
 from .school import SchoolInfo, class_key, grade_order, read_school_info
 from .template import load_template
@@ -55,19 +56,7 @@ class MergeResult:
             "duplicates": records(self.duplicates), "conflicts": records(self.conflicts),
             "left_out": records(self.left_out.drop(columns=["record"], errors="ignore")),
         }
-        return _masked(data) if mask else data
-
-
-def _masked(tree: Any) -> Any:
-    from .write.roster import mask_text
-
-    if isinstance(tree, dict):
-        return {k: _masked(v) for k, v in tree.items()}
-    if isinstance(tree, list):
-        return [_masked(v) for v in tree]
-    if isinstance(tree, (int, float)) and not isinstance(tree, bool) and abs(tree) >= 1e9:
-        return mask_text(f"{tree:.0f}")  # an ID or phone Excel stored as a number
-    return mask_text(tree) if isinstance(tree, str) else tree
+        return mask_tree(data) if mask else data
 
 
 def _jsonable(v: Any) -> Any:

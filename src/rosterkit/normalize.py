@@ -392,10 +392,3 @@ _clean_multi_memo = _memo(_clean_multi)
 def bad_parts(value: tuple[str, ...], allowed: Sequence[str]) -> list[str]:
     """The parts of a :func:`clean_multi` value that are not in ``allowed``, in order."""
     return [p for p in value if p not in allowed]
-
-
-def mask_phone(value: str) -> str:
-    """Hide the middle of a phone number: '13812345678' -> '138****5678'; else keep 3 + 2 characters."""
-    if _MOBILE.fullmatch(value):
-        return value[:3] + "****" + value[-4:]
-    return "*" * len(value) if len(value) < 6 else value[:3] + "*" * (len(value) - 5) + value[-2:]

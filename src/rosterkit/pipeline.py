@@ -218,7 +218,7 @@ def _write_outputs(run: RunResult, target: Path, side: Side, *, mask: bool, chec
 
     side.start("compliance", compliance, here=not beside)
     if checked is not None:
-        write_check_outputs(run.check, target / CHECK_DIR, checked)
+        write_check_outputs(run.check, target / CHECK_DIR, checked, mask=mask)
         run.outputs["check"] = target / CHECK_DIR
     ours = {f.name for f in run.check.files} - theirs
     _write_returns(run, target, {f.name: f.annotated for f in run.check.files if f.annotated}, ours, relay)

@@ -16,15 +16,19 @@ def file_line(f: Any) -> str:
     return f"{mark} {STATUS_TEXT[f.status]:<4} {f.name}（{counts}{problems}）"
 
 
-def check_text(report: Any, *, details: bool = True, limit: int = 5) -> str:
-    """Per-file summary, the first few problems of each file, and where the outputs are."""
+def check_text(report: Any, *, details: bool = True, limit: int = 5, mask: bool = False) -> str:
+    """Per-file summary, the first few problems of each file, and where the outputs are; ``mask``: the
+    problems as the 脱敏 summary shows them (a screen is shared as easily as a file)."""
+    from .masking import mask_issue_text
+
     lines = []
     for f in report.files:
         lines.append(file_line(f))
         if details:
             for i in f.issues[:limit]:
                 place = "!".join(x for x in (i.sheet, i.cell) if x)
-                lines.append(f"    {place or '-'} [{i.code}] {i.message}")
+                message = mask_issue_text(i.message, code=i.code, column=i.column) if mask else i.message
+                lines.append(f"    {place or '-'} [{i.code}] {message}")
             if len(f.issues) > limit:
                 lines.append(f"    …… 另有 {len(f.issues) - limit} 个问题，见批注副本")
     s = report.summary()

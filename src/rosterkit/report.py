@@ -92,9 +92,12 @@ class CheckReport:
             "summary_workbook": str(self.summary_path) if self.summary_path else None,
         }
 
-    def to_dict(self) -> dict[str, Any]:
-        """The ``--json`` shape: ``{"files": [...], "summary": {...}}``."""
-        return {"files": [f.to_dict() for f in self.files], "summary": self.summary()}
+    def to_dict(self, *, mask: bool = False) -> dict[str, Any]:
+        """The ``--json`` shape: ``{"files": [...], "summary": {...}}``; ``mask``: as 校验汇总_脱敏 shows it."""
+        from .masking import mask_tree
+
+        data = {"files": [f.to_dict() for f in self.files], "summary": self.summary()}
+        return mask_tree(data) if mask else data
 
     def flatten(self, fields: Iterable[str] = ("sheet", "cell", "code")) -> list[list[Any]]:
         """Compact rows for tests and quick looks, e.g. ``[["花名册", "D7", "id-checksum"]]``."""

@@ -9,32 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import math
 import numbers
-import re
 from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 
-from rosterkit.idcard import mask_id
-from rosterkit.normalize import mask_phone
+from rosterkit.masking import mask_birth, mask_id, mask_phone, mask_text
 from rosterkit.write.annotate import text_width
 from rosterkit.write.fastsheet import BLANK, DATE, NUMBER, TEXT
 
-__all__ = ["as_text", "blank", "mask_text", "write_body"]
-
-_ID = re.compile(r"\d{17}[\dXx]")
-_MOBILE = re.compile(r"1[3-9]\d{9}")
-_LANDLINE = re.compile(r"0\d{2,3}[-－]\d{7,8}")
-_DIGITS = re.compile(r"\d{10,}")  # what is left: 15-digit IDs, mistyped phones; shorter runs may be dates
-
-
-def mask_text(text: str) -> str:
-    """Mask every ID number (first 6 + last 4 kept), mobile (138****5678), landline and 10+ digit run in ``text``."""
-    text = _ID.sub(lambda m: mask_id(m.group()), text)
-    text = _MOBILE.sub(lambda m: mask_phone(m.group()), text)
-    text = _LANDLINE.sub(lambda m: mask_phone(m.group()), text)
-    return _DIGITS.sub(lambda m: mask_phone(m.group()), text)
-
+__all__ = ["as_text", "blank", "write_body"]
 
 def blank(v: Any) -> bool:
     """None, NaN, NaT, NA or text of only whitespace: an empty cell."""
@@ -78,6 +62,10 @@ def _cell(v: Any, kind: str, mask: bool) -> tuple[int, Any]:
     """What :meth:`_Sheet.put` would write for ``v``: (how, value), decided once per cell of the body."""
     if blank(v):
         return _BLANK, None
+    if kind == "birth":
+        if mask:
+            return _cell(mask_birth(v), "text", mask)
+        kind = "auto"
     if kind == "auto" and isinstance(v, dt.date):
         return _DATE, v
     if kind == "auto" and isinstance(v, numbers.Real) and not isinstance(v, bool) and not (

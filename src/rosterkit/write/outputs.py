@@ -9,7 +9,7 @@ from ..errors import InputError
 from ..issues import make_issue
 from ..report import CheckReport, FileResult
 from .annotate import annotate_copy
-from .summary import SUMMARY_NAME, FileSummary, write_summary
+from .summary import MASKED_SUMMARY_NAME, SUMMARY_NAME, FileSummary, write_summary
 
 ANNOTATED_SUFFIX = "_校验结果"
 
@@ -32,8 +32,10 @@ def guard_output(out: Path, inputs: Sequence[Path]) -> None:
         raise InputError(f"输出文件夹不能是收件夹本身（老师的原文件只读）/ output folder must not be the inbox: {out}")
 
 
-def write_check_outputs(report: CheckReport, out: Path, inputs: Sequence[Path]) -> None:
-    """Annotated copy of every file with problems, then the summary; originals are only read."""
+def write_check_outputs(report: CheckReport, out: Path, inputs: Sequence[Path], *, mask: bool = False) -> None:
+    """Annotated copy of every file with problems, then the summary; originals are only read. ``mask``: the
+    summary is the 脱敏 variant (校验汇总_脱敏.xlsx); the annotated copies are not, since each goes back to the
+    teacher whose own file it is, and who must see the very digits to fix them."""
     guard_output(out, inputs)
     out.mkdir(parents=True, exist_ok=True)
     taken: set[str] = set()
@@ -42,9 +44,9 @@ def write_check_outputs(report: CheckReport, out: Path, inputs: Sequence[Path]) 
             _annotate(f, out / annotated_name(f.path, taken))
         f.raw = None  # the cell values are no longer needed; keep memory flat over many files
     report.out = out
-    report.summary_path = write_summary(out / SUMMARY_NAME, [
+    report.summary_path = write_summary(out / (MASKED_SUMMARY_NAME if mask else SUMMARY_NAME), [
         FileSummary(f.name, f.status, f.rows["roster"], f.rows["log"], f.issues, f.fixes) for f in report.files
-    ])
+    ], mask=mask)
 
 
 def _annotate(f: FileResult, dest: Path) -> None:

@@ -21,17 +21,16 @@ import python_calamine as pc
 import xlsxwriter
 
 from rosterkit.errors import TemplateError
-from rosterkit.idcard import mask_id
 from rosterkit.labels import norm_label
 from rosterkit.merge import STATUS_MISSING, MergeResult
-from rosterkit.normalize import mask_phone
 from rosterkit.template import default_path, load_template
 from rosterkit.write.annotate import text_width
 from rosterkit.write.atomic import atomic_output
 from rosterkit.write.fastsheet import FastWorkbook
-from rosterkit.write.cells import WIDEST, as_text, blank, mask_text, write_body
+from rosterkit.masking import BIRTH_KEYS, mask_birth, mask_dates, mask_id, mask_phone, mask_text
+from rosterkit.write.cells import WIDEST, as_text, blank, write_body
 
-__all__ = ["MASKED_NAME", "ROSTER_NAME", "UpwardLayout", "mask_text", "read_upward", "write_school_roster"]
+__all__ = ["MASKED_NAME", "ROSTER_NAME", "UpwardLayout", "read_upward", "write_school_roster"]
 
 ROSTER_NAME, MASKED_NAME = "学校花名册.xlsx", "学校花名册_脱敏.xlsx"
 FIXED = {"序号": "seq", "学校": "school", "年级": "grade", "班级": "class"}  # not ledger fields: set by merge
@@ -205,7 +204,7 @@ def _roster_sheet(sh: _Sheet, result: MergeResult, layout: UpwardLayout, on: dt.
     roster, ws = result.roster, sh.ws
     keys = _column_keys(layout.labels, result)
     types = {f.key: f.type for f in load_template().roster.fields}
-    kinds = [_TEXT_TYPES.get(str(types.get(k or "")), "auto") for k in keys]
+    kinds = ["birth" if k in BIRTH_KEYS else _TEXT_TYPES.get(str(types.get(k or "")), "auto") for k in keys]
     n = len(roster)
     bad = (~roster["valid"].astype(bool)).tolist() if "valid" in roster else [False] * n
     problems = roster["problems"].tolist() if "problems" in roster else [""] * n
@@ -226,7 +225,7 @@ def _roster_sheet(sh: _Sheet, result: MergeResult, layout: UpwardLayout, on: dt.
         sh.text(1, c, h, "header")
     columns = [roster[k].tolist() if k in roster else [None] * n for k in keys]
     if note_col is not None:
-        columns[note_col] = [v if not b else "；".join(as_text(x) for x in (v, p) if not blank(x))
+        columns[note_col] = [v if not b else "；".join(as_text(x) for x in (v, _problems(p, sh.mask)) if not blank(x))
                              for v, p, b in zip(columns[note_col], problems, bad)]
     write_body(sh, columns, kinds, bad, top=2)
     footer = f"填表人：　　审核人：　　日期：{on.year}年{on.month}月{on.day}日"
@@ -340,8 +339,14 @@ def _place(p: dict[str, Any]) -> str:
     return f"{p.get('class', '')} {p.get('file', '')} 第{p.get('row', '')}行"
 
 
-def _value_text(v: Any) -> str:
-    return "（空）" if blank(v) or v == [] else as_text(v)
+def _value_text(v: Any, birth: bool = False) -> str:
+    """A conflicting value; ``birth``: a birth date in a masked sheet, shown as its year (masking.py)."""
+    return "（空）" if blank(v) or v == [] else str(mask_birth(v)) if birth else as_text(v)
+
+
+def _problems(text: Any, mask: bool) -> Any:
+    """A roster row's problems; masked, their dates cut to the year (they name the ID's own birth date)."""
+    return mask_dates(text) if mask and isinstance(text, str) else text
 
 
 def _cross_sheet(sh: _Sheet, result: MergeResult) -> None:
@@ -349,7 +354,8 @@ def _cross_sheet(sh: _Sheet, result: MergeResult) -> None:
     dups = [(d["id_number"], d["name"], "\n".join(_place(p) for p in d["places"]))
             for d in result.duplicates.to_dict("records")]
     cons = [(c["id_number"], c["name"], result.labels.get(c["field"], c["field"]),
-             "\n".join(f"{_place(v)}：{_value_text(v.get('value'))}" for v in c["values"]))
+             "\n".join(f"{_place(v)}：{_value_text(v.get('value'), sh.mask and c['field'] in BIRTH_KEYS)}"
+                       for v in c["values"]))
             for c in result.conflicts.to_dict("records")]
     sh.text(0, 0, f"重复：同一学生在多个班级出现，信息一致（{len(dups)} 人）", "line", measure=False)
     r = sh.table(1, ["身份证号", "姓名", "出现位置"], dups, kinds=["id", "text", "text"])
@@ -362,7 +368,8 @@ def _cross_sheet(sh: _Sheet, result: MergeResult) -> None:
 def _left_out_sheet(sh: _Sheet, left: pd.DataFrame) -> None:
     """Every roster row read but not in 花名册, with the reason and the problems found in it."""
     cols = ["file", "class", "row", "name", "id_number", "reason", "problems"]
-    rows = [tuple(rec.get(c) for c in cols) for rec in left.to_dict("records")]
+    rows = [tuple(_problems(rec.get(c), sh.mask) if c == "problems" else rec.get(c) for c in cols)
+            for rec in left.to_dict("records")]
     sh.table(0, ["文件", "班级", "行", "姓名", "身份证号", "原因", "问题"], rows,
              kinds=["text", "text", "auto", "text", "id", "text", "text"])
     sh.fit(high=60)

@@ -15,7 +15,7 @@ import xlsxwriter
 
 from rosterkit.cadence_rollup import OUTCOMES
 from rosterkit.write.annotate import text_width
-from rosterkit.write.roster import mask_text
+from rosterkit.masking import mask_text
 
 OUTCOME_COLORS = {"达标": ("C6EFCE", "006100"), "未达标": ("FFC7CE", "9C0006"),
                   "进行中": ("FFEB9C", "9C5700"), "未到期": ("D9D9D9", "595959")}

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import xlsxwriter
 
 from rosterkit.issues import Issue
+from rosterkit.masking import mask_fix_text, mask_issue_text, mask_text
+from rosterkit.validate import Fix
 from rosterkit.write.annotate import text_width
 from rosterkit.write.atomic import atomic_output
 from rosterkit.write.fastsheet import FastWorkbook
 
-__all__ = ["FileSummary", "SUMMARY_NAME", "STATUS_LABELS", "write_summary"]
+__all__ = ["FileSummary", "MASKED_SUMMARY_NAME", "SUMMARY_NAME", "STATUS_LABELS", "write_summary"]
 
-SUMMARY_NAME = "校验汇总.xlsx"
+SUMMARY_NAME, MASKED_SUMMARY_NAME = "校验汇总.xlsx", "校验汇总_脱敏.xlsx"
 STATUS_LABELS = {"ok": "通过", "problems": "有问题", "unreadable": "无法读取"}
 _LEVEL = {"error": "错误", "warning": "警告"}
 _FILE_HEADERS = ("文件", "状态", "花名册行数", "帮扶记录行数", "错误数", "警告数")
@@ -48,16 +50,19 @@ class FileSummary:
         return sum(i.severity == "warning" for i in self.issues)
 
 
-def write_summary(dest: Path, files: Sequence[FileSummary]) -> Path:
+def write_summary(dest: Path, files: Sequence[FileSummary], *, mask: bool = False) -> Path:
     """Write the summary workbook to ``dest`` (or ``dest/校验汇总.xlsx`` when ``dest`` is a folder); return its path.
 
     Sheets: 文件 (per file, with a total row), 问题 (every issue of every file), 按代码统计 (issue count per
     code and severity, most frequent first) and 自动修正 (values fixed, not reported). All cells are plain
-    values: text is never turned into formulas or links.
+    values: text is never turned into formulas or links. ``mask``: the 脱敏 variant (校验汇总_脱敏.xlsx in a
+    folder): values and messages as :mod:`rosterkit.masking` shows them.
     """
     dest = Path(dest)
     if dest.is_dir():
-        dest = dest / SUMMARY_NAME
+        dest = dest / (MASKED_SUMMARY_NAME if mask else SUMMARY_NAME)
+    if mask:
+        files = [_masked(f) for f in files]
     for f in files:
         if f.status not in STATUS_LABELS:
             raise ValueError(f"{f.path}: unknown status {f.status!r}; expected one of {sorted(STATUS_LABELS)}")
@@ -72,6 +77,15 @@ def write_summary(dest: Path, files: Sequence[FileSummary]) -> Path:
         finally:
             wb.close()
     return dest
+
+
+def _masked(f: FileSummary) -> FileSummary:
+    """The file's problems and fixes as the 脱敏 variant shows them."""
+    issues = [replace(i, value=i.value and mask_issue_text(i.value, code=i.code, column=i.column),
+                      message=mask_issue_text(i.message, code=i.code, column=i.column)) for i in f.issues]
+    fixes = [Fix(x.sheet, x.cell, x.column, mask_fix_text(str(x.before), column=x.column),
+                  mask_fix_text(str(x.after), column=x.column)) for x in f.fixes]
+    return FileSummary(mask_text(f.path), f.status, f.rows_roster, f.rows_log, issues, fixes)
 
 
 def _formats(wb: xlsxwriter.Workbook) -> dict[str, Any]:

@@ -30,7 +30,7 @@ test: $(TSTAMP)
 	$(PY) -m pytest -q
 
 templates: $(STAMP)
-	$(PY) scripts/build_templates.py templates_xlsx
+	$(PY) scripts/build_templates.py src/rosterkit/templates_xlsx
 
 examples: $(STAMP)
 	$(PY) scripts/make_examples.py examples

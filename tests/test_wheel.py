@@ -122,3 +122,22 @@ def test_init_distribute_report_from_another_folder(venv: Path, tmp_path: Path) 
     for name in ("学校花名册.xlsx", "帮扶落实情况.xlsx", "核对/校验汇总.xlsx"):
         assert (out / name).stat().st_size > 0, name
     assert len(list((out / "发回各班").iterdir())) == 6
+
+
+def test_templates_from_a_zipped_package(tmp_path: Path) -> None:
+    """Imported from a zip (zipapp, some freezers) the templates are no files: each is extracted once, for
+    readers that need a path, and removed when the process exits."""
+    archive = tmp_path / "rosterkit.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for p in sorted((ROOT / "src" / "rosterkit").rglob("*")):
+            if p.is_file() and "__pycache__" not in p.parts:
+                z.write(p, p.relative_to(ROOT / "src").as_posix())
+    code = ("import rosterkit, rosterkit.template as t; p = t.default_path('帮扶制度'); "
+            "print(rosterkit.__file__); print(t.templates_dir()); print(p); "
+            "print(p.exists() and t.default_path('帮扶制度') == p); "
+            "print(len(t.load_template(t.default_path('班级帮扶台账')).sheets))")
+    proc = run([sys.executable, "-c", code], cwd=tmp_path, env={**clean_env(), "PYTHONPATH": str(archive)})
+    assert proc.returncode == 0, proc.stderr
+    module, folder, extracted, same, sheets = proc.stdout.splitlines()
+    assert module.startswith(str(archive)) and folder == "None" and same == "True" and int(sheets) >= 2
+    assert not Path(extracted).exists()  # removed at exit

@@ -36,4 +36,4 @@ examples: $(STAMP)
 	$(PY) scripts/make_examples.py examples
 
 clean:
-	rm -rf $(VENV) $(OUT) build *.egg-info src/*.egg-info
+	rm -rf $(VENV) $(OUT) build dist *.egg-info src/*.egg-info

@@ -30,10 +30,10 @@ test: $(TSTAMP)
 	$(PY) -m pytest -q
 
 templates: $(STAMP)
-	$(PY) scripts/build_templates.py templates_xlsx
+	$(PY) scripts/build_templates.py src/rosterkit/templates_xlsx
 
 examples: $(STAMP)
 	$(PY) scripts/make_examples.py examples
 
 clean:
-	rm -rf $(VENV) $(OUT) build *.egg-info src/*.egg-info
+	rm -rf $(VENV) $(OUT) build dist *.egg-info src/*.egg-info

@@ -1,7 +1,8 @@
-"""Build the official templates in templates_xlsx/.
+"""Build the official templates in src/rosterkit/templates_xlsx/ (package data: they ship in the wheel).
 
 This script is where the templates come from; at run time rosterkit reads only the .xlsx files it writes
-(the 字段 sheet, the header labels and the dropdown lists). Run: python scripts/build_templates.py templates_xlsx
+(the 字段 sheet, the header labels and the dropdown lists).
+Run: python scripts/build_templates.py [FOLDER]   (default: src/rosterkit/templates_xlsx, `make templates`)
 """
 
 from __future__ import annotations
@@ -304,4 +305,4 @@ def main(out: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "templates_xlsx")
+    main(sys.argv[1] if len(sys.argv) > 1 else str(Path(__file__).resolve().parents[1] / "src/rosterkit/templates_xlsx"))

@@ -84,6 +84,16 @@ def merge_cmd(inbox: tuple[str, ...], out: str | None, school_info: str | None, 
     sys.exit(0 if result.report.valid and result.missing.empty else 1)
 
 
+@cli.command("init")
+@click.argument("folder", type=click.Path())
+def init_cmd(folder: str) -> None:
+    """建立工作文件夹：学校信息、帮扶制度、收件箱和使用说明（已有的文件不覆盖）。"""
+    from .workspace import init_workspace
+
+    for line in init_workspace(folder).lines():
+        click.echo(line)
+
+
 @cli.command("distribute")
 @click.option("--school-info", required=True, type=click.Path(dir_okay=False), help="学校信息工作簿")
 @click.option("-o", "--out", required=True, type=click.Path(file_okay=False), help="输出文件夹")

@@ -6,10 +6,13 @@ column order, and the dropdown validations add to the allowed values. Nothing he
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from importlib.resources import as_file, files
 from pathlib import Path
 from typing import Any, Literal
 
@@ -116,17 +119,39 @@ class Template:
         return self.sheet_with("student_name")
 
 
-def templates_dir() -> Path:
-    """Where the official templates are: $ROSTERKIT_TEMPLATES, else ``templates_xlsx/`` of the checkout."""
+PACKAGED = "templates_xlsx"  # the official workbooks' folder inside the package (package data)
+# Templates extracted from a zipped install, kept until the process exits (see _packaged).
+_extracted = ExitStack()
+atexit.register(_extracted.close)
+
+
+def templates_dir() -> Path | None:
+    """$ROSTERKIT_TEMPLATES when set, else the package's ``templates_xlsx/`` folder when it is a real folder on
+    disk (a wheel or editable install); ``None`` when the package is imported from a zip (see default_path)."""
     env = os.environ.get("ROSTERKIT_TEMPLATES")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[2] / "templates_xlsx"
+    res = files("rosterkit").joinpath(PACKAGED)
+    return res if isinstance(res, Path) else None
+
+
+@lru_cache(maxsize=None)
+def _packaged(name: str) -> Path:
+    # A zipped install (zipapp, some freezers) has no file to hand openpyxl or shutil.copy: as_file extracts
+    # one to a temporary file, removed at exit. Cached so that each template is extracted once per process.
+    res = files("rosterkit").joinpath(PACKAGED, name)
+    if not res.is_file():
+        raise TemplateError(f"official template not found: {name} (not in the installed package)")
+    return _extracted.enter_context(as_file(res))
 
 
 def default_path(name: str) -> Path:
-    """Path of an official template by file stem, e.g. ``班级帮扶台账``."""
-    path = templates_dir() / f"{name}.xlsx"
+    """Path of an official template by file stem, e.g. ``班级帮扶台账``: from $ROSTERKIT_TEMPLATES when set,
+    else the copy shipped inside the package."""
+    folder = templates_dir()
+    if folder is None:
+        return _packaged(f"{name}.xlsx")
+    path = folder / f"{name}.xlsx"
     if not path.exists():
         raise TemplateError(f"official template not found: {path}")
     return path

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -28,3 +28,32 @@ def atomic_output(dest: Path) -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def create_new(dest: Path, write: Callable[[Path], None]) -> bool:
+    """Write a file that must not replace anything: ``write`` fills a temporary path beside ``dest``, which is
+    then linked onto ``dest`` only if no file is there. False (nothing changed) when ``dest`` already exists."""
+    dest = Path(dest)
+    if dest.exists() or dest.is_symlink():
+        return False
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=".rosterkit-", suffix=dest.suffix, dir=dest.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o644)
+        try:
+            # A hard link fails when the name is taken, so a file that appears meanwhile is never replaced
+            # (os.replace would replace it).
+            os.link(tmp, dest)
+        except FileExistsError:
+            return False
+        except OSError:
+            # No hard links here (FAT/exFAT stick, some network shares): check, then rename, a narrow race.
+            if dest.exists():
+                return False
+            os.replace(tmp, dest)
+        return True
+    finally:
+        tmp.unlink(missing_ok=True)

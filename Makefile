@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 OUT    ?= out
 
-.PHONY: demo test templates examples clean
+.PHONY: demo test typecheck templates examples clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ demo: $(STAMP)
 
 test: $(TSTAMP)
 	$(PY) -m pytest -q
+
+# mypy over src/ (settings in pyproject.toml); CI runs it before the tests.
+typecheck: $(TSTAMP)
+	$(PY) -m mypy
 
 templates: $(STAMP)
 	$(PY) scripts/build_templates.py src/rosterkit/templates_xlsx

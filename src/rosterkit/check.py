@@ -334,6 +334,7 @@ def _run(executor: Executor, files: list[Path], tpl: Template, as_of: dt.date, t
             results[futures[fut]] = fut.result()
         except Exception as exc:  # BrokenProcessPool and the like: the worker is gone, the file is not read
             results[futures[fut]] = _failed(Failure(files[futures[fut]], "crashed", type(exc).__name__))
-        if progress:
-            progress(n, len(files), results[futures[fut]])  # type: ignore[arg-type]
+        done = results[futures[fut]]
+        if progress and done is not None:  # always set just above
+            progress(n, len(files), done)
     return [r for r in results if r is not None]

@@ -67,9 +67,9 @@ def previous_rows(source: str | Path, template: Template) -> dict[tuple[str, str
             continue
         records = extract_records(rows, header).rows
         _refuse_masked(src, records, template)
-        for rec in records:
-            row = {labels[k]: _cell(v) for k, v in rec.items() if k != "seq" and v not in ("", None)}
-            out.setdefault(class_key(rec.get("grade"), rec.get("class")), []).append(row)
+        for values in records:
+            row = {labels[k]: _cell(v) for k, v in values.items() if k != "seq" and v not in ("", None)}
+            out.setdefault(class_key(values.get("grade"), values.get("class")), []).append(row)
         break  # the first sheet with a roster header is the roster
     return out
 

@@ -61,7 +61,7 @@ def cadence_inputs(result: MergeResult) -> tuple[pd.DataFrame, pd.DataFrame]:
         ok = log["valid"].to_numpy(dtype=bool) & log["student_row"].notna().to_numpy()
         if not ok.any():
             continue
-        cols = [log[c].to_numpy(dtype=object)[ok].tolist() if c in log else [None] * int(ok.sum())
+        cols: list[list[Any]] = [log[c].to_numpy(dtype=object)[ok].tolist() if c in log else [None] * int(ok.sum())
                 for c in ("student_row", "date", "kind", "party", "mentor")]
         name = f.name
         keys = [f"{name}#{int(row)}" for row in cols[0]]  # _key, inlined: ~400,000 rows

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Hashable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -47,7 +47,7 @@ class MergeResult:
 
     def to_dict(self, *, mask: bool = False) -> dict[str, Any]:
         """The ``--json`` shape; with ``mask`` every ID and phone number in it is masked."""
-        def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+        def records(frame: pd.DataFrame) -> list[dict[Hashable, Any]]:
             return [{k: _jsonable(v) for k, v in row.items()} for row in frame.to_dict("records")]
         data = {
             "roster_rows": len(self.roster), "rows_read": self.rows_read,
@@ -175,18 +175,19 @@ def _split_rows(groups: dict[tuple[str, str], list[_Submission]], expected: dict
     extra = {"source_file": names, "source_row": rows, "problems": problems, "grade": grades, "class": classes,
              "school": schools}
     for name, values in extra.items():
-        kept[name] = pd.Series(values, dtype=object) if name not in ("source_row",) else values
+        kept[name] = pd.Series(values, dtype=object) if name != "source_row" else pd.Series(values)
     kept["_key"] = pd.Series(keys, dtype=object)
     return kept, pd.DataFrame(left, columns=columns)
 
 
-def _left(s: _Submission, row: Any, rec: dict[str, Any], kind: str, reason: str, problems: str) -> dict[str, Any]:
+def _left(s: _Submission, row: Any, rec: dict[Hashable, Any], kind: str, reason: str, problems: str
+          ) -> dict[str, Any]:
     return {"file": s.result.name, "class": f"{s.grade}{s.klass}", "row": int(row), "name": rec.get("name"),
             "id_number": rec.get("id_number"), "kind": kind, "reason": reason, "problems": problems,
             "record": rec}
 
 
-def _row_problems(f: FileResult) -> dict[int, str]:
+def _row_problems(f: FileResult) -> dict[Hashable, str]:  # by Excel row, the frames' index
     out: dict[int, list[str]] = {}
     sheet = f.sheets.get("roster")
     for i in f.issues:
@@ -234,7 +235,7 @@ def _cross_class(roster: pd.DataFrame, report: CheckReport) -> tuple[pd.DataFram
     dups, cons = [], []
     fields = [c for c in roster.columns if c not in NOT_COMPARED and c not in
               ("school", "source_file", "source_row", "problems")]
-    by_id: dict[str, list[dict[str, Any]]] = {}
+    by_id: dict[str, list[dict[Hashable, Any]]] = {}
     for rec in multi.to_dict("records"):  # plain dicts: a groupby's per-group frames cost ms each, 1000s of IDs
         by_id.setdefault(rec["id_number"], []).append(rec)
     for number, group in by_id.items():

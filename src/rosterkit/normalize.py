@@ -98,6 +98,7 @@ _F = TypeVar("_F", bound=Callable[..., "Clean"])
 
 
 def _memo(fn: _F) -> _F:
+    # lru_cache's wrapper is typed as _lru_cache_wrapper, not as the function it wraps: same call signature
     return lru_cache(maxsize=_MEMO_SIZE, typed=True)(fn)  # type: ignore[return-value]
 
 

@@ -166,7 +166,8 @@ def _wanted(names: list[str], only: Collection[str] | None, found: Sniff) -> set
     for n in names:
         by_label.setdefault(norm_label(n), n)  # the first of two alike, as the check's sheet lookup takes
     want = [by_label.get(norm_label(n)) for n in only]
-    return None if None in want else set(want)  # type: ignore[arg-type]
+    found_all = [w for w in want if w is not None]
+    return set(found_all) if len(found_all) == len(want) else None
 
 
 def _note_xlsx_layout(raw: RawWorkbook, name: str) -> None:

@@ -93,14 +93,14 @@ class Side:
             return
         assert self.ctx is not None
         give_back_memory()  # before the fork: the child would hold the free pages too
-        here, there = self.ctx.Pipe(duplex=False)
+        ours, there = self.ctx.Pipe(duplex=False)
         proc = self.ctx.Process(target=_child, args=(there, task), daemon=True)
         # The child's collector must not walk the parent's objects: each visit writes to the object and so
         # copies its page. Frozen objects are left out of collections; the parent thaws its own right after.
         with settled():
             proc.start()
         there.close()
-        self.running[name] = (proc, here)
+        self.running[name] = (proc, ours)
 
     def results(self) -> dict[str, Any]:
         """Wait for every started task; their results by name (in the order they were started)."""

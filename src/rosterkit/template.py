@@ -203,6 +203,8 @@ def _dropdowns(wb: Any, ws: Any) -> dict[int, tuple[str, ...]]:
         values = _list_source(wb, dv.formula1)
         for rng in str(dv.sqref).split():
             min_col, _, max_col, _ = range_boundaries(rng)
+            if min_col is None or max_col is None:  # a whole-row range: no column to take a list from
+                continue
             for c in range(min_col - 1, max_col):
                 found[c] = values
     return found

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Sequence, cast
 
 import numpy as np
 import pandas as pd
@@ -103,10 +103,11 @@ def clean_records(records: Records, ctx: SheetContext, defaults: dict[str, Any] 
         for rec, row in zip(records.rows, records.excel_rows):
             raw = rec[f.key]
             key = (raw.__class__, raw)
+            hashable = True
             try:
                 hit = seen.get(key)
             except TypeError:  # an unhashable value: cleaned every time
-                key, hit = None, None
+                hashable, hit = False, None
             if hit is None:
                 c = clean(raw)
                 value = c.value if c.problem is None or c.value is not None else raw
@@ -116,7 +117,7 @@ def clean_records(records: Records, ctx: SheetContext, defaults: dict[str, Any] 
                 else:
                     fixed = c.changed and c.problem is None and value is not None
                 hit = (None if isinstance(value, str) and not value else value, value, fixed)
-                if key is not None:
+                if hashable:
                     seen[key] = hit
             if hit[2]:
                 fixes.append(Fix(ctx.spec.name, ctx.cell(f.key, row), f.label, _shown(raw), _shown(hit[1])))
@@ -174,7 +175,7 @@ def run_schema_many(spec: SheetSpec, items: Sequence[tuple[pd.DataFrame, SheetCo
         if key not in frame.columns:
             continue  # stacked with files that have the column: this one does not
         row = int(frame.index[pos - starts[i]])
-        value = frame.iat[pos - starts[i], frame.columns.get_loc(key)]
+        value = frame.iat[pos - starts[i], cast(int, frame.columns.get_loc(key))]  # columns are unique
         shown: Any = value
         if code == "value-not-allowed" and isinstance(value, tuple):
             shown = "、".join(bad_parts(value, f.allowed))

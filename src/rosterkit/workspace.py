@@ -6,6 +6,7 @@ missing, so a filled-in 学校信息.xlsx cannot be lost to a second ``init``.
 
 from __future__ import annotations
 
+import functools
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +62,10 @@ class InitResult:
         return out
 
 
+def _copy(src: Path, tmp: Path) -> None:
+    shutil.copyfile(src, tmp)
+
+
 def _write_guide(path: Path) -> None:
     # UTF-8 with a BOM and CRLF line ends: Notepad before Windows 10 (1903) reads a file without a BOM as the
     # ANSI code page (GBK on Chinese Windows, so 乱码) and shows LF-only text as a single line; with both,
@@ -100,7 +105,7 @@ def init_workspace(folder: str | Path) -> InitResult:
     try:
         root.mkdir(parents=True, exist_ok=True)
         for name, src in sources.items():
-            made = create_new(root / name, lambda tmp, src=src: shutil.copyfile(src, tmp))
+            made = create_new(root / name, functools.partial(_copy, src))
             (result.created if made else result.kept).append(root / name)
         inbox = root / INBOX
         (result.kept if inbox.is_dir() else result.created).append(inbox)

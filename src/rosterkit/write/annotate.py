@@ -222,7 +222,9 @@ def load_copy(data: bytes, *, keep_vba: bool) -> Workbook:
 def workbook_from_values(sheets: Mapping[str, list[list[Any]]]) -> tuple[Workbook, dict[str, str]]:
     """A plain workbook holding ``sheets``; returns it with a map from original to (sanitised) sheet titles."""
     wb = Workbook()
-    wb.remove(wb.active)
+    first = wb.active
+    assert first is not None  # a new openpyxl Workbook always has one sheet
+    wb.remove(first)
     names: dict[str, str] = {}
     for name, rows in sheets.items():
         if name == RESULT_SHEET:
@@ -296,7 +298,8 @@ def _target_cell(wb: Workbook, names: Mapping[str, str], issue: Issue) -> Cell |
         if merged.min_row <= row <= merged.max_row and merged.min_col <= col <= merged.max_col:
             row, col = merged.min_row, merged.min_col  # only the anchor of a merged range can hold a comment
             break
-    return ws.cell(row, col)
+    cell = ws.cell(row, col)
+    return cell if isinstance(cell, Cell) else None  # an anchor is always a Cell
 
 
 def _mark_cells(wb: Workbook, issues: Sequence[Issue], targets: Sequence[Cell | None]) -> None:
@@ -401,8 +404,8 @@ def open_on(wb: Workbook, ws: Worksheet) -> None:
     so the other tabs are unselected."""
     for sheet in wb.worksheets:
         sheet.sheet_view.tabSelected = sheet is ws
-    for sheet in wb.chartsheets:
-        for view in sheet.sheetViews.sheetView:
+    for chart in wb.chartsheets:
+        for view in chart.sheetViews.sheetView:
             view.tabSelected = False
     wb.active = ws
     if wb.views:

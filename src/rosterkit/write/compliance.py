@@ -13,7 +13,7 @@ rule's cells read left to right in time and one student's rules stay on adjacent
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -309,7 +309,7 @@ def _grid(sh: _Sheet, cad: Cadence, multi: bool, limit: int | None) -> None:
     sh.finish(header, last, _FIXED, _FIXED)
 
 
-def _records(frame: pd.DataFrame, limit: int | None) -> list[dict[str, Any]]:
+def _records(frame: pd.DataFrame, limit: int | None) -> list[dict[Hashable, Any]]:
     """The rows of a list sheet, not even built when the sheet will leave them out."""
     return frame.to_dict("records") if limit is None or len(frame) <= limit else []
 
@@ -318,7 +318,7 @@ def _lists(overdue: _Sheet, due: _Sheet, cad: Cadence, multi: bool, limit: int |
     """逾期名单 and 即将到期: in the Cadence order (per teacher, most urgent first); no phone, no ID number."""
     lead = [*["学校"] * multi, "帮扶教师", "班级", "姓名", "规则", "应做", "周期", "已做/应做"]
 
-    def row(r: dict[str, Any], *tail: Any) -> list[Any]:
+    def row(r: dict[Hashable, Any], *tail: Any) -> list[Any]:
         period = "" if _blank(r["period_start"]) else _dates(r["period_start"], r["period_end"])
         return [*[r["school"]] * multi, r["mentor"], _label(None, r["grade"], r["class"], False), r["name"],
                 r["rule"], r["kinds"], period, f"{r['done']}/{r['required']}", r["missing"], *tail]

@@ -28,10 +28,11 @@ __all__ = ["BLANK", "DATE", "NUMBER", "TEXT", "FastWorkbook", "FastWorksheet", "
 
 BLANK, DATE, NUMBER, TEXT = range(4)  # the kinds of cell :meth:`FastWorksheet.write_cells` stores
 
-_STRING = getattr(_ws, "CellStringTuple", None)
-_NUMBER = getattr(_ws, "CellNumberTuple", None)
-_DATETIME = getattr(_ws, "CellDatetimeTuple", None)
-_BLANK = getattr(_ws, "CellBlankTuple", None)
+# xlsxwriter's private record types (namedtuples); None in a version without them (supported() says so)
+_STRING: Any = getattr(_ws, "CellStringTuple", None)
+_NUMBER: Any = getattr(_ws, "CellNumberTuple", None)
+_DATETIME: Any = getattr(_ws, "CellDatetimeTuple", None)
+_BLANK: Any = getattr(_ws, "CellBlankTuple", None)
 
 
 def supported() -> bool:
@@ -122,7 +123,8 @@ class FastWorksheet(_ws.Worksheet):
             return super()._calculate_spans()
         spans: dict[int, str] = {}
         lo, hi = self.dim_colmin, self.dim_colmax
-        span_min = span_max = None
+        span_min: int | None = None
+        span_max = 0
         table, comments = self.table, self.comments
         for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
             for held in (table, comments):

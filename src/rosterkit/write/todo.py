@@ -153,6 +153,7 @@ def write_todo_copy(src: Path, dest: Path, cad: Cadence | None, *, file_name: st
         as_of = cad.as_of
         if rows is None:
             rows = rows_by_file(cad).get(file_name, ClassTodo())
+    assert rows is not None and as_of is not None  # given, or taken from the cadence just above
     if src.suffix.lower() in _FAST_SUFFIXES and dest.suffix.lower() == ".xlsx":
         # The common case: copy the zip members unchanged, add 待办 (no openpyxl load and save of the workbook).
         sheet = _todo_sheet(as_of, rows)

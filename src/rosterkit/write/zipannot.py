@@ -117,10 +117,10 @@ class Book:
         if not (1 <= row <= _MAX_ROW and 1 <= col <= _MAX_COL):
             return None
         if sheet not in self._merged:
-            found = []
+            found: list[tuple[int, int, int, int]] = []
             for a, b in re.findall(r'<mergeCell\s+ref="([A-Z]+\d+):([A-Z]+\d+)"', self.pkg.text(self.sheets[sheet])):
-                (c1, r1), (c2, r2) = coordinate_from_string(a), coordinate_from_string(b)
-                found.append((r1, column_index_from_string(c1), r2, column_index_from_string(c2)))
+                (l1, r1), (l2, r2) = coordinate_from_string(a), coordinate_from_string(b)
+                found.append((r1, column_index_from_string(l1), r2, column_index_from_string(l2)))
             self._merged[sheet] = found
         for r1, c1, r2, c2 in self._merged[sheet]:
             if r1 <= row <= r2 and c1 <= col <= c2:

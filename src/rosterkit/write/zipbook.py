@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from xml.sax.saxutils import escape
 
 from defusedxml.ElementTree import fromstring
@@ -45,7 +45,7 @@ def _q(tag: str, ns: str = MAIN_NS) -> str:
     return f"{{{ns}}}{tag}"
 
 
-def _parse(data: bytes):  # type: ignore[no-untyped-def]
+def _parse(data: bytes) -> Any:
     try:
         return fromstring(data)
     except Exception as exc:

@@ -129,7 +129,8 @@ class Package:
     def write(self, dest: Path) -> None:
         """Write the package: unchanged members as their source bytes, the rest deflated at COMPRESS_LEVEL."""
         stamp = self.infos[0].date_time if self.infos else (1980, 1, 1, 0, 0, 0)
-        entries = [(i.filename, i) for i in self.infos if i.filename not in self.dropped]
+        entries: list[tuple[str, zipfile.ZipInfo | None]] = [
+            (i.filename, i) for i in self.infos if i.filename not in self.dropped]
         entries += [(n, None) for n in self.added]
         central: list[bytes] = []
         offset = 0

@@ -52,7 +52,7 @@ class MergeResult:
             "roster_rows": len(self.roster), "rows_read": self.rows_read,
             # _jsonable: a class that sent nothing has file NaN in the frame, null in JSON
             "classes": [{"class": r["label"], "status": r["status"], "file": _jsonable(r["file"]),
-                         "head_teacher": _jsonable(r["head_teacher"])} for r in self.submissions.to_dict("records")],
+                         "head_teacher": r["head_teacher"]} for r in self.submissions.to_dict("records")],
             "duplicates": records(self.duplicates), "conflicts": records(self.conflicts),
             "left_out": records(self.left_out.drop(columns=["record"], errors="ignore")),
         }

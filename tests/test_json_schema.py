@@ -145,6 +145,8 @@ def test_cadence_json_nulls_and_due_soon(cross_inbox: Path, tmp_path: Path) -> N
     assert any(r["mentor"] is None for r in data["overdue"])  # the student whose 帮扶教师 is blank
     assert any(r["last_contact"] is None for r in data["overdue"])  # never contacted
     assert "（未填写）" in {t["mentor"] for t in data["teachers"]}
+    data["due_soon"][0]["period_end"] = "2026-11-31"  # dates are checked, not just strings
+    assert errors("cadence", data) != []
 
 
 @pytest.mark.parametrize("mask", [False, True], ids=["plain", "masked"])

@@ -51,8 +51,9 @@ class MergeResult:
             return [{k: _jsonable(v) for k, v in row.items()} for row in frame.to_dict("records")]
         data = {
             "roster_rows": len(self.roster), "rows_read": self.rows_read,
-            "classes": [{"class": r["label"], "status": r["status"], "file": r["file"], "head_teacher": r["head_teacher"]}
-                        for r in self.submissions.to_dict("records")],
+            # _jsonable: a class that sent nothing has file NaN in the frame, null in JSON
+            "classes": [{"class": r["label"], "status": r["status"], "file": _jsonable(r["file"]),
+                         "head_teacher": r["head_teacher"]} for r in self.submissions.to_dict("records")],
             "duplicates": records(self.duplicates), "conflicts": records(self.conflicts),
             "left_out": records(self.left_out.drop(columns=["record"], errors="ignore")),
         }

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import math
+import sys
 from typing import Any
 
 STATUS_TEXT = {"ok": "通过", "problems": "有问题", "unreadable": "无法读取"}
@@ -43,7 +46,38 @@ def check_text(report: Any, *, details: bool = True, limit: int = 5, mask: bool 
 
 
 def to_json(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    """Strict JSON text of ``data`` (schemas in ``rosterkit/schemas/``): every missing value is ``null``.
+
+    ``allow_nan=False`` after :func:`jsonable`: a NaN that slips through is a ``ValueError`` in the tests, never
+    the ``NaN`` token that JSON.parse and jq reject."""
+    return json.dumps(jsonable(data), ensure_ascii=False, indent=2, allow_nan=False)
+
+
+def jsonable(v: Any) -> Any:
+    """``v`` with JSON-native values only, recursively: NaN, ±inf, NaT and pd.NA → None, numpy scalars and
+    arrays → Python numbers and lists, dates → ISO text, tuples and sets → lists, anything else → ``str``.
+
+    pandas and numpy are looked up in ``sys.modules``, not imported: if they are not loaded, no value of
+    theirs can be in ``v``."""
+    if v is None or isinstance(v, (bool, int, str)):
+        return v
+    if isinstance(v, float):
+        return v if math.isfinite(v) else None
+    if isinstance(v, dict):
+        return {str(k): jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple, set, frozenset)):
+        return [jsonable(x) for x in v]
+    pd, np = sys.modules.get("pandas"), sys.modules.get("numpy")
+    if pd is not None and (v is pd.NA or v is pd.NaT):  # NaT is a datetime: test it before dates
+        return None
+    if np is not None and isinstance(v, np.datetime64):  # tolist() of a datetime64[ns] is an int of nanoseconds
+        day = np.datetime_data(v.dtype)[0] in ("Y", "M", "W", "D")
+        return jsonable(v.astype("datetime64[D]" if day else "datetime64[us]").tolist())
+    if np is not None and isinstance(v, (np.generic, np.ndarray)):
+        return jsonable(v.tolist())
+    if isinstance(v, (dt.date, dt.datetime)):
+        return v.isoformat()
+    return str(v)
 
 
 def merge_text(result: Any, dest: Any) -> str:

@@ -193,6 +193,21 @@ def test_cli_over_hostile_and_calamine_corpus(corpus: dict[str, Path], tmp_path:
         openpyxl.load_workbook(p, read_only=True).close()
 
 
+@pytest.mark.parametrize("command", ["merge", "cadence", "report"])
+def test_every_command_over_the_hostile_corpus(corpus: dict[str, Path], tmp_path: Path, command: str) -> None:
+    """Not only check: the commands that hand copies back read each file again (an .xls renamed .xlsx once
+    stopped cadence with a traceback, since openpyxl cannot load it)."""
+    inbox = next(iter(corpus.values())).parent
+    proc = subprocess.run([sys.executable, "-m", "rosterkit", command, str(inbox), "-o", str(tmp_path / "out"),
+                           "--as-of", "2026-11-23"], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr and "错误" not in proc.stderr, proc.stderr[-2000:]
+    if command != "merge":
+        returned = {p.name for p in (tmp_path / "out" / "发回各班").iterdir()}
+        assert f"{corpus['xls-as-xlsx'].stem}_发回.xlsx" in returned
+        for name in returned:
+            openpyxl.load_workbook(tmp_path / "out" / "发回各班" / name, read_only=True).close()
+
+
 @pytest.fixture
 def three(tmp_path: Path) -> list[Path]:
     inbox = tmp_path / "收件箱"

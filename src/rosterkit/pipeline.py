@@ -250,8 +250,12 @@ def _return_copy(src: Path, dest: Path, file_name: str, rows: Any, as_of: dt.dat
     from .read import read_workbook
     from .write.todo import write_todo_copy
 
-    fallback = None
-    if src.suffix.lower() not in (".xlsx", ".xlsm"):
+    def values() -> Any:
         raw = read_workbook(src)
-        fallback = None if isinstance(raw, Issue) else raw.sheets
-    write_todo_copy(src, dest, None, file_name=file_name, fallback_sheets=fallback, rows=rows, as_of=as_of)
+        return None if isinstance(raw, Issue) else raw.sheets
+
+    try:
+        write_todo_copy(src, dest, None, file_name=file_name, rows=rows, as_of=as_of,
+                        fallback_sheets=values() if src.suffix.lower() not in (".xlsx", ".xlsm") else None)
+    except ValueError:  # openpyxl cannot load it (an .xls renamed .xlsx, a damaged zip): rebuilt from its values
+        write_todo_copy(src, dest, None, file_name=file_name, rows=rows, as_of=as_of, fallback_sheets=values())

@@ -12,15 +12,16 @@ import functools
 import math
 import re
 import unicodedata
+from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["class_order_key", "file_order_key", "grade_rank", "class_number", "natural_key"]
+__all__ = ["class_number", "class_order_key", "file_order_key", "grade_rank", "natural_key", "school_order"]
 
 _DIGITS = "零一二三四五六七八九"
 _NUM = r"(?:[0-9]+|[零〇一二三四五六七八九十百]+)"  # Arabic or Chinese, not mixed
 _BRACKETS = str.maketrans("", "", "()[]【】〔〕<>《》 \t\u3000")
 _PRESCHOOL = {"学前": 0.5, "幼儿园": 0.5, "学前班": 0.5, "托班": 0.1, "小班": 0.2, "中班": 0.3, "大班": 0.4}
-_GRADE = re.compile(rf"(?:小学)?(?P<n>{_NUM})年级?")
+_GRADE = re.compile(rf"(?:小学)?(?P<n>{_NUM})(?:年级)?")
 _STAGE = re.compile(rf"(?P<stage>初|高)中?(?P<n>{_NUM})(?:年级)?")  # 初一 = 七年级, 高一 = 十年级
 _GRADE_PREFIX = re.compile(rf"^(?:(?:小学|初中?|高中?)?{_NUM}年级|[初高]中?[一二三]|[一二三四五六七八九十]+(?=\d))")
 
@@ -111,3 +112,12 @@ def file_order_key(name: Any) -> tuple[Any, ...]:
     digits as numbers, Chinese grade words understood; the raw name last (a total order)."""
     text = "" if name is None else str(name)
     return (natural_key(text), text)
+
+
+def school_order(schools: Iterable[Any], grades: Iterable[Any], classes: Iterable[Any]) -> list[int]:
+    """Positions of rows (school, grade, class) sorted by school name, then class in school order; stable, so a
+    class's rows keep their order. One key per distinct class, not per row: a county has 90,000 rows."""
+    seen: dict[tuple[Any, Any, Any], tuple[Any, ...]] = {}
+    keys = [seen.get(k) or seen.setdefault(k, (natural_key(_fold(k[0])), class_order_key(k[1], k[2])))
+            for k in zip(schools, grades, classes)]
+    return sorted(range(len(keys)), key=keys.__getitem__)

@@ -1,11 +1,9 @@
-"""Shared pieces of the compliance workbook: formats, a sheet writer that tracks widths, natural class order."""
+"""Shared pieces of the compliance workbook: formats, a sheet writer that tracks widths, classes in school order."""
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import math
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,6 +12,7 @@ import pandas as pd
 import xlsxwriter
 
 from rosterkit.cadence_rollup import OUTCOMES
+from rosterkit.order import school_order
 from rosterkit.write.annotate import text_width
 from rosterkit.write.roster import mask_text
 
@@ -133,40 +132,14 @@ class _Sheet:
             ws.repeat_rows(2, top)
 
 
-_CN = "一二三四五六七八九"
-
-
-def _cn(p: str) -> int:
-    """A Chinese number 一 … 九十九 as an int."""
-    tens, ten, ones = p.rpartition("十") if "十" in p else ("", "", p)
-    value = (_CN.find(tens) + 1 if tens else 1) * 10 if ten else 0
-    return value + _CN.find(ones) + 1 if ones else value
-
-
-@functools.lru_cache(maxsize=16384)
-def _natural_text(text: str) -> tuple[tuple[int, int, str], ...]:
-    parts = re.findall(r"\d+|[一二三四五六七八九]?十?[一二三四五六七八九]?|\D", text)
-    return tuple((0, int(p), "") if p.isdigit() else (0, _cn(p), "") if p[0] in _CN + "十" else (1, 0, p)
-                 for p in parts if p)
-
-
-def _natural(text: Any) -> tuple[tuple[int, int, str], ...]:
-    """Sort key putting 三年级 before 四年级, 十年级 after 九年级 and 2班 before 10班 (remembered: a county's rows
-    repeat a few thousand class names)."""
-    return _natural_text("" if _blank(text) else str(text))
-
-
 def _label(school: Any, grade: Any, klass: Any, multi: bool) -> str:
     text = "".join(str(x) for x in (grade, klass) if not _blank(x)) or "（未填写班级）"
     return f"{school} {text}" if multi and not _blank(school) else text
 
 
 def _class_order(frame: pd.DataFrame) -> np.ndarray:
-    """Row positions of ``frame`` ordered by school, then grade and class in natural order; stable."""
-    seen: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # one key per class, not per row
-    keys = [seen.get(k) or seen.setdefault(k, tuple(map(_natural, k)))
-            for k in zip(frame["school"], frame["grade"], frame["class"])]
-    return np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype="int64")  # sorted() is stable
+    """Row positions of ``frame`` ordered by school, then grade and class in school order; stable."""
+    return np.array(school_order(frame["school"], frame["grade"], frame["class"]), dtype="int64")
 
 
 def _dates(start: Any, end: Any) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 from rosterkit.write.annotate import text_width
 
 __all__ = ["A3", "A4", "MIN_PT", "PagePlan", "column_points", "header_width", "plan_pages", "print_list",
-           "printable_points"]
+           "printable_points", "width_left"]
 
 A4, A3 = 9, 8  # OOXML paperSize codes
 PAPER_MM = {A4: (210.0, 297.0), A3: (297.0, 420.0)}
@@ -90,6 +90,14 @@ def plan_pages(pixels: Sequence[float], font_pt: float, *, repeat: int | None = 
 def column_pixels(ws: Any, columns: int) -> list[float]:
     """The widths (pixels) of a worksheet's first ``columns`` columns as set so far (xlsxwriter)."""
     return [float(ws._size_col(c)) for c in range(columns)]  # xlsxwriter's own pixel width, default included
+
+
+def width_left(font_pt: float, widths: Sequence[float], paper: int = A4, min_pt: float = MIN_PT) -> float:
+    """The Excel width one more column can have for ``widths`` and it to print one page wide at ``min_pt``."""
+    scale = math.ceil(100 * min_pt / font_pt) / 100  # printers scale by whole percents
+    room = printable_points(paper) * SLACK / scale / 0.75  # pixels at 100 %
+    used = sum(int(w * 7 + 0.5) + 5 for w in widths)
+    return (room - used - 5) / 7
 
 
 def header_width(label: str) -> int:

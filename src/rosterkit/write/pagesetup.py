@@ -10,14 +10,14 @@ one stretch of rows come out one after the other and can be laid side by side.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from rosterkit.write.annotate import text_width
 
-__all__ = ["A3", "A4", "MIN_PT", "PagePlan", "column_points", "header_width", "plan_pages", "print_list",
-           "printable_points", "width_left"]
+__all__ = ["A3", "A4", "MIN_PT", "PagePlan", "column_points", "grow_rows", "header_width", "plan_pages",
+           "print_list", "printable_points", "width_left"]
 
 A4, A3 = 9, 8  # OOXML paperSize codes
 PAPER_MM = {A4: (210.0, 297.0), A3: (297.0, 420.0)}
@@ -98,6 +98,26 @@ def width_left(font_pt: float, widths: Sequence[float], paper: int = A4, min_pt:
     room = printable_points(paper) * SLACK / scale / 0.75  # pixels at 100 %
     used = sum(int(w * 7 + 0.5) + 5 for w in widths)
     return (room - used - 5) / 7
+
+
+def _lines(text: str, room: float) -> int:
+    if 2 * len(text) <= room:  # a text_width is at most twice the length: one line, nothing to measure
+        return 1
+    return sum(max(1, math.ceil(text_width(part) / room)) for part in text.split("\n"))
+
+
+def grow_rows(ws: Any, top: int, texts: Mapping[int, Sequence[str]], font_pt: float) -> None:
+    """Rows from ``top`` whose text (``texts``: column → the column's texts) wraps get the height of their
+    lines: Excel grows such a row by itself, LibreOffice and some WPS versions draw the lines over the next row.
+    Call it after the column widths are set; a constant_memory sheet has written its rows already, and is left."""
+    if getattr(ws, "constant_memory", False) or not texts:
+        return
+    # A width unit (half a CJK character) of font_pt text is font_pt × ⅔ pixels; a cell keeps ~6 px of margin.
+    room = {c: max((ws._size_col(c) - 6) / (font_pt * 2 / 3), 1.0) for c in texts}
+    for i in range(max(len(v) for v in texts.values())):
+        lines = max(_lines(col[i], room[c]) if i < len(col) and col[i] else 1 for c, col in texts.items())
+        if lines > 1:
+            ws.set_row(top + i, round(lines * font_pt * 1.35 + 2, 1))
 
 
 def header_width(label: str) -> int:

@@ -29,7 +29,7 @@ from rosterkit.template import default_path, load_template
 from rosterkit.write.annotate import text_width
 from rosterkit.write.atomic import atomic_output
 from rosterkit.write.fastsheet import FastWorkbook
-from rosterkit.write.pagesetup import header_width, print_list
+from rosterkit.write.pagesetup import grow_rows, header_width, print_list
 from rosterkit.write.cells import WIDEST, as_text, blank, mask_text, write_body
 
 __all__ = ["MASKED_NAME", "ROSTER_NAME", "UpwardLayout", "mask_text", "read_upward", "write_school_roster"]
@@ -238,7 +238,10 @@ def _roster_sheet(sh: _Sheet, result: MergeResult, layout: UpwardLayout, on: dt.
     if last:
         ws.merge_range(n + 2, 0, n + 2, last, "", sh.fmt["plain"])
     sh.text(n + 2, 0, footer, "plain", measure=False)
-    sh.fit(low=4, high=21, pad=1)  # 21: an ID or a 学籍号 on one line, longer text wraps; 1: 身体/状况, not 身体状/况
+    widest = 24  # an ID or a 学籍号 on one line, longer text wraps; pad 1: 身体/状况, not 身体状/况
+    sh.fit(low=4, high=widest, pad=1)
+    grow_rows(ws, 2, {c: [as_text(v) if not blank(v) else "" for v in columns[c]]
+                      for c in range(len(columns)) if sh.widths.get(c, 0) + 1 > widest}, FONT_PT)
     ws.freeze_panes(2, 0)
     # Header on every page; split across pages, 序号 … 姓名 repeated on each and the title atop each (pagesetup).
     _print_setup(sh, last + 1, rows=(0, 1), repeat=keys.index("name") if "name" in keys else 0, title=title,

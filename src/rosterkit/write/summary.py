@@ -14,7 +14,7 @@ from rosterkit.issues import Issue
 from rosterkit.write.annotate import text_width
 from rosterkit.write.atomic import atomic_output
 from rosterkit.write.fastsheet import FastWorkbook
-from rosterkit.write.pagesetup import print_list, width_left
+from rosterkit.write.pagesetup import grow_rows, print_list, width_left
 
 __all__ = ["FileSummary", "SUMMARY_NAME", "STATUS_LABELS", "write_summary"]
 
@@ -160,6 +160,7 @@ def _issues_sheet(wb: xlsxwriter.Workbook, fmt: dict[str, Any], files: Sequence[
     widths = _set_widths(ws, columns[:7], high=(30, 12, 8, 14, 24, 23, 6))
     # 说明 wraps in what the page leaves it (≤ 80), so that the list prints one page wide at 8 pt or more
     ws.set_column(7, 7, max(min(80, int(width_left(FONT_PT, widths))), 30), fmt["wrap"])
+    grow_rows(ws, 1, {7: [i.message or "" for _, i in rows]}, FONT_PT)
     _print(ws, len(_ISSUE_HEADERS))
 
 

@@ -124,6 +124,12 @@ def test_overview_key_figures_equal_school(wb: openpyxl.Workbook, example: Caden
     assert ws.cell(6, 9).number_format == "0.0%"
 
 
+def test_cadence_classes_in_school_order(example: Cadence) -> None:
+    """The per-class table itself (the JSON and every writer) lists 四年级 before 五年级, not by code point."""
+    assert [g + c for g, c in zip(example.classes["grade"], example.classes["class"])] == [
+        "三年级1班", "三年级2班", "四年级1班", "五年级1班", "五年级2班", "六年级1班"]
+
+
 def test_overview_rate_per_class_and_rule(wb: openpyxl.Workbook, example: Cadence) -> None:
     ws = wb["总览"]
     classes = section(ws, "三、各班落实率")

@@ -129,7 +129,7 @@ def header_width(label: str) -> int:
 
 def print_list(ws: Any, columns: int, font_pt: float, *, rows: tuple[int, int] | None = None,
                repeat: int | None = None, paper: int = A4, title: str | None = None,
-               last_row: int | None = None, apart: bool = False) -> PagePlan:
+               last_row: int | None = None, apart: bool = False, split: bool = True) -> PagePlan:
     """Set up an xlsxwriter sheet of ``columns`` columns holding ``font_pt`` text for printing: landscape,
     margins, page numbers, ``rows`` (first, last) repeated on every page, across as :func:`plan_pages` says;
     call it after the column widths are set. Returns the plan.
@@ -137,8 +137,11 @@ def print_list(ws: Any, columns: int, font_pt: float, *, rows: tuple[int, int] |
     A sheet split across pages whose first row is the ``title`` (merged over all columns, so cut by the page
     edges) prints from row ``rows[0] + 1`` to ``last_row`` and carries the title in each page's header instead.
     ``apart``: what lies right of the columns (a chart) prints on pages of its own, at the same scale, rather
-    than shrink the table to fit beside it."""
+    than shrink the table to fit beside it. ``split=False``: one page wide whatever the size (a list with no
+    columns that could be repeated is better small than cut from its names)."""
     plan = plan_pages(column_pixels(ws, columns), font_pt, repeat=repeat, paper=paper)
+    if not split and not plan.fit:
+        plan = PagePlan(plan.scale, True)
     ws.set_landscape()
     ws.set_paper(paper)
     ws.set_margins(left=SIDE_IN, right=SIDE_IN, top=TOP_IN, bottom=TOP_IN)

@@ -13,6 +13,7 @@ import xlsxwriter
 
 from rosterkit.cadence_rollup import OUTCOMES
 from rosterkit.order import school_order
+from rosterkit.write.pagesetup import print_list
 from rosterkit.write.annotate import text_width
 from rosterkit.write.roster import mask_text
 
@@ -117,19 +118,19 @@ class _Sheet:
         for c, width in (fixed or {}).items():
             self.ws.set_column(c, c, width)
 
-    def finish(self, top: int | None = None, last: int = 0, cols: int = 0, freeze_cols: int = 0) -> None:
-        """Landscape A4, one page wide, page numbers; for a list (header row ``top``): freeze below the header
-        and ``freeze_cols`` columns, filter, and rows 3 to the header repeated on every printed page."""
+    def finish(self, top: int | None = None, last: int = 0, cols: int = 0, freeze_cols: int = 0, *,
+               across: int = 0, font_pt: float = 10) -> None:
+        """Landscape A4, page numbers, one page wide; a sheet with ``freeze_cols`` (the student's columns) whose
+        ``font_pt`` text would print under 8 pt is split across pages instead, those columns repeated on each
+        (``across``: the sheet's columns, when more than ``cols``). For a list (header row ``top``): freeze below
+        the header and ``freeze_cols`` columns, filter, rows 3 to the header repeated on every printed page."""
         ws = self.ws
-        ws.set_landscape()
-        ws.set_paper(9)
-        ws.fit_to_pages(1, 0)
-        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-        ws.set_footer("&C第 &P 页，共 &N 页")
+        print_list(ws, max(across, cols, max(self.widths, default=0) + 1), font_pt,
+                   rows=(2, top) if top is not None else None, repeat=freeze_cols - 1 if freeze_cols else None,
+                   split=freeze_cols > 0)
         if top is not None:
             ws.freeze_panes(top + 1, freeze_cols)
             ws.autofilter(top, 0, max(last, top + 1), cols - 1)
-            ws.repeat_rows(2, top)
 
 
 def _label(school: Any, grade: Any, klass: Any, multi: bool) -> str:

@@ -90,7 +90,6 @@ def merge_cmd(inbox: tuple[str, ...], out: str | None, school_info: str | None, 
 def distribute_cmd(school_info: str, out: str, from_: str | None) -> None:
     """按学校信息为每个班生成一份台账（已填好学校、年级、班级、班主任）。"""
     from .distribute import distribute
-
     from .order import file_order_key
 
     paths = distribute(school_info, out, from_=from_)

@@ -68,16 +68,17 @@ def _pack(points: Sequence[float], room: float, repeat: int | None) -> list[int]
 
 
 def plan_pages(pixels: Sequence[float], font_pt: float, *, repeat: int | None = None, paper: int = A4,
-               min_pt: float = MIN_PT) -> PagePlan:
+               min_pt: float = MIN_PT, split: bool = True) -> PagePlan:
     """The print plan of columns ``pixels`` wide holding ``font_pt`` text: one page wide if the text stays at
     ``min_pt`` or more, else the largest scale ≤ 100 % that needs no more pages across than ``min_pt`` does.
 
-    ``repeat`` (last column repeated on every page) is dropped when those columns would take half a page."""
+    ``repeat`` (last column repeated on every page) is dropped when those columns would take half a page;
+    ``split=False``: one page wide whatever the size."""
     points = [column_points(p) for p in pixels]
     room = printable_points(paper) * SLACK
     total = sum(points)
     fit_scale = min(100, math.floor(100 * room / total)) if total else 100
-    if font_pt * fit_scale / 100 >= min_pt:
+    if font_pt * fit_scale / 100 >= min_pt or not split:
         return PagePlan(fit_scale, True)
     low = min(100, math.ceil(100 * min_pt / font_pt))
     if repeat is not None and sum(points[: repeat + 1]) > room * 100 / low / 2:
@@ -139,9 +140,7 @@ def print_list(ws: Any, columns: int, font_pt: float, *, rows: tuple[int, int] |
     ``apart``: what lies right of the columns (a chart) prints on pages of its own, at the same scale, rather
     than shrink the table to fit beside it. ``split=False``: one page wide whatever the size (a list with no
     columns that could be repeated is better small than cut from its names)."""
-    plan = plan_pages(column_pixels(ws, columns), font_pt, repeat=repeat, paper=paper)
-    if not split and not plan.fit:
-        plan = PagePlan(plan.scale, True)
+    plan = plan_pages(column_pixels(ws, columns), font_pt, repeat=repeat, paper=paper, split=split)
     ws.set_landscape()
     ws.set_paper(paper)
     ws.set_margins(left=SIDE_IN, right=SIDE_IN, top=TOP_IN, bottom=TOP_IN)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from builders import ledger, student
 
 
@@ -38,7 +40,7 @@ def test_problems_exit_1_with_json(tmp_path: Path) -> None:
 def test_missing_folder_exits_2_without_traceback(tmp_path: Path) -> None:
     proc = rk("check", str(tmp_path / "nope"))
     assert proc.returncode == 2
-    assert "Traceback" not in proc.stderr and "no such file or folder" in proc.stderr
+    assert "Traceback" not in proc.stderr and "没有这个文件或文件夹" in proc.stderr
 
 
 def test_bad_option_exits_2(tmp_path: Path) -> None:
@@ -88,3 +90,48 @@ def test_distribute_command(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in (tmp_path / "sent").iterdir())[0] == "三年级1班_帮扶台账.xlsx"
     assert "共 7 份台账" in proc.stdout
+
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+_PLACES = re.compile(r"\S*[/\\]\S*|\S+\.(?:xlsx|xlsm|xls|ods|et)\b|\[[a-z0-9-]+\]")  # paths, file names, [codes]
+PRODUCTS = {"Excel", "WPS"}  # names Chinese text uses as they are (用 Excel 或 WPS 打开)
+
+
+def english_words(text: str, *roots: Path) -> list[str]:
+    """Latin words of 3+ letters left once paths, file names and [issue-codes] are taken out of each line."""
+    found = []
+    for line in text.splitlines():
+        for root in roots:
+            line = line.replace(str(root), "")
+        found += [w for w in re.findall(r"[A-Za-z]{3,}", _PLACES.sub("", line)) if w not in PRODUCTS]
+    return found
+
+
+def test_english_words_are_found() -> None:
+    """The check below can fail: English output is caught, paths and codes are not."""
+    assert english_words("compliance: /tmp/x\nreturns: /tmp/y") == ["compliance", "returns"]
+    assert english_words("✗ 有问题 三年级2班.xlsx；花名册!D7 [id-checksum] 校验码错误\n结果：/tmp/out/a b") == []
+
+
+@pytest.mark.parametrize("command", ["check", "merge", "cadence", "report", "distribute"])
+def test_every_printed_line_is_chinese(command: str, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    info = ["--school-info", str(EXAMPLES / "学校信息.xlsx")]
+    args = {"check": ["check", str(EXAMPLES / "inbox")], "merge": ["merge", str(EXAMPLES / "inbox"), *info],
+            "cadence": ["cadence", str(EXAMPLES / "inbox"), *info], "report": ["report", str(EXAMPLES / "inbox"), *info],
+            "distribute": ["distribute", *info]}[command]
+    dated = [] if command == "distribute" else ["--as-of", "2026-11-23"]
+    proc = rk(*args, "-o", str(out), *dated)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert len(proc.stdout.splitlines()) >= 3
+    assert english_words(proc.stdout + proc.stderr, out, EXAMPLES) == []
+
+
+def test_files_are_listed_in_school_order(tmp_path: Path) -> None:
+    """三 < 四 < 五 < 六 by grade, not by code point (三 < 五 < 六 < 四)."""
+    proc = rk("check", str(EXAMPLES / "inbox"), "-o", str(tmp_path / "out"), "--as-of", "2026-11-23")
+    classes = re.findall(r"^[✓✗!] \S+\s+(\S+班)_", proc.stdout, re.M)
+    assert classes == ["三年级1班", "三年级2班", "四年级1班", "五年级1班", "五年级2班", "六年级1班"]
+    sent = rk("distribute", "--school-info", str(EXAMPLES / "学校信息.xlsx"), "-o", str(tmp_path / "sent"))
+    names = [Path(line).name.split("_")[0] for line in sent.stdout.splitlines() if line.endswith(".xlsx")]
+    assert names == ["三年级1班", "三年级2班", "四年级1班", "五年级1班", "五年级2班", "六年级1班", "六年级2班"]

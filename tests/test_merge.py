@@ -144,3 +144,24 @@ def test_distribute_from_last_round_round_trips(tmp_path: Path) -> None:
     again = merge(tmp_path / "sent", school_info=root / "学校信息.xlsx", as_of=AS_OF, include_invalid=True)
     cols = ["grade", "class", "name", "id_number", "gender", "birth_date", "categories", "guardian_phone", "mentor"]
     assert again.roster[cols].to_dict("records") == last.roster[cols].to_dict("records")
+
+
+def test_classes_in_school_order_whatever_the_lists_order(tmp_path: Path) -> None:
+    """学校信息 lists the classes out of order and the files are named anyhow: the roster and 提交情况 still go
+    三年级 < 四年级 < 初一 (七年级), 2班 < 10班, a class not on the list among them, files no class could be read
+    from last."""
+    box = tmp_path / "inbox"
+    for i, (grade, klass, name) in enumerate([("四年级", "1班", "a.xlsx"), ("三年级", "10班", "b.xlsx"),
+                                              ("三年级", "2班", "c.xlsx"), ("初一", "1班", "d.xlsx"),
+                                              ("三年级", "5班", "e.xlsx")]):
+        ledger(box, name, students=[student(10 * i), student(10 * i + 1)], meta=_meta(grade, klass, f"老师{i}"))
+    (box / "0.xlsx").write_bytes(b"not a workbook")
+    info = school_info(tmp_path, [("初一", "1班", "老师3"), ("四年级", "1班", "老师0"), ("三年级", "10班", "老师1"),
+                                  ("三年级", "2班", "老师2"), ("四年级", "2班", "赵敏")])
+    r = merge(box, school_info=info, as_of=AS_OF)
+    order = ["三年级2班", "三年级5班", "三年级10班", "四年级1班", "四年级2班", "初一1班"]
+    assert list(r.submissions["label"]) == [*order, ""]
+    assert list(r.submissions["file"])[-1] == "0.xlsx"
+    seen = list(dict.fromkeys(g + c for g, c in zip(r.roster["grade"], r.roster["class"])))
+    assert seen == [c for c in order if c != "四年级2班"]
+    assert list(r.roster["seq"]) == list(range(1, len(r.roster) + 1))

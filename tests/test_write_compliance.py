@@ -14,6 +14,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from libreoffice import convert
+from printing import printed
 from builders import AS_OF, contact, ledger, student, with_macros
 
 from rosterkit.cadence import Cadence
@@ -122,6 +123,25 @@ def test_overview_key_figures_equal_school(wb: openpyxl.Workbook, example: Caden
     for head, col in cols.items():
         assert same(got.iloc[0][head], school[col]), head
     assert ws.cell(6, 9).number_format == "0.0%"
+
+
+@pytest.mark.parametrize(("sheet", "font", "lead"), [("学生", 10, 2), ("周期明细", 9, 5)])
+def test_wide_student_sheets_split_across_pages_at_8_pt(wb: openpyxl.Workbook, sheet: str, font: int,
+                                                      lead: int) -> None:
+    """学生 (18 columns) and the period grid printed one page wide were 6.3 and 6.5 pt: now split across pages,
+    the student's frozen columns repeated on each, every page within the paper, text at 8 pt or more."""
+    ws = wb[sheet]
+    out = printed(ws)
+    assert len(out.pages) > 1 and font * out.scale >= 8
+    assert all(page[:lead] == list(range(1, lead + 1)) for page in out.pages)
+    assert all(out.page_width(page) <= out.room for page in out.pages)
+    assert out.pages[0] + [c for page in out.pages[1:] for c in page[lead:]] == list(range(1, ws.max_column + 1))
+
+
+def test_cadence_classes_in_school_order(example: Cadence) -> None:
+    """The per-class table itself (the JSON and every writer) lists 四年级 before 五年级, not by code point."""
+    assert [g + c for g, c in zip(example.classes["grade"], example.classes["class"])] == [
+        "三年级1班", "三年级2班", "四年级1班", "五年级1班", "五年级2班", "六年级1班"]
 
 
 def test_overview_rate_per_class_and_rule(wb: openpyxl.Workbook, example: Cadence) -> None:

@@ -14,12 +14,15 @@ from xml.etree import ElementTree
 import openpyxl
 import pytest
 from libreoffice import convert
+from openpyxl.utils import get_column_letter
+from printing import column_points, printed
 from builders import AS_OF, ledger, student
 
 from rosterkit.idcard import make_id
 from rosterkit.merge import MergeResult, merge
 from rosterkit.school import ExpectedClass, SchoolInfo
 from rosterkit.template import default_path
+from rosterkit.write.annotate import text_width
 from rosterkit.write.roster import MASKED_NAME, ROSTER_NAME, read_upward, write_school_roster
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -137,17 +140,94 @@ def test_data_cells_equal_the_merged_roster(which: str, request: pytest.FixtureR
         assert cells[header.index("监护人电话")].data_type == "s"
 
 
-def test_print_setup(small_book: Path) -> None:
-    ws = openpyxl.load_workbook(small_book)["花名册"]
-    assert ws.page_setup.orientation == "landscape"
-    assert str(ws.page_setup.paperSize) == "9"  # A4
-    assert ws.print_title_rows.replace("$", "") == "1:2"
-    assert ws.sheet_properties.pageSetUpPr.fitToPage
-    assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, 0)  # absent means 1 in OOXML
+@pytest.mark.parametrize("which", ["small", "example"])
+def test_roster_prints_at_8_pt_or_more(which: str, request: pytest.FixtureRequest) -> None:
+    """The 29 columns at 10 pt fit to one A4 page wide printed at 3.9 pt: now every column prints once, on
+    landscape A4 pages across that each hold their columns, at a scale that keeps the text at 8 pt or more, with
+    序号 … 姓名 and the header row repeated on every page and the pages numbered."""
+    ws = openpyxl.load_workbook(request.getfixturevalue(f"{which}_book"))["花名册"]
+    header = [c.value for c in ws[2]]
+    assert ws.page_setup.orientation == "landscape" and str(ws.page_setup.paperSize) == "9"  # A4
+    out = printed(ws)
+    assert 10 * out.scale >= 8  # the body's 10 pt, as printed
+    lead = header.index("姓名") + 1  # 序号 … 姓名
+    assert out.pages[0] + [c for page in out.pages[1:] for c in page[lead:]] == list(range(1, len(header) + 1))
+    assert all(out.page_width(page) <= out.room for page in out.pages)  # no page overflows into another
+    assert len(out.pages) > 1  # 29 columns cannot be one legible A4 page wide
+    assert ws.print_title_cols.replace("$", "") == f"A:{get_column_letter(lead)}"
+    assert all(page[:lead] == list(range(1, lead + 1)) for page in out.pages)  # each page starts 序号 … 姓名
+    assert ws.page_setup.pageOrder == "overThenDown"  # a stretch of rows' pages come out one after the other
+    assert ws.print_title_rows.replace("$", "") == "2:2"  # the header on every page …
+    assert ws["A1"].value in ws.oddHeader.center.text  # … and the title above it (row 1 spans all pages across)
+    assert ws.print_area.replace("$", "").endswith(f"!A2:{get_column_letter(len(header))}{ws.max_row}")
+    assert "&P" in ws.oddFooter.center.text and "&N" in ws.oddFooter.center.text
     assert ws.print_options.gridLines
     assert ws.freeze_panes == "A3"
-    widths = {c.value: ws.column_dimensions[c.column_letter].width for c in ws[2]}
-    assert widths["身份证号"] >= 18 and widths["家庭住址"] > widths["性别"]
+    assert ws.row_dimensions[2].height >= 26  # long labels wrap onto a second line: the row holds both
+
+
+def test_rows_with_wrapped_text_are_tall_enough(example_book: Path) -> None:
+    """A row whose text is wider than its column gets the height of its lines (LibreOffice does not grow it and
+    would draw the second line over the next row); the other rows keep the default height."""
+    ws = openpyxl.load_workbook(example_book)["花名册"]
+    points = column_points(ws, ws.max_column)
+    unit = 10 * 2 / 3  # pixels of half a CJK character (a width unit) at 10 pt
+    wraps, short = [], []
+    for r in range(3, ws.max_row):  # the body, not the 填表人 line under it
+        need = [(text_width(c.value) * unit, points[c.column] / 0.75) for c in ws[r] if isinstance(c.value, str)]
+        height = ws.row_dimensions[r].height
+        if any(text > px for text, px in need):  # wider than the whole column: wraps in any renderer
+            wraps.append(r)
+            assert height is not None and height >= 26, r
+        elif all(text < px - 12 for text, px in need):  # room to spare everywhere
+            short.append(r)
+            assert height is None, r
+    assert wraps and short
+
+
+def test_narrow_layout_fits_one_page_wide(tmp_path: Path, small: MergeResult) -> None:
+    """A layout that is legible one page wide keeps the simple setup: fit to width, title and header repeated."""
+    def narrow(ws: Any) -> None:
+        for c in range(8, ws.max_column + 1):
+            ws.cell(2, c).value = None
+    upward = _template_copy(tmp_path, narrow)
+    ws = openpyxl.load_workbook(write_school_roster(small, tmp_path / "r.xlsx", upward=upward, on=ON))["花名册"]
+    out = printed(ws)
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and len(out.pages) == 1
+    assert 10 * out.scale >= 8 and not ws.print_title_cols and not ws.col_breaks.brk
+    assert ws.print_title_rows.replace("$", "") == "1:2"
+
+
+def test_column_widths(example_book: Path) -> None:
+    """Wide enough for an ID or a 学籍号 on one line; long text wraps rather than widen its column; a label of
+    four characters or more goes on two lines (身体/状况) rather than widen a column of short values."""
+    ws = openpyxl.load_workbook(example_book)["花名册"]
+    points = column_points(ws, ws.max_column)
+    at = {c.value: points[c.column] / 0.75 for c in ws[2]}  # pixels
+    digits = 7  # Excel's pixels per digit of the default font
+    assert at["身份证号"] >= 18 * digits and at["学籍号"] >= 19 * digits
+    assert at["家庭住址"] <= 24 * digits + 5 and at["类别"] <= 24 * digits + 5
+    assert at["身体状况"] < 4 * 2 * digits  # its values are 2 characters: 身体/状况
+    assert at["家庭住址"] > at["性别"]
+
+
+@pytest.mark.parametrize(("sheet", "titles"), [("分类统计", "1:1"), ("提交情况", "2:2"), ("重复与冲突", ""),
+                                             ("未纳入", "1:1")])
+def test_other_sheets_print_at_8_pt_or_more(example_book: Path, sheet: str, titles: str) -> None:
+    ws = openpyxl.load_workbook(example_book)[sheet]
+    out = printed(ws)
+    assert ws.page_setup.orientation == "landscape" and str(ws.page_setup.paperSize) == "9"
+    assert 10 * out.scale >= 8 and all(out.page_width(page) <= out.room for page in out.pages)
+    assert (ws.print_title_rows or "").replace("$", "") == titles  # a list's header on every page
+    assert "&P" in ws.oddFooter.center.text
+
+
+def test_chart_prints_beside_not_over_the_counts(example_book: Path) -> None:
+    """The chart right of the counts goes to a page of its own rather than shrink the table to fit beside it."""
+    ws = openpyxl.load_workbook(example_book)["分类统计"]
+    table = len([c for c in ws[1] if c.value is not None])
+    assert [b.id for b in ws.col_breaks.brk] == [table]  # a break after the table's last column
+    assert not ws.sheet_properties.pageSetUpPr.fitToPage
 
 
 def test_formula_text_stays_text(small_book: Path) -> None:

@@ -7,6 +7,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from printing import printed
+
 from rosterkit.issues import Issue
 from rosterkit.write.summary import SUMMARY_NAME, FileSummary, write_summary
 
@@ -137,3 +139,26 @@ def test_unknown_status_is_rejected_before_writing(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="五班.xlsx"):
         write_summary(tmp_path / "s.xlsx", [FileSummary("五班.xlsx", "done", 1, 1, [])])
     assert list(tmp_path.iterdir()) == []
+
+
+def _long(n: int) -> str:
+    return "长" * n
+
+
+@pytest.mark.parametrize("long", [False, True])
+def test_every_sheet_prints_one_page_wide_at_8_pt_or_more(tmp_path: Path, long: bool) -> None:
+    """Each sheet is a list: landscape A4, fit to one page wide with its 11 pt text at 8 pt or more, the header
+    row on every page, pages numbered; with the longest names and values too (说明 then wraps narrower)."""
+    files = FILES
+    if long:
+        files = [*FILES, FileSummary(_long(40) + ".xlsx", "problems", 1, 1, [
+            issue(_long(40) + ".xlsx", _long(20), "AB1000", "id-checksum", value=_long(40), column=_long(20),
+                  message=_long(200))])]
+    wb = openpyxl.load_workbook(write_summary(tmp_path / SUMMARY_NAME, files))
+    for ws in wb.worksheets:
+        out = printed(ws)
+        assert ws.page_setup.orientation == "landscape" and str(ws.page_setup.paperSize) == "9", ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and len(out.pages) == 1, ws.title
+        assert 11 * out.scale >= 8, ws.title
+        assert ws.print_title_rows.replace("$", "") == "1:1", ws.title
+        assert "&P" in ws.oddFooter.center.text

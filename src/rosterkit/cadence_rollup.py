@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .order import school_order
 from .periods import NO_DAY, as_datetime
 from .policy import Policy
 
@@ -151,7 +152,7 @@ def _classes(per_student: pd.DataFrame) -> pd.DataFrame:
     out = _group(per_student, ["school", "grade", "class"])
     mentors = per_student.groupby(["school", "grade", "class"], dropna=False, sort=True)["mentor"].nunique()
     out.insert(3, "mentors", mentors.to_numpy())
-    return out
+    return out.iloc[school_order(out["school"], out["grade"], out["class"])].reset_index(drop=True)
 
 
 def _schools(per_student: pd.DataFrame, limit: int) -> pd.DataFrame:

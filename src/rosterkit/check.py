@@ -24,6 +24,7 @@ from .isolate import Failure, Limits, run_isolated
 from .issues import Issue, make_issue
 from .labels import norm_label
 from .normalize import clean_date, clean_phone, clean_text
+from .order import file_order_key
 from .policy import Term, load_term
 from .read import SUFFIXES, RawWorkbook, extract_records, find_header, read_meta, read_workbook
 from .report import CheckReport, FileResult
@@ -33,17 +34,18 @@ from .validate import SheetContext, clean_records
 
 
 def collect_inputs(inputs: str | Path | Iterable[str | Path]) -> list[Path]:
-    """The workbooks to check: a folder's spreadsheets (sorted), or the files given."""
+    """The workbooks to check: a folder's spreadsheets in school order (三年级2班 before 三年级10班 and 四年级1班),
+    or the files given, in the order given."""
     items = [inputs] if isinstance(inputs, (str, Path)) else list(inputs)
     files: list[Path] = []
     for item in map(Path, items):
         if item.is_dir():
-            files += sorted(p for p in item.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES
-                            and not p.name.startswith(("~$", ".")))
+            files += sorted((p for p in item.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES
+                             and not p.name.startswith(("~$", "."))), key=lambda p: file_order_key(p.name))
         elif item.is_file():
             files.append(item)
         else:
-            raise InputError(f"没有这个文件或文件夹 / no such file or folder: {item}")
+            raise InputError(f"没有这个文件或文件夹：{item}")
     return files
 
 

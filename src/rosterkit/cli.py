@@ -101,11 +101,12 @@ def init_cmd(folder: str) -> None:
 def distribute_cmd(school_info: str, out: str, from_: str | None) -> None:
     """按学校信息为每个班生成一份台账（已填好学校、年级、班级、班主任）。"""
     from .distribute import distribute
+    from .order import file_order_key
 
     paths = distribute(school_info, out, from_=from_)
-    for p in paths:
+    for p in sorted(paths, key=lambda p: file_order_key(p.name)):
         click.echo(str(p))
-    click.echo(f"共 {len(paths)} 份台账 / ledgers written to {out}")
+    click.echo(f"共 {len(paths)} 份台账，已写入 {out}")
 
 
 @cli.command("cadence")
@@ -205,5 +206,5 @@ def main() -> None:
     except click.Abort:
         sys.exit(2)
     except RosterkitError as exc:
-        click.echo(f"错误 / error: {exc}", err=True)
+        click.echo(f"错误：{exc}", err=True)
         sys.exit(2)

@@ -25,11 +25,10 @@ def dask_executor(address: str | None, *, timeout: float = 10) -> Iterator[Execu
     try:
         from dask.distributed import Client
     except ImportError:
-        raise InputError("--scheduler 需要安装 Dask：pip install 'rosterkit[dask]' / "
-                         "dask.distributed is not installed") from None
+        raise InputError("--scheduler 需要安装 Dask：pip install 'rosterkit[dask]'") from None
     try:
         client = Client(address, timeout=timeout)
     except (OSError, TimeoutError) as exc:
-        raise InputError(f"无法连接 Dask 调度器 / cannot reach the Dask scheduler {address}: {exc}") from None
+        raise InputError(f"无法连接 Dask 调度器 {address}：{exc}") from None
     with client:
         yield client.get_executor()

@@ -55,12 +55,12 @@ def previous_rows(source: str | Path, template: Template) -> dict[tuple[str, str
             out.setdefault(class_key(rec.get("grade"), rec.get("class")), []).append(row)
         return out
     if not src.is_file():
-        raise InputError(f"没有这个文件或文件夹 / no such file or folder: {src}")
+        raise InputError(f"没有这个文件或文件夹：{src}")
     try:
         wb = pc.CalamineWorkbook.from_path(str(src))
         sheets = [wb.get_sheet_by_name(n).to_python(skip_empty_area=False) for n in wb.sheet_names]
     except Exception as exc:  # the file the coordinator named cannot be read: stop
-        raise InputError(f"无法读取 / cannot read {src.name}: {exc}") from exc
+        raise InputError(f"无法读取 {src.name}：{exc}") from exc
     for rows in sheets:
         header = find_header(rows, template.roster)
         if header is None or "name" not in header.columns:
@@ -106,7 +106,7 @@ def distribute(
     """Write one ledger per expected class into ``out``; returns the paths written."""
     school = school_info if isinstance(school_info, SchoolInfo) else read_school_info(school_info)
     if not school.classes:
-        raise InputError("学校信息的班级名单是空的 / the school info lists no classes")
+        raise InputError("学校信息的班级名单是空的")
     tpl = template or load_template()
     previous = previous_rows(from_, tpl) if from_ else {}
     folder = Path(out)

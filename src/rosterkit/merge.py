@@ -17,7 +17,8 @@ import pandas as pd
 from .check import check
 from .masking import mask_tree
 from .report import CheckReport, FileResult
-from .school import SchoolInfo, class_key, grade_order, read_school_info
+from .order import class_order_key, file_order_key
+from .school import SchoolInfo, class_key, read_school_info
 from .template import load_template
 
 # Fields that legitimately differ when a student appears twice (a move between classes), or are bookkeeping.
@@ -119,7 +120,7 @@ def merge(
         group.sort(key=lambda s: (s.filled_on or dt.date.min, s.mtime), reverse=True)
     expected = {c.key: c for c in school.classes}
     kept, left = _split_rows(groups, expected, include_invalid)
-    roster = _assemble(kept, school, expected)
+    roster = _assemble(kept, school)
     duplicates, conflicts = _cross_class(roster, report)
     rows_read = sum(len(f.frames["roster"]) for f in report.files if "roster" in f.frames)
     labels = {f.key: f.label for f in load_template().roster.fields}
@@ -139,7 +140,6 @@ def _split_rows(groups: dict[tuple[str, str], list[_Submission]], expected: dict
     grades: list[Any] = []
     classes: list[Any] = []
     schools: list[Any] = []
-    keys: list[tuple[str, str]] = []
     left: list[dict[str, Any]] = []
     for key, group in groups.items():
         newest = group[0]
@@ -166,7 +166,6 @@ def _split_rows(groups: dict[tuple[str, str], list[_Submission]], expected: dict
             grades += [match.grade if match else s.grade] * n
             classes += [match.klass if match else s.klass] * n
             schools += [s.result.meta.get("school")] * n
-            keys += [key] * n
     columns = ["file", "class", "row", "name", "id_number", "kind", "reason", "problems", "record"]
     if not parts:
         return None, pd.DataFrame(left, columns=columns)
@@ -177,7 +176,6 @@ def _split_rows(groups: dict[tuple[str, str], list[_Submission]], expected: dict
              "school": schools}
     for name, values in extra.items():
         kept[name] = pd.Series(values, dtype=object) if name != "source_row" else pd.Series(values)
-    kept["_key"] = pd.Series(keys, dtype=object)
     return kept, pd.DataFrame(left, columns=columns)
 
 
@@ -197,20 +195,19 @@ def _row_problems(f: FileResult) -> dict[Hashable, str]:  # by Excel row, the fr
     return {r: "；".join(msgs) for r, msgs in out.items()}
 
 
-def _assemble(kept: pd.DataFrame | None, school: SchoolInfo, expected: dict[tuple[str, str], Any]) -> pd.DataFrame:
+def _assemble(kept: pd.DataFrame | None, school: SchoolInfo) -> pd.DataFrame:
     if kept is None:
         return pd.DataFrame(columns=["seq", "school", "grade", "class", "source_file", "source_row"])
     roster = kept
-    order = {k: i for i, k in enumerate(expected)}
-    keys = roster.pop("_key")
-    roster["_class_order"] = [order.get(k, len(order)) for k in keys]
-    roster["_grade_order"] = [grade_order(k[0]) for k in keys]
-    roster["_class_key"] = [k[1] for k in keys]
+    # School order of the classes (三年级 < 四年级, 2班 < 10班), whatever order 学校信息 or the inbox had.
+    pairs = list(zip(roster["grade"], roster["class"]))
+    rank = {p: i for i, p in enumerate(sorted(set(pairs), key=lambda p: class_order_key(*p)))}
+    roster["_class_order"] = [rank[p] for p in pairs]
     # A ledger whose 序号 column was deleted has no "seq": number its rows by Excel row instead.
     seq = pd.to_numeric(roster["seq"], errors="coerce") if "seq" in roster else pd.Series(float("nan"), roster.index)
     roster["_seq"] = seq.fillna(roster["source_row"]).astype(float)
-    roster = roster.sort_values(["_class_order", "_grade_order", "_class_key", "_seq", "source_row"], kind="stable")
-    roster = roster.drop(columns=["_class_order", "_grade_order", "_class_key", "_seq"]).reset_index(drop=True)
+    roster = roster.sort_values(["_class_order", "_seq", "source_row"], kind="stable")
+    roster = roster.drop(columns=["_class_order", "_seq"]).reset_index(drop=True)
     roster["seq"] = range(1, len(roster) + 1)
     if school.name:
         roster["school"] = roster["school"].where(roster["school"].notna(), school.name)
@@ -271,6 +268,9 @@ def _submissions(groups: dict[tuple[str, str], list[_Submission]], expected: dic
             rows.append({"grade": "", "class": "", "label": "", "head_teacher": "", "status": STATUS_UNREADABLE,
                          "file": f.name, "filled_on": None, "late": False, "rows": 0, "errors": f.errors,
                          "note": "；".join(sorted({i.code for i in f.issues}))})
+    # Classes in school order, then the files no class could be read from, by name (sorted() is stable).
+    rows.sort(key=lambda r: (not r["label"], class_order_key(r["grade"], r["class"]) if r["label"] else (),
+                             file_order_key(r["file"]) if not r["label"] else ()))
     return pd.DataFrame(rows, columns=["grade", "class", "label", "head_teacher", "status", "file", "filled_on",
                                        "late", "rows", "errors", "note"])
 

@@ -9,6 +9,9 @@ import sys
 from typing import Any
 
 STATUS_TEXT = {"ok": "通过", "problems": "有问题", "unreadable": "无法读取"}
+# What each output of a run is called on the terminal (RunResult.outputs keys → Chinese names).
+OUTPUT_NAMES = {"check": "批注副本与校验汇总", "roster": "学校花名册", "compliance": "帮扶落实情况",
+                "returns": "发回各班（校验结果 + 待办）"}
 
 
 def file_line(f: Any) -> str:
@@ -41,7 +44,7 @@ def check_text(report: Any, *, details: bool = True, limit: int = 5, mask: bool 
         f"（有错 {s['rows_invalid']['roster']}），帮扶记录 {s['rows']['log']} 行（有错 {s['rows_invalid']['log']}）"
     )
     if s["out"]:
-        lines.append(f"结果在 / results in: {s['out']}")
+        lines.append(f"结果在：{s['out']}")
     return "\n".join(lines)
 
 
@@ -94,7 +97,7 @@ def merge_text(result: Any, dest: Any) -> str:
         lines.append(f"请催交：{chase}")
     lines.append(f"跨班重复 {len(result.duplicates)} 人，信息冲突 {result.conflicts['id_number'].nunique()} 人"
                  f"（{len(result.conflicts)} 项）")
-    lines.append(f"结果 / output: {dest}")
+    lines.append(f"学校花名册：{dest}")
     return "\n".join(lines)
 
 
@@ -119,7 +122,7 @@ def cadence_text(run: Any, *, limit: int = 10) -> str:
                 lines.append(f"  {r['mentor']} · {r['grade']}{r['class']} {r['name']} · {r['rule']}：{r['missing']}")
     for i in run.policy_issues:
         lines.append(f"制度表 {i.cell or ''} [{i.code}] {i.message}")
-    lines += [f"{k}: {v}" for k, v in run.outputs.items()]
+    lines += [f"{OUTPUT_NAMES.get(k, k)}：{v}" for k, v in run.outputs.items()]
     return "\n".join(lines)
 
 
@@ -134,7 +137,5 @@ def run_text(run: Any) -> str:
         f"帮扶落实率 {_pct(s.get('compliance_rate'))}，逾期学生 {s.get('students_overdue', 0)} 人，"
         f"即将到期 {s.get('students_due_soon', 0)} 人",
     ]
-    names = {"check": "批注副本与校验汇总", "roster": "学校花名册", "compliance": "帮扶落实情况",
-             "returns": "发回各班（校验结果 + 待办）"}
-    lines += [f"{names.get(k, k)}：{v}" for k, v in s["outputs"].items()]
+    lines += [f"{OUTPUT_NAMES.get(k, k)}：{v}" for k, v in s["outputs"].items()]
     return "\n".join(lines)

@@ -73,29 +73,23 @@ def class_key(grade: Any, klass: Any) -> tuple[str, str]:
     return g, c
 
 
-def grade_order(grade_key: str) -> tuple[int, str]:
-    """Sort key that puts grade 3 before grade 10."""
-    digits = re.match(r"\d+", grade_key)
-    return (int(digits.group()) if digits else 999, grade_key)
-
-
 def read_school_info(path: str | Path) -> SchoolInfo:
     """Read a filled 学校信息 workbook; a missing file or sheet stops the run (the caller asked for it)."""
     p = Path(path)
     if not p.is_file():
-        raise InputError(f"找不到学校信息文件 / no such school-info file: {p}")
+        raise InputError(f"找不到学校信息文件：{p}")
     try:
         wb = pc.CalamineWorkbook.from_path(str(p))
         sheets = {n: wb.get_sheet_by_name(n).to_python(skip_empty_area=False) for n in wb.sheet_names}
     except Exception as exc:  # any reason it cannot be read stops the run
-        raise InputError(f"无法读取学校信息 / cannot read {p.name}: {exc}") from exc
+        raise InputError(f"无法读取学校信息 {p.name}：{exc}") from exc
     by_label = {norm_label(n): n for n in sheets}
     info = sheets.get(by_label.get(INFO_SHEET, ""), [])
     labels = {"学校名称": "name", "学校": "name", "学年学期": "term", "填报截止日期": "deadline", "联系人": "contact"}
     meta = {k: v[0] for k, v in read_meta(info, labels).items()}
     rows = sheets.get(by_label.get(CLASSES_SHEET, ""))
     if rows is None:
-        raise InputError(f"{p.name} 缺少工作表「{CLASSES_SHEET}」/ has no sheet {CLASSES_SHEET}")
+        raise InputError(f"{p.name} 缺少工作表「{CLASSES_SHEET}」")
     classes = _read_classes(rows, p)
     return SchoolInfo(
         name=clean_text(meta.get("name")).value or "",
@@ -113,7 +107,7 @@ def _read_classes(rows: list[list[Any]], path: Path) -> tuple[ExpectedClass, ...
         if "grade" in cols and "klass" in cols:
             break
     else:
-        raise InputError(f"{path.name} 班级名单: 找不到「年级」「班级」表头 / no 年级/班级 header")
+        raise InputError(f"{path.name} 班级名单：找不到「年级」「班级」表头")
     out: list[ExpectedClass] = []
     for row in rows[r + 1:]:
         get = {k: (row[c] if c < len(row) else "") for k, c in cols.items()}

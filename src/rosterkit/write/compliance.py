@@ -306,7 +306,7 @@ def _grid(sh: _Sheet, cad: Cadence, multi: bool, limit: int | None) -> None:
             ws.conditional_format(top, _FIXED, last, _FIXED + width - 1,
                                   {"type": "text", "criteria": "begins with", "value": word, "format": style})
     sh.fit(high=24, fixed={c: 7.5 for c in range(_FIXED, _FIXED + width)})
-    sh.finish(header, last, _FIXED, _FIXED)
+    sh.finish(header, last, _FIXED, _FIXED, across=_FIXED + width, font_pt=9)  # 9: the period cells
 
 
 def _records(frame: pd.DataFrame, limit: int | None) -> list[dict[Hashable, Any]]:

@@ -29,7 +29,7 @@ def guard_output(out: Path, inputs: Sequence[Path]) -> None:
     """Refuse an output folder that holds a teacher's file: originals are read-only to us."""
     folders = {p.resolve().parent for p in inputs} | {p.resolve() for p in inputs if p.is_dir()}
     if out.resolve() in folders:
-        raise InputError(f"输出文件夹不能是收件夹本身（老师的原文件只读）/ output folder must not be the inbox: {out}")
+        raise InputError(f"输出文件夹不能是收件夹本身（老师的原文件只读）：{out}")
 
 
 def write_check_outputs(report: CheckReport, out: Path, inputs: Sequence[Path], *, mask: bool = False) -> None:

@@ -29,12 +29,14 @@ from rosterkit.write.atomic import atomic_output
 from rosterkit.write.fastsheet import FastWorkbook
 from rosterkit.masking import BIRTH_KEYS, mask_birth, mask_dates, mask_id, mask_phone, mask_text
 from rosterkit.write.cells import WIDEST, as_text, blank, write_body
+from rosterkit.write.pagesetup import grow_rows, header_width, print_list
 
 __all__ = ["MASKED_NAME", "ROSTER_NAME", "UpwardLayout", "read_upward", "write_school_roster"]
 
 ROSTER_NAME, MASKED_NAME = "学校花名册.xlsx", "学校花名册_脱敏.xlsx"
 FIXED = {"序号": "seq", "学校": "school", "年级": "grade", "班级": "class"}  # not ledger fields: set by merge
 PROBLEM_LABEL = "校验问题"
+FONT_PT = 10  # the sheets' text, the size page setup keeps legible
 STREAM_CELLS = 8_000_000  # above this many 花名册 cells the workbook is written in constant_memory mode
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _TEXT_TYPES = {"id": "id", "phone": "phone", "code": "text"}  # template field type → how cells are written
@@ -66,7 +68,7 @@ def read_upward(path: str | Path | None = None) -> UpwardLayout:
 
 def _formats(wb: xlsxwriter.Workbook) -> dict[str, Any]:
     # Created once per workbook: per-cell Format objects bloat the file and slow the write.
-    base: dict[str, Any] = {"border": 1, "valign": "vcenter", "font_size": 10}
+    base: dict[str, Any] = {"border": 1, "valign": "vcenter", "font_size": FONT_PT}
     kinds: dict[str, dict[str, Any]] = {
         "text": {"num_format": "@", "text_wrap": True}, "date": {"num_format": "yyyy-mm-dd"}, "number": {}}
     fmt: dict[str, Any] = {}
@@ -146,10 +148,10 @@ class _Sheet:
             self.ws.write_blank(r, c, None, self.fmt["text"])
         return r + 1
 
-    def fit(self, low: int = 6, high: int = 40) -> None:
-        """Column widths from the content (CJK characters count double), within [low, high ≤ WIDEST]."""
+    def fit(self, low: int = 6, high: int = 40, pad: int = 2) -> None:
+        """Column widths from the content (CJK characters count double) + ``pad``, within [low, high ≤ WIDEST]."""
         for c, w in self.widths.items():
-            self.ws.set_column(c, c, min(max(w + 2, low), high))
+            self.ws.set_column(c, c, min(max(w + pad, low), high))
 
 
 def write_school_roster(result: MergeResult, dest: str | Path, *, mask: bool = False,
@@ -221,8 +223,11 @@ def _roster_sheet(sh: _Sheet, result: MergeResult, layout: UpwardLayout, on: dt.
         ws.merge_range(0, 0, 0, last, "", sh.fmt["title"])
     sh.text(0, 0, title, "title", measure=False)
     ws.set_row(0, 30)
+    if any(len(h) >= 4 for h in headers):
+        ws.set_row(1, 28)  # two lines: long labels wrap (header_width), and a renderer may not grow the row itself
     for c, h in enumerate(headers):
-        sh.text(1, c, h, "header")
+        sh.text(1, c, h, "header", measure=False)
+        sh._seen(c, header_width(h))  # a long label wraps onto two lines rather than widen the column
     columns = [roster[k].tolist() if k in roster else [None] * n for k in keys]
     if note_col is not None:
         columns[note_col] = [v if not b else "；".join(as_text(x) for x in (v, _problems(p, sh.mask)) if not blank(x))
@@ -232,23 +237,25 @@ def _roster_sheet(sh: _Sheet, result: MergeResult, layout: UpwardLayout, on: dt.
     if last:
         ws.merge_range(n + 2, 0, n + 2, last, "", sh.fmt["plain"])
     sh.text(n + 2, 0, footer, "plain", measure=False)
-    sh.fit(low=4, high=36)
+    widest = 24  # an ID or a 学籍号 on one line, longer text wraps; pad 1: 身体/状况, not 身体状/况
+    sh.fit(low=4, high=widest, pad=1)
+    grow_rows(ws, 2, {c: [as_text(v) if not blank(v) else "" for v in columns[c]]
+                      for c in range(len(columns)) if sh.widths.get(c, 0) + 1 > widest}, FONT_PT)
     ws.freeze_panes(2, 0)
-    _print_setup(ws, repeat=(0, 1))
+    # Header on every page; split across pages, 序号 … 姓名 repeated on each and the title atop each (pagesetup).
+    _print_setup(sh, last + 1, rows=(0, 1), repeat=keys.index("name") if "name" in keys else 0, title=title,
+                 last_row=n + 2)
     ws.hide_gridlines(0)  # 0: gridlines shown and printed
     ws.center_horizontally()
     ws.activate()
 
 
-def _print_setup(ws: Any, repeat: tuple[int, int] | None = None) -> None:
-    """Landscape A4, one page wide (as many tall as needed), page numbers; ``repeat`` rows on every page."""
-    ws.set_landscape()
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
-    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    ws.set_footer("&C第 &P 页，共 &N 页")
-    if repeat:
-        ws.repeat_rows(*repeat)
+def _print_setup(sh: _Sheet, columns: int, rows: tuple[int, int] | None = None, repeat: int | None = None,
+                 title: str | None = None, last_row: int | None = None, apart: bool = False) -> None:
+    """Landscape A4, page numbers, ``rows`` on every page; one page wide while the 10 pt text prints at 8 pt or
+    more, else split across pages with columns 0 … ``repeat`` on each (:func:`pagesetup.print_list`)."""
+    print_list(sh.ws, columns if apart else max(columns, max(sh.widths, default=0) + 1), FONT_PT, rows=rows,
+               repeat=repeat, title=title, last_row=last_row, apart=apart)
 
 
 def _student_id(rec: dict[Any, Any], i: int) -> Any:
@@ -314,7 +321,7 @@ def _stats_sheet(wb: xlsxwriter.Workbook, sh: _Sheet, roster: pd.DataFrame) -> N
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": max(640, 90 * len(classes)), "height": 380})
     ws.insert_chart(1, len(headers) + 1, chart)
-    _print_setup(ws)
+    _print_setup(sh, len(headers), rows=(0, 0), apart=True)  # the chart on a page of its own, the table legible
 
 
 def _submissions_sheet(sh: _Sheet, subs: pd.DataFrame) -> None:
@@ -332,7 +339,7 @@ def _submissions_sheet(sh: _Sheet, subs: pd.DataFrame) -> None:
     sh.table(1, headers, rows, kinds=["text"] * 5 + ["auto", "text", "auto", "auto", "text"], marked=marked)
     sh.fit(high=40)
     sh.ws.freeze_panes(2, 0)
-    _print_setup(sh.ws, repeat=(1, 1))
+    _print_setup(sh, len(headers), rows=(1, 1))
 
 
 def _place(p: dict[str, Any]) -> str:
@@ -362,7 +369,7 @@ def _cross_sheet(sh: _Sheet, result: MergeResult) -> None:
     sh.text(r + 1, 0, f"冲突：同一身份证号在多个班级信息不一致（{len(cons)} 处）", "line", measure=False)
     sh.table(r + 2, ["身份证号", "姓名", "字段", "各处取值"], cons, kinds=["id", "text", "text", "text"])
     sh.fit(high=60)
-    _print_setup(sh.ws)
+    _print_setup(sh, 4)
 
 
 def _left_out_sheet(sh: _Sheet, left: pd.DataFrame) -> None:
@@ -374,4 +381,4 @@ def _left_out_sheet(sh: _Sheet, left: pd.DataFrame) -> None:
              kinds=["text", "text", "auto", "text", "id", "text", "text"])
     sh.fit(high=60)
     sh.ws.freeze_panes(1, 0)
-    _print_setup(sh.ws, repeat=(0, 0))
+    _print_setup(sh, len(cols), rows=(0, 0))

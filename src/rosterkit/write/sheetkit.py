@@ -1,11 +1,9 @@
-"""Shared pieces of the compliance workbook: formats, a sheet writer that tracks widths, natural class order."""
+"""Shared pieces of the compliance workbook: formats, a sheet writer that tracks widths, classes in school order."""
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import math
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,6 +12,8 @@ import pandas as pd
 import xlsxwriter
 
 from rosterkit.cadence_rollup import OUTCOMES
+from rosterkit.order import school_order
+from rosterkit.write.pagesetup import print_list
 from rosterkit.write.annotate import text_width
 from rosterkit.masking import mask_text
 
@@ -118,42 +118,19 @@ class _Sheet:
         for c, width in (fixed or {}).items():
             self.ws.set_column(c, c, width)
 
-    def finish(self, top: int | None = None, last: int = 0, cols: int = 0, freeze_cols: int = 0) -> None:
-        """Landscape A4, one page wide, page numbers; for a list (header row ``top``): freeze below the header
-        and ``freeze_cols`` columns, filter, and rows 3 to the header repeated on every printed page."""
+    def finish(self, top: int | None = None, last: int = 0, cols: int = 0, freeze_cols: int = 0, *,
+               across: int = 0, font_pt: float = 10) -> None:
+        """Landscape A4, page numbers, one page wide; a sheet with ``freeze_cols`` (the student's columns) whose
+        ``font_pt`` text would print under 8 pt is split across pages instead, those columns repeated on each
+        (``across``: the sheet's columns, when more than ``cols``). For a list (header row ``top``): freeze below
+        the header and ``freeze_cols`` columns, filter, rows 3 to the header repeated on every printed page."""
         ws = self.ws
-        ws.set_landscape()
-        ws.set_paper(9)
-        ws.fit_to_pages(1, 0)
-        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-        ws.set_footer("&C第 &P 页，共 &N 页")
+        print_list(ws, max(across, cols, max(self.widths, default=0) + 1), font_pt,
+                   rows=(2, top) if top is not None else None, repeat=freeze_cols - 1 if freeze_cols else None,
+                   split=freeze_cols > 0)
         if top is not None:
             ws.freeze_panes(top + 1, freeze_cols)
             ws.autofilter(top, 0, max(last, top + 1), cols - 1)
-            ws.repeat_rows(2, top)
-
-
-_CN = "一二三四五六七八九"
-
-
-def _cn(p: str) -> int:
-    """A Chinese number 一 … 九十九 as an int."""
-    tens, ten, ones = p.rpartition("十") if "十" in p else ("", "", p)
-    value = (_CN.find(tens) + 1 if tens else 1) * 10 if ten else 0
-    return value + _CN.find(ones) + 1 if ones else value
-
-
-@functools.lru_cache(maxsize=16384)
-def _natural_text(text: str) -> tuple[tuple[int, int, str], ...]:
-    parts = re.findall(r"\d+|[一二三四五六七八九]?十?[一二三四五六七八九]?|\D", text)
-    return tuple((0, int(p), "") if p.isdigit() else (0, _cn(p), "") if p[0] in _CN + "十" else (1, 0, p)
-                 for p in parts if p)
-
-
-def _natural(text: Any) -> tuple[tuple[int, int, str], ...]:
-    """Sort key putting 三年级 before 四年级, 十年级 after 九年级 and 2班 before 10班 (remembered: a county's rows
-    repeat a few thousand class names)."""
-    return _natural_text("" if _blank(text) else str(text))
 
 
 def _label(school: Any, grade: Any, klass: Any, multi: bool) -> str:
@@ -162,11 +139,8 @@ def _label(school: Any, grade: Any, klass: Any, multi: bool) -> str:
 
 
 def _class_order(frame: pd.DataFrame) -> np.ndarray:
-    """Row positions of ``frame`` ordered by school, then grade and class in natural order; stable."""
-    seen: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # one key per class, not per row
-    keys = [seen.get(k) or seen.setdefault(k, tuple(map(_natural, k)))
-            for k in zip(frame["school"], frame["grade"], frame["class"])]
-    return np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype="int64")  # sorted() is stable
+    """Row positions of ``frame`` ordered by school, then grade and class in school order; stable."""
+    return np.array(school_order(frame["school"], frame["grade"], frame["class"]), dtype="int64")
 
 
 def _dates(start: Any, end: Any) -> str:

@@ -16,6 +16,7 @@ from rosterkit.validate import Fix
 from rosterkit.write.annotate import text_width
 from rosterkit.write.atomic import atomic_output
 from rosterkit.write.fastsheet import FastWorkbook
+from rosterkit.write.pagesetup import grow_rows, print_list, width_left
 
 __all__ = ["FileSummary", "MASKED_SUMMARY_NAME", "SUMMARY_NAME", "STATUS_LABELS", "write_summary"]
 
@@ -26,6 +27,7 @@ _FILE_HEADERS = ("文件", "状态", "花名册行数", "帮扶记录行数", "�
 _ISSUE_HEADERS = ("文件", "工作表", "单元格", "列名", "填写内容", "问题代码", "级别", "说明")
 _CODE_HEADERS = ("问题代码", "级别", "数量", "涉及文件数")
 _FIX_HEADERS = ("文件", "工作表", "单元格", "列名", "原内容", "规范为")
+FONT_PT = 11  # the workbook's default font (Calibri 11): no format here sets a size
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,12 @@ def _header(ws: Any, fmt: dict[str, Any], headers: Sequence[str], rows: int) -> 
     ws.autofilter(0, 0, max(rows, 1), len(headers) - 1)
 
 
+def _print(ws: Any, columns: int) -> None:
+    """Landscape A4, one page wide while the text prints at 8 pt or more, the header row on every page, page
+    numbers; after the column widths are set."""
+    print_list(ws, columns, FONT_PT, rows=(0, 0))
+
+
 def _text(ws: Any, row: int, col: int, value: str | None, cell_format: Any) -> None:
     # write_string, not write(): the value is text even when it looks like a number, date or formula.
     if value:
@@ -114,10 +122,15 @@ def _text(ws: Any, row: int, col: int, value: str | None, cell_format: Any) -> N
         ws.write_blank(row, col, None, cell_format)
 
 
-def _set_widths(ws: Any, columns: Sequence[Sequence[str]], low: int = 6, high: int = 60) -> None:
-    for col, texts in enumerate(columns):
-        widest = max((text_width(t) for t in texts if t), default=0)
-        ws.set_column(col, col, min(max(widest + 2, low), high))
+def _set_widths(ws: Any, columns: Sequence[Sequence[str]], low: int = 6, high: int | Sequence[int] = 60) -> list[int]:
+    """Each column as wide as its widest text + 2, within [low, high] (``high`` per column or for all); returns
+    the widths."""
+    highs = [high] * len(columns) if isinstance(high, int) else list(high)
+    widths = [min(max(max((text_width(t) for t in texts if t), default=0) + 2, low), top)
+              for texts, top in zip(columns, highs)]
+    for col, width in enumerate(widths):
+        ws.set_column(col, col, width)
+    return widths
 
 
 def _files_sheet(wb: xlsxwriter.Workbook, fmt: dict[str, Any], files: Sequence[FileSummary]) -> None:
@@ -140,6 +153,7 @@ def _files_sheet(wb: xlsxwriter.Workbook, fmt: dict[str, Any], files: Sequence[F
     )
     ws.write_row(total, 2, sums, fmt["total"])
     _set_widths(ws, [[*_FILE_HEADERS[:1], *(f.path for f in files)], *([h] for h in _FILE_HEADERS[1:])], high=50)
+    _print(ws, len(_FILE_HEADERS))
     ws.activate()
 
 
@@ -156,8 +170,12 @@ def _issues_sheet(wb: xlsxwriter.Workbook, fmt: dict[str, Any], files: Sequence[
             _text(ws, r, c, value, cell_format)
             if c < 7 and value:
                 columns[c].append(value)
-    _set_widths(ws, columns[:7], high=30)
-    ws.set_column(7, 7, 80, fmt["wrap"])
+    # 文件 工作表 单元格 列名 填写内容 问题代码 级别: at their widest they leave 说明 ~60 on the page
+    widths = _set_widths(ws, columns[:7], high=(30, 12, 8, 14, 24, 23, 6))
+    # 说明 wraps in what the page leaves it (≤ 80), so that the list prints one page wide at 8 pt or more
+    ws.set_column(7, 7, max(min(80, int(width_left(FONT_PT, widths))), 30), fmt["wrap"])
+    grow_rows(ws, 1, {7: [i.message or "" for _, i in rows]}, FONT_PT)
+    _print(ws, len(_ISSUE_HEADERS))
 
 
 def _codes_sheet(wb: xlsxwriter.Workbook, fmt: dict[str, Any], files: Sequence[FileSummary]) -> None:
@@ -176,6 +194,7 @@ def _codes_sheet(wb: xlsxwriter.Workbook, fmt: dict[str, Any], files: Sequence[F
         _text(ws, r, 1, _LEVEL.get(severity, severity), fmt.get(severity, fmt["text"]))
         ws.write_row(r, 2, (count, len(in_files[(code, severity)])), fmt["text"])
     _set_widths(ws, [[_CODE_HEADERS[0], *(c for (c, _), _n in ordered)], *([h] for h in _CODE_HEADERS[1:])])
+    _print(ws, len(_CODE_HEADERS))
 
 
 def _fixes_sheet(wb: xlsxwriter.Workbook, fmt: dict[str, Any], files: Sequence[FileSummary]) -> None:
@@ -186,4 +205,5 @@ def _fixes_sheet(wb: xlsxwriter.Workbook, fmt: dict[str, Any], files: Sequence[F
     for r, values in enumerate(rows, start=1):
         for c, value in enumerate(values):
             _text(ws, r, c, value, fmt["text"])
-    _set_widths(ws, [[h, *(v[c] for v in rows if v[c])] for c, h in enumerate(_FIX_HEADERS)], high=40)
+    _set_widths(ws, [[h, *(v[c] for v in rows if v[c])] for c, h in enumerate(_FIX_HEADERS)], high=30)
+    _print(ws, len(_FIX_HEADERS))

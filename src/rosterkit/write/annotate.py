@@ -222,9 +222,7 @@ def load_copy(data: bytes, *, keep_vba: bool) -> Workbook:
 def workbook_from_values(sheets: Mapping[str, list[list[Any]]]) -> tuple[Workbook, dict[str, str]]:
     """A plain workbook holding ``sheets``; returns it with a map from original to (sanitised) sheet titles."""
     wb = Workbook()
-    first = wb.active
-    assert first is not None  # a new openpyxl Workbook always has one sheet
-    wb.remove(first)
+    wb.remove(wb.worksheets[0])  # the one sheet a new Workbook comes with
     names: dict[str, str] = {}
     for name, rows in sheets.items():
         if name == RESULT_SHEET:

@@ -11,7 +11,6 @@ from rosterkit.normalize import (
     Clean,
     bad_parts,
     clean_choice,
-    clean_date,
     clean_id,
     clean_integer,
     clean_multi,
@@ -22,7 +21,7 @@ from rosterkit.normalize import (
 )
 
 BLANKS = [None, "", " ", "   ", "\t\n", "\u3000", "\u200b"]
-CLEANERS = [clean_text, clean_integer, clean_date, clean_id, clean_phone,
+CLEANERS = [clean_text, clean_integer, clean_id, clean_phone,
             lambda raw: clean_choice(raw, ["是", "否"]), lambda raw: clean_multi(raw, ["是", "否"])]
 
 
@@ -99,76 +98,6 @@ def test_clean_integer_accepts(raw: Any, value: int, changed: bool) -> None:
 @pytest.mark.parametrize("raw", [3.5, "3.5", "三", "12a", "1 2", True, False, date(2026, 9, 1), float("inf"), "+"])
 def test_clean_integer_refuses(raw: Any) -> None:
     assert clean_integer(raw) == Clean(None, problem="type-error")
-
-
-# --- clean_date ---------------------------------------------------------------------------------
-
-SEPT_1 = date(2026, 9, 1)
-
-
-@pytest.mark.parametrize(
-    "raw",
-    ["2026-09-01", "2026-9-1", "2026/9/1", "2026.9.1", "2026年9月1日", "2026年9月1号", "2026年09月01日 ",
-     "2026年9月1", "2026-09-01 00:00:00", "2026-09-01T08:30", "20260901", "２０２６－０９－０１",
-     "２０２６年９月１日", " 2026 / 9 / 1 ", 20260901.0, 20260901, 46266, 46266.0, 46266.99],
-)
-def test_clean_date_accepts(raw: Any) -> None:
-    assert clean_date(raw) == Clean(SEPT_1, changed=True)
-
-
-@pytest.mark.parametrize("raw", [SEPT_1, datetime(2026, 9, 1), datetime(2026, 9, 1, 23, 59)])
-def test_real_date_cells_are_not_changed(raw: Any) -> None:
-    assert clean_date(raw) == Clean(SEPT_1)
-
-
-@pytest.mark.parametrize(
-    ("serial", "epoch_1904", "expected"),
-    [(1, False, date(1900, 1, 1)), (59, False, date(1900, 2, 28)), (61, False, date(1900, 3, 1)),
-     (44197, False, date(2021, 1, 1)), (73415, False, date(2100, 12, 31)),
-     (0, True, date(1904, 1, 1)), (42735, True, date(2021, 1, 1)), (42735.5, True, date(2021, 1, 1))],
-)
-def test_clean_date_excel_serials(serial: float, epoch_1904: bool, expected: date) -> None:
-    assert clean_date(serial, epoch_1904=epoch_1904) == Clean(expected, changed=True)
-
-
-@pytest.mark.parametrize(
-    ("raw", "epoch_1904"),
-    [(60, False), (0, False), (-1, False), (73416, False), (1e12, False), (-1, True), (72000, True)],
-)
-def test_clean_date_refuses_implausible_serials(raw: float, epoch_1904: bool) -> None:
-    assert clean_date(raw, epoch_1904=epoch_1904) == Clean(None, problem="type-error")
-
-
-@pytest.mark.parametrize(
-    "raw",
-    ["2026-02-30", "2026年2月30日", "20260230", "2026-13-01", "2026-9", "2026-09/01", "9月1日", "9.1",
-     "01/09/2026", "26.9.1", "明天", "2026年9月1日上午", "abc", True, time(8, 0), timedelta(days=1), 20261301.0],
-)
-def test_clean_date_refuses(raw: Any) -> None:
-    assert clean_date(raw) == Clean(None, problem="type-error")
-
-
-@pytest.mark.parametrize("raw", ["9月1日", "9月1号", "09月01日", "9.1", "9/1", " ９月１日 "])
-def test_clean_date_without_year_needs_default_year(raw: str) -> None:
-    assert clean_date(raw, default_year=2026) == Clean(SEPT_1, changed=True)
-    assert clean_date(raw).problem == "type-error"
-
-
-def test_clean_date_default_year_does_not_override_typed_year() -> None:
-    assert clean_date("2025.9.1", default_year=2026).value == date(2025, 9, 1)
-    assert clean_date("2月29日", default_year=2026).problem == "type-error"
-
-
-@given(st.dates(min_value=date(1950, 1, 1), max_value=date(2090, 12, 31)))
-def test_clean_date_round_trips(d: date) -> None:
-    serial = (d - date(1899, 12, 30)).days
-    forms = [d.isoformat(), f"{d.year}年{d.month}月{d.day}日", f"{d.year}.{d.month}.{d.day}",
-             f"{d.year}/{d.month:02d}/{d.day:02d}", d.strftime("%Y%m%d"), serial, float(serial)]
-    for raw in forms:
-        assert clean_date(raw) == Clean(d, changed=True), raw
-    assert clean_date((d - date(1904, 1, 1)).days, epoch_1904=True).value == d
-    assert clean_date(d) == Clean(d)
-    assert clean_date(datetime(d.year, d.month, d.day, 12)) == Clean(d)
 
 
 # --- clean_id -----------------------------------------------------------------------------------

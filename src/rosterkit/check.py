@@ -23,7 +23,8 @@ from .finish import Finisher, Pending, collector_at_ease, finish_files, role_of
 from .isolate import Failure, Limits, run_isolated
 from .issues import Issue, make_issue
 from .labels import norm_label
-from .normalize import clean_date, clean_phone, clean_text
+from .dates import clean_date
+from .normalize import clean_phone, clean_text
 from .order import file_order_key
 from .policy import Term, load_term
 from .read import SUFFIXES, RawWorkbook, extract_records, find_header, read_meta, read_workbook
@@ -107,7 +108,9 @@ def _check_sheet(raw: RawWorkbook, sheet: str, spec: SheetSpec, result: FileResu
         result.issues.append(make_issue("header-missing", file=name, sheet=sheet))
         return None
     real = SheetSpec(sheet, spec.fields, spec.header_row)  # places are named by the teacher's sheet name
-    ctx = SheetContext(name, real, header, as_of, term)
+    filled_on = result.meta.get("filled_on")
+    ctx = SheetContext(name, real, header, as_of, term, epoch_1904=raw.epoch_1904,
+                       report_date=filled_on if isinstance(filled_on, dt.date) else None)
     for f in spec.fields:
         if f.key not in header.columns and (f.required or f.condition is not None):
             result.issues.append(make_issue("column-missing", file=name, sheet=sheet, column=f.label,

@@ -90,7 +90,12 @@ def duplicates(frame: pd.DataFrame, ctx: SheetContext) -> list[Issue]:
 
 
 def dates(frame: pd.DataFrame, ctx: SheetContext) -> list[Issue]:
-    """``date-in-future`` after the report date; ``date-out-of-term`` for fields whose rule is 学期内."""
+    """One code per date cell, the first that applies: ``date-out-of-term`` (fields whose rule is 学期内: the
+    contact log, 「本学期内，不晚于填报日期」), ``date-after-report`` (those fields, after the file's own 填报日期),
+    ``date-in-future`` (any date field, after the report date ``--as-of``).
+
+    The file's own 填报日期 comes before ``--as-of``: the teacher can check the date against it in the very file,
+    while ``--as-of`` is the coordinator's and speaks where the file gives no 填报日期 (or a later one)."""
     out: list[Issue] = []
     for f in ctx.spec.fields:
         if f.type != "date" or f.key not in frame:
@@ -101,6 +106,8 @@ def dates(frame: pd.DataFrame, ctx: SheetContext) -> list[Issue]:
                 continue
             if in_term and ctx.term is not None and not ctx.term.contains(day):
                 out.append(ctx.issue("date-out-of-term", f.key, row, day, term=ctx.term.describe()))
+            elif f.rule == TERM_RULE and ctx.report_date is not None and day > ctx.report_date:
+                out.append(ctx.issue("date-after-report", f.key, row, day, filled_on=f"{ctx.report_date:%Y-%m-%d}"))
             elif day > ctx.as_of:
                 out.append(ctx.issue("date-in-future", f.key, row, day, as_of=f"{ctx.as_of:%Y-%m-%d}"))
     return out

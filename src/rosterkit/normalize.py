@@ -2,6 +2,7 @@
 
 Each ``clean_*`` function takes one raw cell value (str, float, int, bool, date, datetime, time,
 timedelta, or '') and returns a :class:`Clean`; a blank cell (None, '' or whitespace) gives ``Clean(None)``.
+Dates are cleaned in :mod:`rosterkit.dates`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from datetime import date, datetime, time
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900, from_excel
 
 @dataclass(frozen=True, slots=True)
 class Clean:
@@ -155,75 +155,6 @@ def _clean_integer(raw: Any) -> Clean:
 
 
 _clean_integer_memo = _memo(_clean_integer)
-
-
-_DAYS_1904 = 1462  # 1904-01-01 is serial 0 in the 1904 date system and 1462 in the 1900 one
-_FIRST, _LAST = date(1900, 1, 1), date(2100, 12, 31)
-_TIME = r"(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?"
-_DATE_FORMS = [  # (pattern, needs default_year); groups are year, month, day ('y' is absent without a year)
-    (re.compile(r"(?P<y>[0-9]{4})\s*(?P<s>[-/.])\s*(?P<m>[0-9]{1,2})\s*(?P=s)\s*(?P<d>[0-9]{1,2})" + _TIME), False),
-    (re.compile(r"(?P<y>[0-9]{4})\s*年\s*(?P<m>[0-9]{1,2})\s*月\s*(?P<d>[0-9]{1,2})\s*[日号]?" + _TIME), False),
-    (re.compile(r"(?P<y>[0-9]{4})(?P<m>[0-9]{2})(?P<d>[0-9]{2})"), False),
-    (re.compile(r"(?P<m>[0-9]{1,2})\s*月\s*(?P<d>[0-9]{1,2})\s*[日号]?"), True),
-    (re.compile(r"(?P<m>[0-9]{1,2})\s*[-/.]\s*(?P<d>[0-9]{1,2})"), True),
-]
-
-
-def _from_serial(serial: float, epoch_1904: bool) -> date | None:
-    """The date of an Excel serial number, or None outside 1900-01-01 .. 2100-12-31."""
-    days = math.floor(serial)  # a fraction is the time of day
-    if days < 0:
-        return None
-    if epoch_1904:
-        days += _DAYS_1904  # the same day counted from Excel's 1900 epoch
-    if days < 1 or days == 60 or days > (_LAST - _FIRST).days + 2:  # 60 is Excel's phantom 1900-02-29
-        return None
-    stamp = from_excel(days, CALENDAR_WINDOWS_1900)
-    found = stamp.date() if isinstance(stamp, datetime) else None
-    return found if found is not None and _FIRST <= found <= _LAST else None
-
-
-def _from_text(text: str, default_year: int | None) -> date | None:
-    for pattern, needs_year in _DATE_FORMS:
-        year = default_year if needs_year else 0
-        if year is None or not (m := pattern.fullmatch(text)):
-            continue
-        try:
-            return date(int(m["y"]) if year == 0 else year, int(m["m"]), int(m["d"]))
-        except ValueError:  # e.g. 2026-02-30
-            return None
-    return None
-
-
-def clean_date(raw: Any, *, epoch_1904: bool = False, default_year: int | None = None) -> Clean:
-    """Clean a date from a date cell, an Excel serial number, or one of the usual typed forms.
-
-    Typed forms: '2026-09-01', '2026/9/1', '2026.9.1', '2026年9月1日' (or 号), '20260901', with an
-    optional time part; 'M月D日' and 'M.D' only when ``default_year`` is given. A whole number of
-    8 digits is read as YYYYMMDD (Excel turns a typed 20260901 into a number). Only real date
-    cells come back with ``changed=False``.
-    """
-    if _memoisable(raw):
-        return _clean_date_memo(raw, epoch_1904, default_year)
-    return _clean_date(raw, epoch_1904, default_year)
-
-
-def _clean_date(raw: Any, epoch_1904: bool, default_year: int | None) -> Clean:
-    if _is_blank(raw):
-        return Clean(None)
-    if isinstance(raw, date):
-        return Clean(raw.date() if isinstance(raw, datetime) else raw)
-    found: date | None = None
-    if _is_number(raw):
-        whole = _integral(raw)
-        eight = whole is not None and 10_000_000 <= whole <= 99_999_999
-        found = _from_text(str(whole), None) if eight else _from_serial(raw, epoch_1904)
-    elif isinstance(raw, str):
-        found = _from_text(_tidy(raw), default_year)
-    return Clean(None, problem="type-error") if found is None else Clean(found, changed=True)
-
-
-_clean_date_memo = _memo(_clean_date)
 
 
 def clean_id(raw: Any) -> Clean:

@@ -60,6 +60,19 @@ def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     return parts
 
 
+def date1904(path: Path) -> bool:
+    """True when the workbook counts dates from 1904 (``<workbookPr date1904="1"/>`` in xl/workbook.xml)."""
+    with zipfile.ZipFile(path) as zf:
+        names = {n.lower(): n for n in zf.namelist()}
+        book = names.get("xl/workbook.xml")
+        if not book:
+            return False
+        for el in SafeET.fromstring(zf.read(book)).iter():
+            if el.tag.endswith("}workbookPr") or el.tag == "workbookPr":
+                return el.get("date1904", "").strip().lower() in ("1", "true")
+    return False
+
+
 def scan_xlsx(path: Path, sheets: list[str] | None = None) -> dict[str, SheetScan]:
     """Scan the worksheets of an .xlsx/.xlsm (all, or those named); a part that cannot be read is skipped."""
     out: dict[str, SheetScan] = {}

@@ -21,7 +21,8 @@ from openpyxl.utils import get_column_letter
 from .errors import TemplateError
 from .issues import Issue, display_value, make_issue
 from .labels import norm_label
-from .normalize import clean_date, clean_integer, clean_text, split_multi
+from .dates import clean_date
+from .normalize import clean_integer, clean_text, split_multi
 from .template import default_path
 
 CALENDAR_SHEET = "校历"

@@ -17,7 +17,7 @@ import python_calamine as pc
 
 from .issues import Issue, make_issue
 from .labels import MEMO_MAX_LEN, label_variants, norm_label, variants_of_text
-from .ooxml import scan_xlsx
+from .ooxml import date1904, scan_xlsx
 from .sniff import OPENPYXL_XML_LIMIT, Sniff, sniff
 from .template import SheetSpec
 from .textsheets import read_text_sheets
@@ -51,6 +51,7 @@ class RawWorkbook:
     hidden_cols: dict[str, set[int]] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)  # sheets left unread (see ``read_workbook``'s ``only``)
     order: list[str] = field(default_factory=list)  # every sheet's name, read or not, in the workbook's order
+    epoch_1904: bool = False  # serials in General cells count from 1904 (calamine converts date cells itself)
 
     @property
     def sheet_names(self) -> list[str]:
@@ -172,6 +173,7 @@ def _wanted(names: list[str], only: Collection[str] | None, found: Sniff) -> set
 
 def _note_xlsx_layout(raw: RawWorkbook, name: str) -> None:
     try:
+        raw.epoch_1904 = date1904(raw.path)
         scans = scan_xlsx(raw.path, list(raw.sheets))
     except Exception:  # the values are read; the layout scan only adds detail and must not cost the file
         return

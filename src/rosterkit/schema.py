@@ -15,6 +15,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from . import idcard
+from .dates import EARLIEST
 from .normalize import bad_parts, phone_ok
 from .template import Field, SheetSpec
 
@@ -28,7 +29,9 @@ def _element(fn: Any, code: str) -> pa.Check:
 
 
 def _is_date(v: Any) -> bool:
-    return isinstance(v, dt.date) and not isinstance(v, dt.datetime)
+    # A date cell of the last century (Excel's 1900-01-10 for a typed 10.15) is kept raw when it cannot be read
+    # back: it must fail here, never pass as a date.
+    return isinstance(v, dt.date) and not isinstance(v, dt.datetime) and v >= EARLIEST
 
 
 def field_checks(f: Field) -> list[pa.Check]:

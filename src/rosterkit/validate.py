@@ -15,10 +15,10 @@ import pandas as pd
 import pandera.pandas as pa
 from openpyxl.utils.cell import get_column_letter
 
-from . import idcard
+from . import dates, idcard
 from .issues import Issue, display_value, make_issue
-from .normalize import Clean, bad_parts, clean_choice, clean_date, clean_id, clean_integer, clean_multi, \
-    clean_phone, clean_text
+from .normalize import Clean, bad_parts, clean_choice, clean_id, clean_integer, clean_multi, clean_phone, \
+    clean_text
 from .policy import Term
 from .read import Header, Records
 from .schema import build_schema
@@ -48,6 +48,15 @@ class SheetContext:
     header: Header
     as_of: dt.date
     term: Term | None = None
+    epoch_1904: bool = False  # the workbook counts serial dates from 1904 (a Mac Excel setting)
+    report_date: dt.date | None = None  # the file's own 填报日期
+
+    def dates(self) -> dict[str, Any]:
+        """How a typed date is read here: the term places a year-less date, the report date settles 10.1."""
+        # Without a 校历 the calendar year of the report date stands for the term.
+        term = (self.term.start, self.term.end) if self.term else (dt.date(self.as_of.year, 1, 1),
+                                                                   dt.date(self.as_of.year, 12, 31))
+        return {"epoch_1904": self.epoch_1904, "term": term, "until": min(self.report_date or self.as_of, self.as_of)}
 
     def cell(self, key: str, row: int) -> str:
         return f"{get_column_letter(self.header.columns[key] + 1)}{row}"
@@ -61,8 +70,8 @@ class SheetContext:
 
 def _cleaner(f: Field, ctx: SheetContext) -> Callable[[Any], Clean]:
     if f.type == "date":
-        year = ctx.term.start.year if ctx.term else ctx.as_of.year
-        return lambda raw: clean_date(raw, default_year=year)
+        how = ctx.dates()
+        return lambda raw: dates.clean_date(raw, **how)
     if f.type == "integer":
         return clean_integer
     if f.type == "id":
@@ -110,7 +119,8 @@ def clean_records(records: Records, ctx: SheetContext, defaults: dict[str, Any] 
                 hashable, hit = False, None
             if hit is None:
                 c = clean(raw)
-                value = c.value if c.problem is None or c.value is not None else raw
+                kept = dates.typed(raw, ctx.epoch_1904) if f.type == "date" else raw  # never a 1900 date
+                value = c.value if c.problem is None or c.value is not None else kept
                 fixed = False
                 if value is None and f.key in defaults:
                     value = defaults[f.key]
@@ -120,7 +130,8 @@ def clean_records(records: Records, ctx: SheetContext, defaults: dict[str, Any] 
                 if hashable:
                     seen[key] = hit
             if hit[2]:
-                fixes.append(Fix(ctx.spec.name, ctx.cell(f.key, row), f.label, _shown(raw), _shown(hit[1])))
+                typed = dates.typed(raw, ctx.epoch_1904) if f.type == "date" else raw  # 10.15, not 1900-01-10
+                fixes.append(Fix(ctx.spec.name, ctx.cell(f.key, row), f.label, _shown(typed), _shown(hit[1])))
             col.append(hit[0])
         data[f.key] = col
     # From plain lists with the index given: a dict of Series would be aligned on their indexes first.
@@ -177,10 +188,14 @@ def run_schema_many(spec: SheetSpec, items: Sequence[tuple[pd.DataFrame, SheetCo
         row = int(frame.index[pos - starts[i]])
         value = frame.iat[pos - starts[i], cast(int, frame.columns.get_loc(key))]  # columns are unique
         shown: Any = value
+        details = _details(f, code, value)
         if code == "value-not-allowed" and isinstance(value, tuple):
             shown = "、".join(bad_parts(value, f.allowed))
-        found[i].append(ctx.issue(code, f.key, row, None if code == "required-missing" else shown,
-                                  **_details(f, code, value)))
+        if code == "type-error" and f.type == "date":  # which question to ask: the day of a month, 1 or 10
+            code, asked = dates.explain(value, **ctx.dates())
+            details.update(asked)
+            shown = dates.typed(value, ctx.epoch_1904)
+        found[i].append(ctx.issue(code, f.key, row, None if code == "required-missing" else shown, **details))
     for issues, (_, ctx) in zip(found, items):
         issues.sort(key=lambda i: (i.row or 0, ctx.header.columns.get(_key_of(ctx, i), 0)))
     return found

@@ -75,7 +75,8 @@ def test_duplicate_student(tmp_path: Path) -> None:
 
 LOG_CASES = [
     ("date-out-of-term", {"日期": D(2026, 8, 20)}, "A4"),
-    ("date-in-future", {"日期": D(2026, 11, 30)}, "A4"),
+    ("date-after-report", {"日期": D(2026, 11, 21)}, "A4"),  # after this file's 填报日期 2026-11-20
+    ("date-after-report", {"日期": D(2026, 11, 30)}, "A4"),  # after --as-of too: the file's own date wins
     ("log-unknown-student", {"学生姓名": "不存在"}, "B4"),
     ("log-id-mismatch", {"身份证号": make_id("430121", D(2016, 5, 5), 7, True)}, "C4"),
     ("value-not-allowed", {"方式": "聊天"}, "E4"),

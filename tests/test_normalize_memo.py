@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from rosterkit import dates as dz
 from rosterkit import normalize as nz
 from rosterkit.normalize import Clean
 
@@ -36,12 +37,15 @@ texts = st.one_of(
 cells = st.one_of(texts, st.none(), st.booleans(), st.integers(-10**17, 10**17),
                   st.floats(allow_nan=True, allow_infinity=True), st.dates(), st.datetimes())
 
+YEAR_2026 = (dt.date(2026, 1, 1), dt.date(2026, 12, 31))  # what default_year=2026 stands for
+
 FULL: dict[str, tuple[Callable[[Any], Clean], Callable[[Any], Clean]]] = {
     "text": (nz.clean_text, nz._clean_text_full),
     "id": (nz.clean_id, nz._clean_id_full),
     "phone": (nz.clean_phone, nz._clean_phone_full),
     "integer": (nz.clean_integer, nz._clean_integer),
-    "date": (lambda raw: nz.clean_date(raw, default_year=2026), lambda raw: nz._clean_date(raw, False, 2026)),
+    "date": (lambda raw: dz.clean_date(raw, default_year=2026),
+             lambda raw: dz._to_clean(raw, dz._parse(raw, False, YEAR_2026, YEAR_2026))),
     "choice": (lambda raw: nz.clean_choice(raw, ETHNIC), lambda raw: nz._clean_choice(raw, ETHNIC)),
     "multi": (lambda raw: nz.clean_multi(raw, MULTI), lambda raw: nz._clean_multi(raw, MULTI)),
 }
@@ -92,7 +96,7 @@ def test_equal_input_gives_equal_and_shared_frozen_result() -> None:
 def test_equal_values_of_other_types_are_not_confused() -> None:
     """1 == 1.0 == True and 0.0 == -0.0 as keys; as cells they are cleaned by what they are."""
     order = ["1", 1, 1.0, True, "TRUE", 0.0, -0.0, dt.date(2026, 9, 1), dt.datetime(2026, 9, 1, 8, 30)]
-    for fn in (nz.clean_text, nz.clean_id, nz.clean_phone, nz.clean_integer, nz.clean_date):
+    for fn in (nz.clean_text, nz.clean_id, nz.clean_phone, nz.clean_integer, dz.clean_date):
         expected = [FULL_OF[fn](v) for v in order]
         for _ in range(2):
             got = [fn(v) for v in order] + [fn(v) for v in reversed(order)]
@@ -102,14 +106,15 @@ def test_equal_values_of_other_types_are_not_confused() -> None:
 
 FULL_OF: dict[Callable[..., Clean], Callable[[Any], Clean]] = {
     nz.clean_text: nz._clean_text_full, nz.clean_id: nz._clean_id_full, nz.clean_phone: nz._clean_phone_full,
-    nz.clean_integer: nz._clean_integer, nz.clean_date: lambda raw: nz._clean_date(raw, False, None),
+    nz.clean_integer: nz._clean_integer,
+    dz.clean_date: lambda raw: dz._to_clean(raw, dz._parse(raw, False, None, None)),
 }
 
 
 def test_date_memo_keeps_default_year_apart() -> None:
-    assert nz.clean_date("9月1日", default_year=2025).value == dt.date(2025, 9, 1)
-    assert nz.clean_date("9月1日", default_year=2026).value == dt.date(2026, 9, 1)
-    assert nz.clean_date("9月1日").problem == "type-error"
+    assert dz.clean_date("9月1日", default_year=2025).value == dt.date(2025, 9, 1)
+    assert dz.clean_date("9月1日", default_year=2026).value == dt.date(2026, 9, 1)
+    assert dz.clean_date("9月1日").problem == "type-error"
 
 
 def test_long_and_unhashable_inputs_bypass_the_memo() -> None:

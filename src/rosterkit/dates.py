@@ -232,7 +232,10 @@ def clean_date(raw: Any, *, epoch_1904: bool = False, default_year: int | None =
     """
     span = _span(default_year, term)
     window = (span[0], min(span[1], until)) if span and until and until >= span[0] else span
-    found = _outcome(raw, epoch_1904, span, window)
+    return _to_clean(raw, _outcome(raw, epoch_1904, span, window))
+
+
+def _to_clean(raw: Any, found: Outcome | None) -> Clean:
     if found is None:
         return Clean(None)
     if isinstance(found, tuple):

@@ -430,7 +430,7 @@ def mistakes_三年级2班(rng: random.Random, c: Class) -> list[str]:
     done.append(f"{s.name}: 留守儿童 without 留守类型 (conditional-missing)")
     r = next(r for r in c.log if r["日期"].month == 11 and r["日期"].day <= 9)
     r["日期"] = r["日期"].replace(month=12)  # 11月 typed as 12月
-    done.append(f"帮扶记录 {r['学生姓名']}: 日期 {r['日期']} after the report date (date-in-future)")
+    done.append(f"帮扶记录 {r['学生姓名']}: 日期 {r['日期']} after the file's 填报日期 (date-after-report)")
     for r in rng.sample([r for r in c.log if r["日期"].month == 9], 8):
         r["日期"] = f"{r['日期'].year}.{r['日期'].month}.{r['日期'].day}"
     for s in rng.sample(c.students, 3):

@@ -32,7 +32,7 @@ XLS = "六年级1班_帮扶台账.xls"
 SEEDED = {
     ("三年级2班_帮扶台账.xlsx", "花名册", "id-scientific"),        # ID typed as a number: 4.30121E+17
     ("三年级2班_帮扶台账.xlsx", "花名册", "conditional-missing"),  # 留守儿童 without 留守类型
-    ("三年级2班_帮扶台账.xlsx", "帮扶记录", "date-in-future"),     # 2026-12-02 for 2026-11-02
+    ("三年级2班_帮扶台账.xlsx", "帮扶记录", "date-after-report"),  # 2026-12-02 for 2026-11-02
     ("五年级1班_帮扶台账.xlsx", "花名册", "id-checksum"),          # wrong check digit
     ("五年级1班_帮扶台账.xlsx", "花名册", "id-birth-mismatch"),    # month and day swapped
     ("五年级1班_帮扶台账.xlsx", "花名册", "value-not-allowed"),    # 类别 「贫困生」

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
-from builders import AS_OF, NAMES, contact, ledger
+from builders import AS_OF, NAMES, contact, ledger, student
 from rosterkit import check
 from rosterkit.dates import EARLIEST, clean_date, explain
 from rosterkit.issues import display_value
@@ -323,3 +323,16 @@ def test_no_contact_date_before_2000_reaches_the_frame(tmp_path: Path, typed: fl
     assert not isinstance(value, date) or value >= EARLIEST
     codes = {i.code for i in report.issues if i.cell == "A3"}
     assert isinstance(value, date) and value >= EARLIEST or codes, (typed, codes)
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [("2017年1月1日", None), ("二〇一七年一月一日", None), ("2017。1。1", None), (float(serial(date(2017, 1, 1))), None),
+     ("1月1日", "type-error"), (1.01, "type-error"), ("一月一日", "type-error"), (2017.1, "date-no-day")],
+)
+def test_a_birth_date_is_never_given_the_terms_year(tmp_path: Path, typed: Any, code: str | None) -> None:
+    path = ledger(tmp_path, students=[student(0, 出生日期=typed), student(1), student(2)])
+    report = check([path], as_of=AS_OF, write=False)
+    assert report.flatten(["sheet", "cell", "code"]) == ([["花名册", "F3", code]] if code else [])
+    fixes = [(x.cell, x.after) for x in report.files[0].fixes if x.column == "出生日期"]
+    assert fixes == ([] if code else [("F3", "2017-01-01")])

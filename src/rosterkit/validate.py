@@ -17,6 +17,7 @@ from openpyxl.utils.cell import get_column_letter
 
 from . import dates, idcard
 from .issues import Issue, display_value, make_issue
+from .masking import BIRTH_KEYS
 from .normalize import Clean, bad_parts, clean_choice, clean_id, clean_integer, clean_multi, clean_phone, \
     clean_text
 from .policy import Term
@@ -68,9 +69,16 @@ class SheetContext:
                           value=value, row=row, **details)
 
 
+def _date_rules(f: Field, ctx: SheetContext) -> dict[str, Any]:
+    how = ctx.dates()
+    if f.key in BIRTH_KEYS:  # a birth date is never in the term: 5月8日 or 5.8 is asked for its year instead
+        how.update(term=None, until=None)
+    return how
+
+
 def _cleaner(f: Field, ctx: SheetContext) -> Callable[[Any], Clean]:
     if f.type == "date":
-        how = ctx.dates()
+        how = _date_rules(f, ctx)
         return lambda raw: dates.clean_date(raw, **how)
     if f.type == "integer":
         return clean_integer
@@ -192,7 +200,7 @@ def run_schema_many(spec: SheetSpec, items: Sequence[tuple[pd.DataFrame, SheetCo
         if code == "value-not-allowed" and isinstance(value, tuple):
             shown = "、".join(bad_parts(value, f.allowed))
         if code == "type-error" and f.type == "date":  # which question to ask: the day of a month, 1 or 10
-            code, asked = dates.explain(value, **ctx.dates())
+            code, asked = dates.explain(value, **_date_rules(f, ctx))
             details.update(asked)
             shown = dates.typed(value, ctx.epoch_1904)
         found[i].append(ctx.issue(code, f.key, row, None if code == "required-missing" else shown, **details))

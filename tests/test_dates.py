@@ -336,3 +336,37 @@ def test_a_birth_date_is_never_given_the_terms_year(tmp_path: Path, typed: Any, 
     assert report.flatten(["sheet", "cell", "code"]) == ([["花名册", "F3", code]] if code else [])
     fixes = [(x.cell, x.after) for x in report.files[0].fixes if x.column == "出生日期"]
     assert fixes == ([] if code else [("F3", "2017-01-01")])
+
+
+@pytest.mark.parametrize(
+    ("filled_on", "code", "fix"),
+    [("11.20", None, "2026-11-20"), (11.20, "date-ambiguous", None), (11.25, None, "2026-11-25"),
+     ("2026年十一月二十日", None, "2026-11-20"), ("2026。11。20", None, "2026-11-20"), ("2026.11", "date-no-day", None),
+     ("下周", "type-error", None), (date(2026, 11, 20), None, None)],
+)
+def test_the_files_own_report_date_is_read_like_the_contacts(tmp_path: Path, filled_on: Any, code: str | None,
+                                                             fix: str | None) -> None:
+    report = check([ledger(tmp_path, meta={"填报日期": filled_on})], as_of=AS_OF, write=False)
+    assert report.flatten(["sheet", "cell", "code"]) == ([["填表说明", "B9", code]] if code else [])
+    fixes = [(x.cell, x.after) for x in report.files[0].fixes if x.sheet == "填表说明"]
+    assert fixes == ([("B9", fix)] if fix else [])
+    if fix:
+        assert report.files[0].meta["filled_on"] == date.fromisoformat(fix)
+
+
+def test_a_report_date_typed_without_year_still_bounds_the_contacts(tmp_path: Path) -> None:
+    issues, _, _ = _run(_ledger_with(tmp_path, "11月21日", meta={"填报日期": "11月20日"}))
+    assert issues == [["帮扶记录", "A3", "date-after-report"]]
+
+
+def test_fixes_and_questions_reach_the_summary_workbook(tmp_path: Path) -> None:
+    contacts = [contact(NAMES[0], 10.15), contact(NAMES[1], 10.1), contact(NAMES[2], "十一月二日")]
+    path = ledger(tmp_path / "in", contacts=contacts)
+    report = check([path], as_of=AS_OF, out=tmp_path / "out")
+    assert report.flatten(["sheet", "cell", "code"]) == [["帮扶记录", "A4", "date-ambiguous"]]
+    wb = openpyxl.load_workbook(tmp_path / "out" / "校验汇总.xlsx", read_only=True)
+    rows = [r[1:] for r in wb["自动修正"].iter_rows(min_row=2, values_only=True)]
+    assert ("帮扶记录", "A3", "日期", "10.15", "2026-10-15") in rows
+    assert ("帮扶记录", "A5", "日期", "十一月二日", "2026-11-02") in rows
+    problems = [r for r in wb["问题"].iter_rows(values_only=True) if "date-ambiguous" in r]
+    assert len(problems) == 1 and any(isinstance(v, str) and "10月10日" in v for v in problems[0])

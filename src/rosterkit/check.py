@@ -21,9 +21,9 @@ from . import crosscheck
 from .errors import InputError
 from .finish import Finisher, Pending, collector_at_ease, finish_files, role_of
 from .isolate import Failure, Limits, run_isolated
-from .issues import Issue, make_issue
+from .issues import Issue, display_value, make_issue
 from .labels import norm_label
-from .dates import clean_date
+from .dates import clean_date, explain, typed
 from .normalize import clean_phone, clean_text
 from .order import file_order_key
 from .policy import Term, load_term
@@ -31,7 +31,7 @@ from .read import SUFFIXES, RawWorkbook, extract_records, find_header, read_meta
 from .report import CheckReport, FileResult
 from .sniff import OPENPYXL_XML_LIMIT
 from .template import ID_LABEL, META_SHEET, VERSION_LABEL, SheetSpec, Template, load_template
-from .validate import SheetContext, clean_records
+from .validate import HINTS, Fix, SheetContext, clean_records
 
 
 def collect_inputs(inputs: str | Path | Iterable[str | Path]) -> list[Path]:
@@ -67,7 +67,7 @@ def _find_sheet(raw: RawWorkbook, spec: SheetSpec, taken: set[str]) -> str | Non
     return best[1]
 
 
-def _check_meta(raw: RawWorkbook, template: Template, result: FileResult, name: str) -> None:
+def _check_meta(raw: RawWorkbook, template: Template, result: FileResult, name: str, term: Term | None) -> None:
     sheet = next((s for s in raw.sheets if norm_label(s) == norm_label(META_SHEET)), None)
     if sheet is None:
         result.issues.append(make_issue("sheet-missing", file=name, sheet=META_SHEET))
@@ -75,16 +75,26 @@ def _check_meta(raw: RawWorkbook, template: Template, result: FileResult, name: 
     labels = {n: f.key for f in template.meta for n in f.names()}
     labels.update({ID_LABEL: "_template_id", VERSION_LABEL: "_template_version"})
     found = read_meta(raw.sheets[sheet], labels)
+    # 填报日期 typed 11.20 or 11月20日 takes the term's year, as the contact dates do
+    how: dict[str, Any] = {"epoch_1904": raw.epoch_1904, "term": (term.start, term.end) if term else None}
     for f in template.meta:
         value, row, col = found.get(f.key, ("", None, None))
-        clean = (clean_date(value) if f.type == "date" else clean_phone(value) if f.type == "phone"
+        clean = (clean_date(value, **how) if f.type == "date" else clean_phone(value) if f.type == "phone"
                  else clean_text(value))
         cell = f"{_col(col)}{row}" if row else None
-        if clean.value is None and f.required:
+        if f.type == "date" and clean.problem:  # a 填报日期 that cannot be read is asked, not dropped unseen
+            code, asked = explain(value, **how)
+            details: dict[str, Any] = {"expected": "日期", "hint": HINTS["date"], **asked}
+            result.issues.append(make_issue(code, file=name, sheet=sheet, cell=cell, column=f.label, row=row,
+                                            value=typed(value, raw.epoch_1904), **details))
+        elif clean.value is None and f.required:
             result.issues.append(make_issue("required-missing", file=name, sheet=sheet, cell=cell,
                                             column=f.label, row=row))
         elif clean.value is not None:
             result.meta[f.key] = clean.value
+            if f.type == "date" and clean.changed and cell:  # 11.20 → 2026-11-20 is noted like any date
+                result.fixes.append(Fix(sheet, cell, f.label, display_value(typed(value, raw.epoch_1904)) or "",
+                                        clean.value.isoformat()))
     tid = str(found.get("_template_id", ("",))[0]).strip()
     version = str(found.get("_template_version", ("",))[0]).strip()
     if tid and tid != template.id:
@@ -160,7 +170,7 @@ def prepare_file(path: Path, template: Template, *, as_of: dt.date, term: Term |
         result.issues.append(make_issue("template-unknown", file=name,
                                         detail=f"找不到{'、'.join(template.sheets)}工作表"))
         return result
-    _check_meta(raw, template, result, name)
+    _check_meta(raw, template, result, name, term)
     for spec in template.sheets.values():
         if spec.name not in located:
             result.issues.append(make_issue("sheet-missing", file=name, sheet=spec.name))

@@ -95,18 +95,22 @@ def test_a_number_whose_day_lost_its_zero_is_asked(raw: float, options: str) -> 
     assert clean_date(raw, term=AUTUMN, until=AS_OF) == Clean(None, problem="date-ambiguous")
     code, details = explain(raw, term=AUTUMN, until=AS_OF)
     assert (code, details["options"]) == ("date-ambiguous", options)
-    assert clean_date(str(raw), term=AUTUMN).value is not None  # text keeps what was typed: 「10.1」 is 10月1日
+    month, day = map(int, str(raw).split("."))
+    text = clean_date(str(raw), term=AUTUMN).value  # text keeps what was typed: 「10.1」 is 10月1日
+    assert text is not None and (text.month, text.day) == (month, day)
 
 
 @pytest.mark.parametrize(
-    ("raw", "month"),
-    [(2026.9, "2026年9月"), (2026.11, "2026年11月"), (2026.1, "2026年1月或10月"), ("2026.9", "2026年9月"),
-     ("2026-9", "2026年9月"), ("2026年9月", "2026年9月"), ("二〇二六年九月", "2026年9月"), ("9月", "2026年9月")],
+    ("raw", "month", "example"),
+    [(2026.9, "2026年9月", "2026年9月15日"), (2026.11, "2026年11月", "2026年11月15日"),
+     (2026.1, "2026年1月或10月", "2026年10月15日"), ("2026.9", "2026年9月", "2026年9月15日"),
+     ("2026-9", "2026年9月", "2026年9月15日"), ("2026年9月", "2026年9月", "2026年9月15日"),
+     ("二〇二六年九月", "2026年9月", "2026年9月15日"), ("9月", "2026年9月", "2026年9月15日"),
+     ("1月", "2027年1月", "2027年1月15日")],  # a month alone: the year that puts it in the term
 )
-def test_a_month_without_its_day_is_asked(raw: Any, month: str) -> None:
+def test_a_month_without_its_day_is_asked(raw: Any, month: str, example: str) -> None:
     assert clean_date(raw, term=AUTUMN) == Clean(None, problem="date-no-day")
-    assert explain(raw, term=AUTUMN) == ("date-no-day", {"month": month, "example": f"{month.split('或')[-1]}15日"
-                                                          if "或" not in month else f"2026年10月15日"})
+    assert explain(raw, term=AUTUMN) == ("date-no-day", {"month": month, "example": example})
 
 
 @pytest.mark.parametrize(

@@ -3,9 +3,10 @@ of what was typed as a date (issue 14, "Dates").
 
 The rules, in the order they are tried:
 
-- A date cell on or after 2000-01-01 is taken as it is. A date cell before 2000 is what Excel made of a number
-  typed into a date-formatted cell (10.15 shows as 1900-01-10, 2026.9 as 1905-07-18): it is turned back into
-  that number and read as below. Nothing before 2000 is ever returned.
+- A date cell of 2000-01-01 .. 2100-12-31 is taken as it is. A date cell of 1900 to 1905 is what Excel made of
+  a number typed into a date-formatted cell (10.15 shows as 1900-01-10, 2026.9 as 1905-07-18): it is turned
+  back into that number and read as below. Any other date before 2000 is refused: nothing before 2000 is ever
+  returned, and a refused cell is kept as typed (:func:`typed`), never as a date of 1900.
 - A number is, in turn: YYYYMMDD (20261015); a serial of 2000-01-01 .. 2100-12-31 (in the workbook's 1900 or
   1904 date system); M.D (10.15 is 10月15日); Y.M (2026.9 is a month: the teacher is asked for the day).
   Anything else is not a date.
@@ -63,7 +64,7 @@ def _cn_number(run: str) -> str:
     if "十" not in run:
         return "".join(str(_CN_DIGITS[c]) for c in run)
     tens, _, ones = run.partition("十")
-    if len(tens) > 1 or len(ones) > 1 or "十" in (tens + ones) or "〇零○".find(tens or "-") >= 0:
+    if len(tens) > 1 or len(ones) > 1 or "十" in tens + ones or tens in ("〇", "零", "○"):
         return run  # not a day or month number (十十, 零十, 一二十): left for the patterns to refuse
     return str((_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0))
 
@@ -100,7 +101,7 @@ def _day(cell: date) -> date:
 
 
 def _serial_of(cell: datetime) -> float:
-    """The number a date cell holds, in the workbook's date system (as :func:`clean_date` was told)."""
+    """The number a date cell of Excel's 1900 system holds (serials below 60 count from 1899-12-31)."""
     epoch = _EPOCH_1900_EARLY if cell < datetime(1900, 3, 1) else _EPOCH_1900
     return round((cell - epoch) / timedelta(days=1), 6)
 
@@ -180,7 +181,8 @@ def _from_text(text: str, span: Span | None, window: Span | None) -> Outcome:
             return placed if placed is not None else _NOT_A_DATE
     for pattern in _MONTH_FORMS:
         if (m := pattern.fullmatch(text)) and 1 <= int(m["m"]) <= 12:
-            year = m.groupdict().get("y") or (span[0].year if span else "")
+            placed = _place(int(m["m"]), 1, span) if span else None  # a month alone: the term's year for it
+            year = m.groupdict().get("y") or (placed.year if placed else "")
             label = f"{year}年{int(m['m'])}月" if year else f"{int(m['m'])}月"
             return ("date-no-day", (("month", label), ("example", f"{label}15日")))
     return _NOT_A_DATE
@@ -215,10 +217,12 @@ def _outcome(raw: Any, epoch_1904: bool, span: Span | None, window: Span | None)
     return _parse(raw, epoch_1904, span, window)
 
 
-def _span(default_year: int | None, term: Span | None) -> Span | None:
-    if term is not None:
-        return term
-    return (date(default_year, 1, 1), date(default_year, 12, 31)) if default_year is not None else None
+def _spans(default_year: int | None, term: Span | None, until: date | None) -> tuple[Span | None, Span | None]:
+    """The span that places a year-less date (the term, or ``default_year`` as a calendar year) and the window
+    of possible dates that settles an ambiguous one (the span up to ``until``)."""
+    span = term or ((date(default_year, 1, 1), date(default_year, 12, 31)) if default_year is not None else None)
+    window = (span[0], min(span[1], until)) if span and until and until >= span[0] else span
+    return span, window
 
 
 def clean_date(raw: Any, *, epoch_1904: bool = False, default_year: int | None = None, term: Span | None = None,
@@ -230,9 +234,7 @@ def clean_date(raw: Any, *, epoch_1904: bool = False, default_year: int | None =
     date) narrows the window in which an ambiguous 10.1 is settled. ``epoch_1904``: the workbook counts
     serials from 1904. Only a real date cell comes back with ``changed=False``; the problem is the issue code.
     """
-    span = _span(default_year, term)
-    window = (span[0], min(span[1], until)) if span and until and until >= span[0] else span
-    return _to_clean(raw, _outcome(raw, epoch_1904, span, window))
+    return _to_clean(raw, _outcome(raw, epoch_1904, *_spans(default_year, term, until)))
 
 
 def _to_clean(raw: Any, found: Outcome | None) -> Clean:
@@ -248,9 +250,7 @@ def explain(raw: Any, *, epoch_1904: bool = False, default_year: int | None = No
             until: date | None = None) -> tuple[str, dict[str, str]]:
     """The issue code of a cell :func:`clean_date` refuses, with the details its message needs (the question
     to ask: which day of 2026年9月, 10月1日 or 10月10日)."""
-    span = _span(default_year, term)
-    window = (span[0], min(span[1], until)) if span and until and until >= span[0] else span
-    found = _outcome(raw, epoch_1904, span, window)
+    found = _outcome(raw, epoch_1904, *_spans(default_year, term, until))
     if isinstance(found, tuple):
         return found[0], dict(found[1])
     return "type-error", {}

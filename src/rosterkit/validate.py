@@ -52,7 +52,7 @@ class SheetContext:
     epoch_1904: bool = False  # the workbook counts serial dates from 1904 (a Mac Excel setting)
     report_date: dt.date | None = None  # the file's own 填报日期
 
-    def dates(self) -> dict[str, Any]:
+    def date_rules(self) -> dict[str, Any]:
         """How a typed date is read here: the term places a year-less date, the report date settles 10.1."""
         # Without a 校历 the calendar year of the report date stands for the term.
         term = (self.term.start, self.term.end) if self.term else (dt.date(self.as_of.year, 1, 1),
@@ -70,7 +70,7 @@ class SheetContext:
 
 
 def _date_rules(f: Field, ctx: SheetContext) -> dict[str, Any]:
-    how = ctx.dates()
+    how = ctx.date_rules()
     if f.key in BIRTH_KEYS:  # a birth date is never in the term: 5月8日 or 5.8 is asked for its year instead
         how.update(term=None, until=None)
     return how

@@ -374,3 +374,21 @@ def test_fixes_and_questions_reach_the_summary_workbook(tmp_path: Path) -> None:
     assert ("帮扶记录", "A5", "日期", "十一月二日", "2026-11-02") in rows
     problems = [r for r in wb["问题"].iter_rows(values_only=True) if "date-ambiguous" in r]
     assert len(problems) == 1 and any(isinstance(v, str) and "10月10日" in v for v in problems[0])
+
+
+@pytest.mark.parametrize(("flag", "epoch_1904"), [('date1904="1"', True), ('date1904="true"', True),
+                                                 ('date1904="0"', False), ("", False)])
+def test_the_1904_flag_as_other_programs_write_it(tmp_path: Path, flag: str, epoch_1904: bool) -> None:
+    import zipfile
+
+    from rosterkit.ooxml import date1904
+
+    src = _ledger_with(tmp_path, 1.0, epoch_1904=True)
+    dest = tmp_path / "flag.xlsx"
+    with zipfile.ZipFile(src) as a, zipfile.ZipFile(dest, "w") as b:
+        for name in a.namelist():
+            data = a.read(name)
+            if name == "xl/workbook.xml":
+                data = data.replace(b'date1904="1"', flag.encode())
+            b.writestr(name, data)
+    assert date1904(dest) is epoch_1904

@@ -55,9 +55,10 @@ class SheetContext:
     def date_rules(self) -> dict[str, Any]:
         """How a typed date is read here: the term places a year-less date, the report date settles 10.1."""
         # Without a 校历 the calendar year of the report date stands for the term.
-        term = (self.term.start, self.term.end) if self.term else (dt.date(self.as_of.year, 1, 1),
-                                                                   dt.date(self.as_of.year, 12, 31))
-        return {"epoch_1904": self.epoch_1904, "term": term, "until": min(self.report_date or self.as_of, self.as_of)}
+        year = self.as_of.year
+        term = (self.term.start, self.term.end) if self.term else (dt.date(year, 1, 1), dt.date(year, 12, 31))
+        until = min(self.report_date or self.as_of, self.as_of)
+        return {"epoch_1904": self.epoch_1904, "term": term, "until": until}
 
     def cell(self, key: str, row: int) -> str:
         return f"{get_column_letter(self.header.columns[key] + 1)}{row}"
@@ -201,8 +202,7 @@ def run_schema_many(spec: SheetSpec, items: Sequence[tuple[pd.DataFrame, SheetCo
             shown = "、".join(bad_parts(value, f.allowed))
         if code == "type-error" and f.type == "date":  # which question to ask: the day of a month, 1 or 10
             code, asked = dates.explain(value, **_date_rules(f, ctx))
-            details.update(asked)
-            shown = dates.typed(value, ctx.epoch_1904)
+            details.update(asked)  # (the frame holds the cell as typed: 10.1, never 1900-01-10)
         found[i].append(ctx.issue(code, f.key, row, None if code == "required-missing" else shown, **details))
     for issues, (_, ctx) in zip(found, items):
         issues.sort(key=lambda i: (i.row or 0, ctx.header.columns.get(_key_of(ctx, i), 0)))

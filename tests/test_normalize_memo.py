@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rosterkit import normalize as nz
+from rosterkit import phones as ph
 from rosterkit.normalize import Clean
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -39,7 +40,7 @@ cells = st.one_of(texts, st.none(), st.booleans(), st.integers(-10**17, 10**17),
 FULL: dict[str, tuple[Callable[[Any], Clean], Callable[[Any], Clean]]] = {
     "text": (nz.clean_text, nz._clean_text_full),
     "id": (nz.clean_id, nz._clean_id_full),
-    "phone": (nz.clean_phone, nz._clean_phone_full),
+    "phone": (ph.clean_phone, ph._clean_phone_full),
     "integer": (nz.clean_integer, nz._clean_integer),
     "date": (lambda raw: nz.clean_date(raw, default_year=2026), lambda raw: nz._clean_date(raw, False, 2026)),
     "choice": (lambda raw: nz.clean_choice(raw, ETHNIC), lambda raw: nz._clean_choice(raw, ETHNIC)),
@@ -67,7 +68,7 @@ def test_memoised_cleaner_equals_full_cleaning(kind: str, raw: Any) -> None:
 def test_text_fast_path_only_skips_work_that_changes_nothing(raw: str) -> None:
     assert _same(nz._clean_text(raw), nz._clean_text_full(raw))
     assert _same(nz._clean_id(raw), nz._clean_id_full(raw))
-    assert _same(nz._clean_phone(raw), nz._clean_phone_full(raw))
+    assert _same(ph._clean_phone(raw), ph._clean_phone_full(raw))
 
 
 def test_text_fast_path_agrees_for_every_character() -> None:
@@ -92,7 +93,7 @@ def test_equal_input_gives_equal_and_shared_frozen_result() -> None:
 def test_equal_values_of_other_types_are_not_confused() -> None:
     """1 == 1.0 == True and 0.0 == -0.0 as keys; as cells they are cleaned by what they are."""
     order = ["1", 1, 1.0, True, "TRUE", 0.0, -0.0, dt.date(2026, 9, 1), dt.datetime(2026, 9, 1, 8, 30)]
-    for fn in (nz.clean_text, nz.clean_id, nz.clean_phone, nz.clean_integer, nz.clean_date):
+    for fn in (nz.clean_text, nz.clean_id, ph.clean_phone, nz.clean_integer, nz.clean_date):
         expected = [FULL_OF[fn](v) for v in order]
         for _ in range(2):
             got = [fn(v) for v in order] + [fn(v) for v in reversed(order)]
@@ -101,7 +102,7 @@ def test_equal_values_of_other_types_are_not_confused() -> None:
 
 
 FULL_OF: dict[Callable[..., Clean], Callable[[Any], Clean]] = {
-    nz.clean_text: nz._clean_text_full, nz.clean_id: nz._clean_id_full, nz.clean_phone: nz._clean_phone_full,
+    nz.clean_text: nz._clean_text_full, nz.clean_id: nz._clean_id_full, ph.clean_phone: ph._clean_phone_full,
     nz.clean_integer: nz._clean_integer, nz.clean_date: lambda raw: nz._clean_date(raw, False, None),
 }
 

@@ -23,7 +23,8 @@ from .finish import Finisher, Pending, collector_at_ease, finish_files, role_of
 from .isolate import Failure, Limits, run_isolated
 from .issues import Issue, make_issue
 from .labels import norm_label
-from .normalize import clean_date, clean_phone, clean_text
+from .normalize import clean_date, clean_text
+from .phones import clean_phone
 from .order import file_order_key
 from .policy import Term, load_term
 from .read import SUFFIXES, RawWorkbook, extract_records, find_header, read_meta, read_workbook

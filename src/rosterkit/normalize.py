@@ -262,68 +262,6 @@ def _clean_id_full(raw: Any) -> Clean:
 
 _clean_id_memo = _memo(_clean_id)
 _SCIENTIFIC = re.compile(r"[0-9]+(?:\.[0-9]+)?E\+?[0-9]+")
-_MOBILE = re.compile(r"1[3-9][0-9]{9}")
-_PHONE_OK = re.compile(r"1[3-9][0-9]{9}|0[0-9]{2,3}-[0-9]{7,8}(?:-[0-9]{1,6})?|0[0-9]{9,11}")
-
-
-def _landline(text: str, digits: str) -> str:
-    """'AREA-NUMBER[-EXT]' when the typed groups show where the area code ends, else the digits."""
-    # A trailing '-801' or '转801' may be an extension or just the end of the number split by '-'.
-    m = re.fullmatch(f"(.*?)\\s*(?:[{_DASH}]|转)\\s*([0-9]{{1,6}})", text)
-    main, ext = (m[1], m[2]) if m else (text, "")
-    groups = re.findall(r"[0-9]+", main)
-    if len(groups) >= 2 and re.fullmatch(r"0[0-9]{2,3}", groups[0]):
-        local = "".join(groups[1:])
-        if 7 <= len(local) <= 8:
-            return f"{groups[0]}-{local}" + (f"-{ext}" if ext else "")
-        if 7 <= len(local + ext) <= 8:
-            return f"{groups[0]}-{local}{ext}"
-    return digits
-
-
-def clean_phone(raw: Any) -> Clean:
-    """Clean a phone number (separators, '+86' dropped; landline 'AREA-NUMBER'); validity: :func:`phone_ok`."""
-    return _clean_phone_memo(raw) if type(raw) is str and len(raw) <= MEMO_MAX_LEN else _clean_phone(raw)
-
-
-def _clean_phone(raw: Any) -> Clean:
-    if type(raw) is str and raw.isascii() and raw.isdigit():
-        return _phone_digits(raw, raw, raw)  # only ASCII digits (the usual number): no separators to drop
-    return _clean_phone_full(raw)
-
-
-def _clean_phone_full(raw: Any) -> Clean:
-    if _is_blank(raw):
-        return Clean(None)
-    if _is_number(raw):
-        return Clean(_as_text(raw))  # 13812345678.0 -> '13812345678'
-    if not isinstance(raw, str):
-        return Clean(None, problem="type-error")
-    text = _tidy(raw)
-    if not re.fullmatch(f"[0-9\\s{_DASH}.()+转]+", text):  # notes mixed in: only drop the separators
-        value = re.sub(f"[\\s{_DASH}.()]", "", text)
-        return Clean(value, changed=_changed(raw, value))
-    return _phone_digits(raw, text, re.sub(r"[^0-9]", "", text))
-
-
-def _phone_digits(raw: str, text: str, value: str) -> Clean:
-    """The number from its digits ``value``: '+86' dropped, a landline split as typed in ``text``."""
-    for prefix in ("0086", "86"):
-        if value.startswith(prefix) and _MOBILE.fullmatch(value[len(prefix):]):
-            value = value[len(prefix):]
-    if value.startswith("0"):
-        value = _landline(text, value)
-    return Clean(value, changed=_changed(raw, value))
-
-
-_clean_phone_memo = _memo(_clean_phone)
-
-
-def phone_ok(value: str) -> bool:
-    """True for a mobile (1[3-9] + 9 digits) or a landline ('0731-84123456[-801]' or 10-12 digits from 0)."""
-    return bool(_PHONE_OK.fullmatch(value))
-
-
 _YES = frozenset({"√", "✓", "✔", "☑", "✅", "y", "yes", "是的"})
 _NO = frozenset({"×", "✗", "✘", "☒", "n", "no"})
 

@@ -15,7 +15,8 @@ import pandas as pd
 import pandera.pandas as pa
 
 from . import idcard
-from .normalize import bad_parts, phone_ok
+from .normalize import bad_parts
+from .phones import phone_problem
 from .template import Field, SheetSpec
 
 
@@ -47,7 +48,11 @@ def field_checks(f: Field) -> list[pa.Check]:
         checks.append(_element(lambda v: not isinstance(v, str) or idcard.id_problem(v) != "id-checksum",
                                "id-checksum"))
     elif f.type == "phone":
-        checks.append(_element(lambda v: isinstance(v, str) and phone_ok(v), "phone-invalid"))
+        # one code per cell: a local number without its area code gets the question, not 「不正确」
+        checks.append(_element(lambda v: not isinstance(v, str) or phone_problem(v) != "phone-no-area-code",
+                               "phone-no-area-code"))
+        checks.append(_element(lambda v: isinstance(v, str) and phone_problem(v) != "phone-invalid",
+                               "phone-invalid"))
     elif f.type == "choice" and f.allowed:
         allowed = frozenset(f.allowed)
         checks.append(_element(lambda v: v in allowed, "value-not-allowed"))

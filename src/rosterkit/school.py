@@ -16,7 +16,8 @@ import python_calamine as pc
 
 from .errors import InputError
 from .labels import norm_label
-from .normalize import clean_date, clean_phone, clean_text
+from .normalize import clean_date, clean_text
+from .phones import clean_phone
 from .read import is_blank, read_meta
 
 INFO_SHEET, CLASSES_SHEET = "学校信息", "班级名单"

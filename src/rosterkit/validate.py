@@ -17,8 +17,8 @@ from openpyxl.utils.cell import get_column_letter
 
 from . import idcard
 from .issues import Issue, display_value, make_issue
-from .normalize import Clean, bad_parts, clean_choice, clean_date, clean_id, clean_integer, clean_multi, \
-    clean_phone, clean_text
+from .normalize import Clean, bad_parts, clean_choice, clean_date, clean_id, clean_integer, clean_multi, clean_text
+from .phones import clean_phone
 from .policy import Term
 from .read import Header, Records
 from .schema import build_schema

@@ -192,10 +192,14 @@ def test_clean_id(raw: Any, value: str, changed: bool) -> None:
 
 
 @pytest.mark.parametrize(
-    "raw", [4.30101201e17, 430101200001011234, 1e15, "4.30101201E+17", "4.30101201e+17", "4.30101201E17"]
+    ("raw", "shown"),
+    [(4.30101201e17, "4.30101E+17"), (430101200001011234, "4.30101E+17"), (1e15, "1E+15"),
+     (430000000000000000.0, "4.3E+17"), ("4.30101201E+17", "4.30101201E+17"), ("4.30101201e+17", "4.30101201E+17"),
+     (" 4.30101201E17", "4.30101201E17"), ("４.３０１０１E+17", "4.30101E+17")],
 )
-def test_clean_id_scientific(raw: Any) -> None:
-    assert clean_id(raw) == Clean(None, problem="id-scientific")
+def test_clean_id_scientific_is_kept_as_excel_shows_it(raw: Any, shown: str) -> None:
+    """A number cell is shown as Excel's General format shows it; scientific text as typed: no invented digits."""
+    assert clean_id(raw) == Clean(shown, problem="id-scientific")
 
 
 @pytest.mark.parametrize("raw", ["1.23E+5", "4.3E+14"])

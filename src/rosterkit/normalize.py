@@ -17,6 +17,9 @@ from typing import Any, TypeVar
 
 from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900, from_excel
 
+from .idcard import digits_lost
+from .issues import excel_general
+
 @dataclass(frozen=True, slots=True)
 class Clean:
     """The result of cleaning one cell. ``clean_choice``/``clean_multi`` keep the unmatched text as value."""
@@ -230,7 +233,9 @@ def clean_id(raw: Any) -> Clean:
     """Clean an ID number: NFKC, whitespace/dashes/a leading apostrophe removed, 'x' upper-cased.
 
     Excel keeps 15 significant digits, so a number (or scientific text) of 16+ digits has lost its tail:
-    problem ``"id-scientific"``. The checksum is not validated here (see :mod:`rosterkit.idcard`).
+    problem ``"id-scientific"``, and the value is the ID as Excel shows it (``4.30725E+17``, see
+    :func:`rosterkit.issues.excel_general`), never digits it no longer has. The checksum is not validated
+    here (see :mod:`rosterkit.idcard`).
     """
     return _clean_id_memo(raw) if type(raw) is str and len(raw) <= MEMO_MAX_LEN else _clean_id(raw)
 
@@ -239,8 +244,8 @@ def _clean_id(raw: Any) -> Clean:
     if type(raw) is str and raw.isascii() and raw.isalnum():
         # Plain ASCII letters and digits (the usual ID): nothing to normalise or strip, only 'x' to upper-case.
         value = raw.upper()
-        if _SCIENTIFIC.fullmatch(value) and float(value) >= 1e15:
-            return Clean(None, problem="id-scientific")
+        if digits_lost(value):
+            return Clean(value, problem="id-scientific")
         return Clean(value, changed=value != raw)
     return _clean_id_full(raw)
 
@@ -250,18 +255,17 @@ def _clean_id_full(raw: Any) -> Clean:
         return Clean(None)
     if _is_number(raw):
         if abs(raw) >= 1e15:  # 1e15 is the smallest 16-digit number
-            return Clean(None, problem="id-scientific")
+            return Clean(excel_general(raw), problem="id-scientific")
         return Clean(_as_text(raw))  # a short number: the format check will flag it
     if not isinstance(raw, str):
         return Clean(None, problem="type-error")
     value = re.sub(f"[\\s{_DASH}]", "", _tidy(raw).lstrip("'\u2018\u2019`")).upper()
-    if _SCIENTIFIC.fullmatch(value) and float(value) >= 1e15:
-        return Clean(None, problem="id-scientific")
+    if digits_lost(value):
+        return Clean(value, problem="id-scientific")
     return Clean(value, changed=_changed(raw, value))
 
 
 _clean_id_memo = _memo(_clean_id)
-_SCIENTIFIC = re.compile(r"[0-9]+(?:\.[0-9]+)?E\+?[0-9]+")
 _YES = frozenset({"√", "✓", "✔", "☑", "✅", "y", "yes", "是的"})
 _NO = frozenset({"×", "✗", "✘", "☒", "n", "no"})
 

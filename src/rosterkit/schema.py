@@ -42,9 +42,10 @@ def field_checks(f: Field) -> list[pa.Check]:
     elif f.type == "integer":
         checks.append(_element(lambda v: isinstance(v, int) and not isinstance(v, bool), "type-error"))
     elif f.type == "id":
-        checks.append(_element(lambda v: isinstance(v, str), "id-scientific"))
-        checks.append(_element(lambda v: not isinstance(v, str) or idcard.id_problem(v) != "id-format",
-                               "id-format"))
+        # an ID Excel turned into a number is kept as Excel shows it (4.30725E+17): that, and only that, is said
+        checks.append(_element(lambda v: isinstance(v, str) and not idcard.digits_lost(v), "id-scientific"))
+        checks.append(_element(lambda v: not isinstance(v, str) or idcard.digits_lost(v)
+                               or idcard.id_problem(v) != "id-format", "id-format"))
         checks.append(_element(lambda v: not isinstance(v, str) or idcard.id_problem(v) != "id-checksum",
                                "id-checksum"))
     elif f.type == "phone":

@@ -134,6 +134,8 @@ def _details(f: Field, code: str, value: Any) -> dict[str, Any]:
     if code == "value-not-allowed":
         shown = "、".join(f.allowed[:12]) + ("等" if len(f.allowed) > 12 else "")
         return {"allowed": shown}
+    if code == "id-format" and isinstance(value, str):
+        return {"detail": idcard.format_problem(value) or "格式不正确"}
     if code == "id-checksum" and isinstance(value, str):
         return {"expected": idcard.check_digit(value[:17])}
     if code == "format-invalid":

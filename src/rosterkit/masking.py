@@ -63,7 +63,7 @@ def mask_phone(value: str) -> str:
     return "*" * len(value) if len(value) < 6 else value[:3] + "*" * (len(value) - 5) + value[-2:]
 
 
-_ID_BIRTH = re.compile(r"(?<!\d)((?:1[89]|20)\d\d)-\d\d-\d\d(?!\d)(?:（[^）]*）)?")
+_ID_BIRTH = re.compile(r"(?<!\d)((?:1[89]|20)\d\d)-\d\d-\d\d(?!\d)( 不存在)?(?:（[^）]*）)?")
 _DATE_HEAD = re.compile(r"(?:19|20)\d\d[-－ ]\d{1,2}[-－ ]\d{1,2}(?!\d)")
 
 
@@ -117,7 +117,7 @@ def mask_issue_text(text: str, *, code: str | None, column: str | None) -> str:
     is about an ID or a birth date, its full dates cut to the year (the ID's own birth date is in the text)."""
     text = mask_text(text)
     if (code or "").startswith("id-"):  # id-format names an impossible birth date (2016-70-12（月份 70）) too
-        text = _ID_BIRTH.sub(lambda m: f"{m.group(1)}年", text)
+        text = _ID_BIRTH.sub(lambda m: f"{m.group(1)}年{m.group(2) or ''}", text)
     return mask_dates(text) if (code or "").startswith("id-") or column in BIRTH_LABELS else text
 
 

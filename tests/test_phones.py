@@ -7,6 +7,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import re
+
 import openpyxl
 import pytest
 from hypothesis import given
@@ -14,7 +16,7 @@ from hypothesis import strategies as st
 
 from builders import AS_OF, ledger, student
 from rosterkit import check
-from rosterkit.masking import mask_phone
+from rosterkit.masking import mask_phone, mask_text
 from rosterkit.normalize import Clean
 from rosterkit.phones import clean_phone, phone_ok, phone_problem
 
@@ -61,6 +63,13 @@ def test_what_a_person_reads_is_written_one_way_and_noted(raw: Any, written: str
     # noted in 自动修正 exactly when the written form differs from what the cell shows
     shown = raw.strip() if isinstance(raw, str) else str(int(raw))
     assert clean.changed == (shown != written)
+
+
+@pytest.mark.parametrize("written", sorted({w for _, w in READ}))
+def test_masking_hides_the_middle_of_every_written_form(written: str) -> None:
+    digits = re.sub(r"[^0-9]", "", written)
+    for shown in (mask_phone(written), mask_text(written)):
+        assert sum(c.isdigit() for c in shown) <= 7 and digits[3:-4] not in shown
 
 
 WRONG = [

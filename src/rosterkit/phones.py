@@ -30,6 +30,7 @@ from .normalize import _DASH, MEMO_MAX_LEN, Clean, _as_text, _changed, _integral
 
 __all__ = ["clean_phone", "phone_ok", "phone_problem"]
 
+_LONGEST = 20  # digits of the longest number we write: 0086 + a 4-digit area code + 8 digits + a 4-digit extension
 _MOBILE = re.compile(r"1[3-9][0-9]{9}")
 _LANDLINE = re.compile(r"(0[0-9]{2,3})-([0-9]{7,8})(?:-([0-9]{1,6}))?")
 _LOCAL_ONLY = re.compile(r"[2-9][0-9]{6,7}")  # a local number: no area code, no mobile, no service number
@@ -103,7 +104,7 @@ def _clean_phone_full(raw: Any) -> Clean:
         return Clean(None)
     if _is_number(raw):
         shown = _as_text(raw)  # 13812345678.0 -> '13812345678'
-        if _integral(raw) is None or raw < 0:
+        if _integral(raw) is None or raw < 0 or len(shown) > _LONGEST:
             return Clean(shown)
         value = _written(shown, _national(shown, from_number=True))
         return Clean(value, changed=value != shown and phone_problem(value) is None)
@@ -113,6 +114,8 @@ def _clean_phone_full(raw: Any) -> Clean:
     if not _TYPED.fullmatch(text):  # notes mixed in ('13812345678(父亲)'): shown as typed in the message
         return Clean(text)
     digits = re.sub(r"[^0-9]", "", text)
+    if len(digits) > _LONGEST:
+        return Clean(text)  # no phone is that long: not worth parsing (nor memoising)
     value = _written(text, _national(digits, from_number=False))
     if (problem := phone_problem(value)) is not None:  # not a number we can read: as typed, for the message
         return Clean(digits if problem == "phone-no-area-code" else text)
@@ -122,10 +125,15 @@ def _clean_phone_full(raw: Any) -> Clean:
 _clean_phone_memo = _memo(_clean_phone)
 
 
-@lru_cache(maxsize=1 << 12)
 def phone_problem(value: str) -> str | None:
     """None for a cleaned mobile or landline, ``"phone-no-area-code"`` for a local number without its area
     code, else ``"phone-invalid"`` (placeholders such as 00000000000, unknown area codes, wrong lengths)."""
+    # only short strings reach the memo: a hostile cell's huge text is not kept alive by it
+    return _phone_problem(value) if len(value) <= _LONGEST + 4 else "phone-invalid"
+
+
+@lru_cache(maxsize=1 << 12)
+def _phone_problem(value: str) -> str | None:
     if _MOBILE.fullmatch(value):
         return None
     if m := _LANDLINE.fullmatch(value):

@@ -154,3 +154,20 @@ def test_ledger_phones_fixed_noted_and_caught_at_their_cells(tmp_path: Path) -> 
                      ("P8", "73184123456", "0731-84123456")]
     roster = result.frames["roster"]
     assert roster["guardian_phone"].tolist()[:3] == ["13812345678", "0731-84123456", "13912345678"]
+
+
+def test_every_rule_read_from_real_cells(tmp_path: Path) -> None:
+    """The tables above, typed into one ledger's 监护人电话 cells (number cells and text cells): each readable
+    number is written one way and noted at its cell, each wrong one is caught at its cell with its code."""
+    typed = [raw for raw, _ in READ] + [raw for raw, _ in WRONG if raw != 0.0]
+    report = check([_guardian_phones(tmp_path, typed)], as_of=AS_OF, write=False)
+    result = report.files[0]
+    cells = {f"P{3 + i}": raw for i, raw in enumerate(typed)}
+    expected_fixes = {f"P{3 + i}": w for i, (raw, w) in enumerate(READ)
+                      if (raw.strip() if isinstance(raw, str) else str(int(raw))) != w}
+    assert {f.cell: f.after for f in result.fixes if f.column == "监护人电话"} == expected_fixes
+    wrong = {f"P{3 + len(READ) + i}": code for i, (_, code) in enumerate(w for w in WRONG if w[0] != 0.0)}
+    found = {i.cell: i.code for i in report.issues}
+    assert found == wrong, {c: cells[c] for c in set(found) ^ set(wrong)}
+    values = result.frames["roster"]["guardian_phone"].tolist()
+    assert values[:len(READ)] == [w for _, w in READ]

@@ -34,7 +34,7 @@ _LONGEST = 20  # digits of the longest number we write: 0086 + a 4-digit area co
 _MOBILE = re.compile(r"1[3-9][0-9]{9}")
 _LANDLINE = re.compile(r"(0[0-9]{2,3})-([0-9]{7,8})(?:-([0-9]{1,6}))?")
 _LOCAL_ONLY = re.compile(r"[2-9][0-9]{6,7}")  # a local number: no area code, no mobile, no service number
-_TYPED = re.compile(f"[0-9\\s{_DASH}.()+转]+")  # only digits and what people put between them
+_TYPED = re.compile(f"[0-9\\s{_DASH}.()+转分机]+")  # only digits and what people put between them
 # A trailing '-801' or '转801' may be an extension or just the end of the number split by '-'.
 _EXT = re.compile(f"(.*?)\\s*(?:[{_DASH}]|转|分机)\\s*([0-9]{{1,6}})")
 

@@ -217,3 +217,15 @@ def test_ids_excel_rounded_alike_are_not_one_student(tmp_path: Path) -> None:
     assert report.flatten(["sheet", "cell", "code", "value"]) == [
         ["花名册", "D4", "id-scientific", SHOWN], ["花名册", "D5", "id-scientific", SHOWN],
         ["帮扶记录", "C3", "id-scientific", SHOWN]]
+
+
+@pytest.mark.parametrize("typed", [NUMBER, 430725201610123008, "4.30725E+17", "4.30725e+17"],
+                         ids=["float cell", "int cell", "text as shown", "text lower-case"])
+def test_an_id_excel_turned_into_a_number_is_asked_to_be_retyped(tmp_path: Path, typed: Any) -> None:
+    report = check([ledger(tmp_path, students=[student(0), student(1, 身份证号=typed), student(2)])],
+                   as_of=AS_OF, write=False)
+    [issue] = report.issues
+    assert (issue.cell, issue.code, issue.value) == ("D4", "id-scientific", SHOWN)
+    assert issue.message == (f"身份证号被 Excel 变成了科学计数法（{SHOWN}），后几位数字已经丢失。"
+                             "请先把该单元格设为「文本」格式，再重新输入完整号码。")
+    assert report.files[0].frames["roster"].loc[4, "id_number"] == SHOWN

@@ -28,7 +28,7 @@ import phonenumbers
 from .normalize import _DASH, MEMO_MAX_LEN, Clean, _as_text, _changed, _integral, _is_blank, _is_number, _memo, \
     _tidy
 
-__all__ = ["clean_phone", "phone_ok", "phone_problem"]
+__all__ = ["clean_phone", "invalid_detail", "phone_ok", "phone_problem"]
 
 _LONGEST = 20  # digits of the longest number we write: 0086 + a 4-digit area code + 8 digits + a 4-digit extension
 _MOBILE = re.compile(r"1[3-9][0-9]{9}")
@@ -144,3 +144,19 @@ def _phone_problem(value: str) -> str | None:
 def phone_ok(value: str) -> bool:
     """True for a mobile (1[3-9] + 9 digits) or a valid landline in its written form ('0731-84123456[-801]')."""
     return phone_problem(value) is None
+
+
+def invalid_detail(value: str) -> str:
+    """What is wrong with a ``phone-invalid`` number, in words for its message ('' when nothing more precise
+    can be said than the message's rule)."""
+    digits = re.sub(r"[^0-9]", "", value)
+    if digits and not _TYPED.fullmatch(value):
+        return "（号码中夹有文字，请只填号码，说明写在「备注」）"
+    if len(digits) >= 7 and len(set(digits)) == 1:
+        return "（像是占位号码，请填写真实号码）"
+    if digits.startswith("1"):
+        if len(digits) != 11:
+            return f"（手机号是 11 位，这里有 {len(digits)} 位）"
+        if not _MOBILE.fullmatch(digits):
+            return f"（没有 {digits[:2]} 开头的手机号）"
+    return ""

@@ -175,12 +175,12 @@ def test_every_rule_read_from_real_cells(tmp_path: Path) -> None:
 
 
 DETAILS = [
-    ("13812345678(父亲)", "（号码中夹有文字，请只填号码，说明写在「备注」）"),
-    ("00000000000", "（像是占位号码，请填写真实号码）"),
-    (11111111111, "（像是占位号码，请填写真实号码）"),
-    ("12345678901", "（没有 12 开头的手机号）"),
-    ("177 2600 034", "（手机号是 11 位，这里有 10 位）"),
-    ("0123-4567890", ""),
+    ("13812345678(父亲)", "号码中夹有文字，请只填号码，说明写在「备注」。"),
+    ("00000000000", "像是占位号码，请填写真实号码。"),
+    (11111111111, "像是占位号码，请填写真实号码。"),
+    ("12345678901", "没有 12 开头的手机号，请核对。"),
+    ("177 2600 034", "手机号是 11 位，这里有 10 位，请核对。"),
+    ("0123-4567890", "手机号应为 11 位（1 开头），固定电话请带区号，如 0731-84123456。"),
 ]
 
 
@@ -189,5 +189,4 @@ def test_phone_invalid_says_what_is_wrong(tmp_path: Path, typed: Any, detail: st
     report = check([_guardian_phones(tmp_path, [13912345678, typed])], as_of=AS_OF, write=False)
     [issue] = report.issues
     assert (issue.cell, issue.code) == ("P4", "phone-invalid")
-    assert issue.message == (f"「监护人电话」的号码「{issue.value}」不正确{detail}：手机号应为 11 位（1 开头），"
-                             "固定电话请带区号，如 0731-84123456。")
+    assert issue.message == f"「监护人电话」的号码「{issue.value}」不正确：{detail}"

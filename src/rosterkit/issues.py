@@ -28,7 +28,7 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
     "id-scientific": ("error", "身份证号被 Excel 变成了科学计数法（{value}），后几位数字已经丢失。请先把该单元格设为「文本」格式，再重新输入完整号码。"),
     "id-birth-mismatch": ("error", "出生日期「{value}」与身份证号中的出生日期 {expected} 不一致，请核对。"),
     "id-gender-mismatch": ("error", "性别「{value}」与身份证号不一致（身份证号第 17 位表明为{expected}），请核对。"),
-    "phone-invalid": ("error", "「{column}」的号码「{value}」不正确{detail}：手机号应为 11 位（1 开头），固定电话请带区号，如 0731-84123456。"),
+    "phone-invalid": ("error", "「{column}」的号码「{value}」不正确：{detail}"),
     "phone-no-area-code": ("error", "「{column}」的号码「{value}」没有区号，请写上区号，如 0731-84123456（手机号请写全 11 位）。"),
     "date-out-of-term": ("error", "日期「{value}」不在本学期（{term}）内，请核对日期。"),
     "date-in-future": ("error", "日期「{value}」晚于填报/统计日期 {as_of}，请核对，不要提前登记。"),

@@ -147,16 +147,15 @@ def phone_ok(value: str) -> bool:
 
 
 def invalid_detail(value: str) -> str:
-    """What is wrong with a ``phone-invalid`` number, in words for its message ('' when nothing more precise
-    can be said than the message's rule)."""
+    """What is wrong with a ``phone-invalid`` number and what to do, in words for its message: precise where it
+    can be (text mixed in, a placeholder, a mobile's length or prefix), else the rule for both kinds."""
     digits = re.sub(r"[^0-9]", "", value)
     if digits and not _TYPED.fullmatch(value):
-        return "（号码中夹有文字，请只填号码，说明写在「备注」）"
+        return "号码中夹有文字，请只填号码，说明写在「备注」。"
     if len(digits) >= 7 and len(set(digits)) == 1:
-        return "（像是占位号码，请填写真实号码）"
-    if digits.startswith("1"):
-        if len(digits) != 11:
-            return f"（手机号是 11 位，这里有 {len(digits)} 位）"
-        if not _MOBILE.fullmatch(digits):
-            return f"（没有 {digits[:2]} 开头的手机号）"
-    return ""
+        return "像是占位号码，请填写真实号码。"
+    if digits.startswith("1") and len(digits) != 11:
+        return f"手机号是 11 位，这里有 {len(digits)} 位，请核对。"
+    if digits.startswith("1") and not _MOBILE.fullmatch(digits):
+        return f"没有 {digits[:2]} 开头的手机号，请核对。"
+    return "手机号应为 11 位（1 开头），固定电话请带区号，如 0731-84123456。"

@@ -137,7 +137,7 @@ def _details(f: Field, code: str, value: Any) -> dict[str, Any]:
     if code == "id-format" and isinstance(value, str):
         return {"detail": idcard.format_problem(value) or "格式不正确"}
     if code == "phone-invalid":
-        return {"detail": invalid_detail(value) if isinstance(value, str) else ""}
+        return {"detail": invalid_detail(value if isinstance(value, str) else "")}
     if code == "id-checksum" and isinstance(value, str):
         return {"expected": idcard.check_digit(value[:17])}
     if code == "format-invalid":

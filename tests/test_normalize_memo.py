@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from rosterkit import dates as dz
 from rosterkit import normalize as nz
+from rosterkit import phones as ph
 from rosterkit.normalize import Clean
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -42,7 +43,7 @@ YEAR_2026 = (dt.date(2026, 1, 1), dt.date(2026, 12, 31))  # what default_year=20
 FULL: dict[str, tuple[Callable[[Any], Clean], Callable[[Any], Clean]]] = {
     "text": (nz.clean_text, nz._clean_text_full),
     "id": (nz.clean_id, nz._clean_id_full),
-    "phone": (nz.clean_phone, nz._clean_phone_full),
+    "phone": (ph.clean_phone, ph._clean_phone_full),
     "integer": (nz.clean_integer, nz._clean_integer),
     "date": (lambda raw: dz.clean_date(raw, default_year=2026),
              lambda raw: dz._to_clean(raw, dz._parse(raw, False, YEAR_2026, YEAR_2026))),
@@ -71,7 +72,7 @@ def test_memoised_cleaner_equals_full_cleaning(kind: str, raw: Any) -> None:
 def test_text_fast_path_only_skips_work_that_changes_nothing(raw: str) -> None:
     assert _same(nz._clean_text(raw), nz._clean_text_full(raw))
     assert _same(nz._clean_id(raw), nz._clean_id_full(raw))
-    assert _same(nz._clean_phone(raw), nz._clean_phone_full(raw))
+    assert _same(ph._clean_phone(raw), ph._clean_phone_full(raw))
 
 
 def test_text_fast_path_agrees_for_every_character() -> None:
@@ -96,7 +97,7 @@ def test_equal_input_gives_equal_and_shared_frozen_result() -> None:
 def test_equal_values_of_other_types_are_not_confused() -> None:
     """1 == 1.0 == True and 0.0 == -0.0 as keys; as cells they are cleaned by what they are."""
     order = ["1", 1, 1.0, True, "TRUE", 0.0, -0.0, dt.date(2026, 9, 1), dt.datetime(2026, 9, 1, 8, 30)]
-    for fn in (nz.clean_text, nz.clean_id, nz.clean_phone, nz.clean_integer, dz.clean_date):
+    for fn in (nz.clean_text, nz.clean_id, ph.clean_phone, nz.clean_integer, dz.clean_date):
         expected = [FULL_OF[fn](v) for v in order]
         for _ in range(2):
             got = [fn(v) for v in order] + [fn(v) for v in reversed(order)]
@@ -105,7 +106,7 @@ def test_equal_values_of_other_types_are_not_confused() -> None:
 
 
 FULL_OF: dict[Callable[..., Clean], Callable[[Any], Clean]] = {
-    nz.clean_text: nz._clean_text_full, nz.clean_id: nz._clean_id_full, nz.clean_phone: nz._clean_phone_full,
+    nz.clean_text: nz._clean_text_full, nz.clean_id: nz._clean_id_full, ph.clean_phone: ph._clean_phone_full,
     nz.clean_integer: nz._clean_integer,
     dz.clean_date: lambda raw: dz._to_clean(raw, dz._parse(raw, False, None, None)),
 }

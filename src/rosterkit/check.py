@@ -24,7 +24,8 @@ from .isolate import Failure, Limits, run_isolated
 from .issues import Issue, display_value, make_issue
 from .labels import norm_label
 from .dates import clean_date, explain, typed
-from .normalize import clean_phone, clean_text
+from .normalize import clean_text
+from .phones import clean_phone
 from .order import file_order_key
 from .policy import Term, load_term
 from .read import SUFFIXES, RawWorkbook, extract_records, find_header, read_meta, read_workbook

@@ -80,8 +80,8 @@ def duplicates(frame: pd.DataFrame, ctx: SheetContext) -> list[Issue]:
     first: dict[str, int] = {}
     out: list[Issue] = []
     for row, number in _items(frame, "id_number"):
-        if not isinstance(number, str) or not number:
-            continue
+        if not isinstance(number, str) or not number or idcard.digits_lost(number):
+            continue  # 4.30725E+17 names no one: two students whose IDs Excel rounded alike are not one
         if number in first:
             out.append(ctx.issue("duplicate-student", "id_number", row, number, other=first[number]))
         else:
@@ -135,7 +135,7 @@ def link_log(log: pd.DataFrame, roster: pd.DataFrame, ctx: SheetContext) -> tupl
         if not candidates:
             out.append(ctx.issue("log-unknown-student", "student_name", row, name))
             continue
-        if isinstance(given, str) and given:
+        if isinstance(given, str) and given and not idcard.digits_lost(given):
             hit = [r for r in candidates if ids.get(r) == given]
             if hit:
                 linked[row] = hit[0]

@@ -7,9 +7,11 @@ Functions here take an already-cleaned string (see :func:`rosterkit.normalize.cl
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import date
 from functools import lru_cache
+from typing import Any
 
 _WEIGHTS: tuple[int, ...] = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"  # indexed by the weighted sum mod 11
@@ -19,6 +21,16 @@ _SHAPE = re.compile(r"[0-9]{17}[0-9X]", re.ASCII)
 _DIGITS17 = re.compile(r"[0-9]{17}", re.ASCII)
 
 _MIN_YEAR = 1900
+
+# An ID Excel stored as a number keeps 15 significant digits and shows 4.30725E+17: the cleaned value is that
+# text (see rosterkit.issues.excel_general), which no output may pad with invented digits.
+SCIENTIFIC = re.compile(r"[0-9]+(?:\.[0-9]+)?E\+?[0-9]+")
+
+
+def digits_lost(value: Any) -> bool:
+    """True for an ID Excel turned into a number (``4.30725E+17``, as the teacher sees it): its tail is gone,
+    so it is never compared, keyed or checked as an ID (problem ``id-scientific``)."""
+    return isinstance(value, str) and SCIENTIFIC.fullmatch(value) is not None and float(value) >= 1e15
 
 
 def check_digit(first17: str) -> str:
@@ -77,6 +89,29 @@ def id_problem(value: str) -> str | None:
         return "id-format"
     if check_digit(value[:17]) != value[17]:
         return "id-checksum"
+    return None
+
+
+def format_problem(value: str) -> str | None:
+    """What is wrong with the shape of an ID, in words for the ``id-format`` message; None when well formed.
+
+    In order: its length, a character that is not a digit (only the last may be X), the birth date inside it.
+    """
+    if len(value) != 18:
+        return f"有 {len(value)} 位，应为 18 位"
+    for place, char in enumerate(value[:17], 1):
+        if not "0" <= char <= "9":
+            return f"第 {place} 位「{char}」不是数字（只有最后一位可以是 X）"
+    if not ("0" <= value[17] <= "9" or value[17] == "X"):
+        return f"最后一位「{value[17]}」应为数字或 X"
+    year, month, day = int(value[6:10]), int(value[10:12]), int(value[12:14])
+    shown = f"{value[6:10]}-{value[10:12]}-{value[12:14]}"
+    if year < _MIN_YEAR:
+        return f"其中的出生日期 {shown} 不存在（年份 {year} 早于 {_MIN_YEAR}）"
+    if not 1 <= month <= 12:
+        return f"其中的出生日期 {shown} 不存在（月份 {value[10:12]}）"
+    if not 1 <= day <= calendar.monthrange(year, month)[1]:
+        return f"其中的出生日期 {shown} 不存在（{year} 年 {month} 月没有 {value[12:14]} 日）"
     return None
 
 

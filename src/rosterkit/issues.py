@@ -24,11 +24,12 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
     "type-error": ("error", "「{column}」应填{expected}，当前内容「{value}」无法识别。{hint}"),
     "value-not-allowed": ("error", "「{column}」的内容「{value}」不在可选范围内，请从下拉列表中选择：{allowed}。"),
     "id-checksum": ("error", "身份证号「{value}」的校验位不正确（最后一位应为 {expected}），请核对后重新填写。"),
-    "id-format": ("error", "身份证号「{value}」格式不正确：应为 18 位，前 17 位是数字，最后一位是数字或 X。"),
+    "id-format": ("error", "身份证号「{value}」{detail}。请核对后重新填写：18 位，前 17 位是数字，最后一位是数字或 X。"),
     "id-scientific": ("error", "身份证号被 Excel 变成了科学计数法（{value}），后几位数字已经丢失。请先把该单元格设为「文本」格式，再重新输入完整号码。"),
     "id-birth-mismatch": ("error", "出生日期「{value}」与身份证号中的出生日期 {expected} 不一致，请核对。"),
     "id-gender-mismatch": ("error", "性别「{value}」与身份证号不一致（身份证号第 17 位表明为{expected}），请核对。"),
-    "phone-invalid": ("error", "「{column}」的号码「{value}」不正确：手机号应为 11 位（1 开头），固定电话请带区号，如 0731-84123456。"),
+    "phone-invalid": ("error", "「{column}」的号码「{value}」不正确：{detail}"),
+    "phone-no-area-code": ("error", "「{column}」的号码「{value}」没有区号，请写上区号，如 0731-84123456（手机号请写全 11 位）。"),
     "date-out-of-term": ("error", "日期「{value}」不在本学期（{term}）内，请核对日期。"),
     "date-in-future": ("error", "日期「{value}」晚于填报/统计日期 {as_of}，请核对，不要提前登记。"),
     "date-after-report": ("error", "日期「{value}」晚于本表的填报日期 {filled_on}，请核对日期（或填报日期）。"),
@@ -115,8 +116,22 @@ def display_value(value: Any) -> str | None:
     if value is None or value == "":
         return None
     if isinstance(value, float) and abs(value) >= 1e11:
-        return f"{value:.5E}"  # as Excel's General format shows a long number: 4.30121E+17
+        return excel_general(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = str(value)
     return text if len(text) <= 60 else text[:57] + "…"
+
+
+def excel_general(number: float) -> str:
+    """A number as Excel's General format shows it in a default-width cell (11 characters): a whole number of up
+    to 11 digits as its digits, a longer one as ``4.30725E+17`` (trailing zeros dropped: ``4.3E+17``).
+
+    The one display of an ID that Excel turned into a number: Excel kept only 15 significant digits, so
+    anything longer than what Excel shows would be invented digits.
+    """
+    if abs(number) < 1e11 and float(number).is_integer():
+        return str(int(number))
+    mantissa, exponent = f"{number:.{5 - (number < 0)}E}".split("E")
+    mantissa = mantissa.rstrip("0").rstrip(".") if "." in mantissa else mantissa
+    return f"{mantissa}E{exponent[0]}{int(exponent[1:]):02d}"

@@ -21,6 +21,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from .idcard import digits_lost
+from .issues import excel_general
+
 __all__ = ["BIRTH_KEYS", "BIRTH_LABELS", "PROBLEM_KEYS", "mask_birth", "mask_dates", "mask_fix_text", "mask_id",
            "mask_issue_text", "mask_phone", "mask_text", "mask_tree"]
 
@@ -42,8 +45,12 @@ _FULL_DATE = re.compile(
 def mask_id(value: str) -> str:
     """Hide the middle of an ID for display: the first 6 and last 4 characters are kept.
 
-    Strings shorter than 10 characters are fully starred (keeping 10 of them would show everything).
+    Strings shorter than 10 characters are fully starred (keeping 10 of them would show everything). An ID
+    Excel turned into a number (``4.30725E+17``) is shown as Excel shows it: its 6 digits are the first 6 a
+    masked ID keeps, and the rest is gone.
     """
+    if digits_lost(value):
+        return value
     if len(value) < 10:
         return "*" * len(value)
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
@@ -56,6 +63,7 @@ def mask_phone(value: str) -> str:
     return "*" * len(value) if len(value) < 6 else value[:3] + "*" * (len(value) - 5) + value[-2:]
 
 
+_ID_BIRTH = re.compile(r"(?<!\d)((?:1[89]|20)\d\d)-\d\d-\d\d(?!\d)( 不存在)?(?:（[^）]*）)?")
 _DATE_HEAD = re.compile(r"(?:19|20)\d\d[-－ ]\d{1,2}[-－ ]\d{1,2}(?!\d)")
 
 
@@ -108,6 +116,8 @@ def mask_issue_text(text: str, *, code: str | None, column: str | None) -> str:
     """A problem's value or message as a masked output shows it: IDs and phones masked, and, when the problem
     is about an ID or a birth date, its full dates cut to the year (the ID's own birth date is in the text)."""
     text = mask_text(text)
+    if (code or "").startswith("id-"):  # id-format names an impossible birth date (2016-70-12（月份 70）) too
+        text = _ID_BIRTH.sub(lambda m: f"{m.group(1)}年{m.group(2) or ''}", text)
     return mask_dates(text) if (code or "").startswith("id-") or column in BIRTH_LABELS else text
 
 
@@ -137,6 +147,8 @@ def mask_tree(tree: Any, *, birth: bool = False) -> Any:
         return [mask_tree(v, birth=birth) for v in tree]
     if isinstance(tree, float) and not math.isfinite(tree):
         return tree
+    if isinstance(tree, float) and abs(tree) >= 1e15:  # Excel kept 15 digits: shown as Excel shows it
+        return excel_general(tree)
     if isinstance(tree, (int, float)) and not isinstance(tree, bool) and abs(tree) >= 1e9:
         return mask_text(str(tree) if isinstance(tree, int) else f"{tree:.0f}")
     if birth:

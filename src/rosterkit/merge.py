@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .check import check
+from .idcard import digits_lost
 from .masking import mask_tree
 from .report import CheckReport, FileResult
 from .order import class_order_key, file_order_key
@@ -228,7 +229,9 @@ def _cross_class(roster: pd.DataFrame, report: CheckReport) -> tuple[pd.DataFram
     con_cols = ["id_number", "name", "field", "values"]
     if "id_number" not in roster or roster.empty:
         return pd.DataFrame(columns=dup_cols), pd.DataFrame(columns=con_cols)
-    ids = roster["id_number"].where(roster["id_number"].map(lambda v: isinstance(v, str) and len(v) > 0))
+    # 4.30725E+17 (an ID Excel turned into a number, kept with --include-invalid) names no one student
+    ids = roster["id_number"].where(roster["id_number"].map(
+        lambda v: isinstance(v, str) and len(v) > 0 and not digits_lost(v)))
     multi = roster[ids.notna() & ids.duplicated(keep=False)]
     dups, cons = [], []
     fields = [c for c in roster.columns if c not in NOT_COMPARED and c not in

@@ -17,6 +17,9 @@ from functools import lru_cache
 from typing import Any, TypeVar
 
 
+from .idcard import digits_lost
+from .issues import excel_general
+
 @dataclass(frozen=True, slots=True)
 class Clean:
     """The result of cleaning one cell. ``clean_choice``/``clean_multi`` keep the unmatched text as value."""
@@ -161,7 +164,9 @@ def clean_id(raw: Any) -> Clean:
     """Clean an ID number: NFKC, whitespace/dashes/a leading apostrophe removed, 'x' upper-cased.
 
     Excel keeps 15 significant digits, so a number (or scientific text) of 16+ digits has lost its tail:
-    problem ``"id-scientific"``. The checksum is not validated here (see :mod:`rosterkit.idcard`).
+    problem ``"id-scientific"``, and the value is the ID as Excel shows it (``4.30725E+17``, see
+    :func:`rosterkit.issues.excel_general`), never digits it no longer has. The checksum is not validated
+    here (see :mod:`rosterkit.idcard`).
     """
     return _clean_id_memo(raw) if type(raw) is str and len(raw) <= MEMO_MAX_LEN else _clean_id(raw)
 
@@ -170,8 +175,8 @@ def _clean_id(raw: Any) -> Clean:
     if type(raw) is str and raw.isascii() and raw.isalnum():
         # Plain ASCII letters and digits (the usual ID): nothing to normalise or strip, only 'x' to upper-case.
         value = raw.upper()
-        if _SCIENTIFIC.fullmatch(value) and float(value) >= 1e15:
-            return Clean(None, problem="id-scientific")
+        if digits_lost(value):
+            return Clean(value, problem="id-scientific")
         return Clean(value, changed=value != raw)
     return _clean_id_full(raw)
 
@@ -181,80 +186,17 @@ def _clean_id_full(raw: Any) -> Clean:
         return Clean(None)
     if _is_number(raw):
         if abs(raw) >= 1e15:  # 1e15 is the smallest 16-digit number
-            return Clean(None, problem="id-scientific")
+            return Clean(excel_general(raw), problem="id-scientific")
         return Clean(_as_text(raw))  # a short number: the format check will flag it
     if not isinstance(raw, str):
         return Clean(None, problem="type-error")
     value = re.sub(f"[\\s{_DASH}]", "", _tidy(raw).lstrip("'\u2018\u2019`")).upper()
-    if _SCIENTIFIC.fullmatch(value) and float(value) >= 1e15:
-        return Clean(None, problem="id-scientific")
+    if digits_lost(value):
+        return Clean(value, problem="id-scientific")
     return Clean(value, changed=_changed(raw, value))
 
 
 _clean_id_memo = _memo(_clean_id)
-_SCIENTIFIC = re.compile(r"[0-9]+(?:\.[0-9]+)?E\+?[0-9]+")
-_MOBILE = re.compile(r"1[3-9][0-9]{9}")
-_PHONE_OK = re.compile(r"1[3-9][0-9]{9}|0[0-9]{2,3}-[0-9]{7,8}(?:-[0-9]{1,6})?|0[0-9]{9,11}")
-
-
-def _landline(text: str, digits: str) -> str:
-    """'AREA-NUMBER[-EXT]' when the typed groups show where the area code ends, else the digits."""
-    # A trailing '-801' or '转801' may be an extension or just the end of the number split by '-'.
-    m = re.fullmatch(f"(.*?)\\s*(?:[{_DASH}]|转)\\s*([0-9]{{1,6}})", text)
-    main, ext = (m[1], m[2]) if m else (text, "")
-    groups = re.findall(r"[0-9]+", main)
-    if len(groups) >= 2 and re.fullmatch(r"0[0-9]{2,3}", groups[0]):
-        local = "".join(groups[1:])
-        if 7 <= len(local) <= 8:
-            return f"{groups[0]}-{local}" + (f"-{ext}" if ext else "")
-        if 7 <= len(local + ext) <= 8:
-            return f"{groups[0]}-{local}{ext}"
-    return digits
-
-
-def clean_phone(raw: Any) -> Clean:
-    """Clean a phone number (separators, '+86' dropped; landline 'AREA-NUMBER'); validity: :func:`phone_ok`."""
-    return _clean_phone_memo(raw) if type(raw) is str and len(raw) <= MEMO_MAX_LEN else _clean_phone(raw)
-
-
-def _clean_phone(raw: Any) -> Clean:
-    if type(raw) is str and raw.isascii() and raw.isdigit():
-        return _phone_digits(raw, raw, raw)  # only ASCII digits (the usual number): no separators to drop
-    return _clean_phone_full(raw)
-
-
-def _clean_phone_full(raw: Any) -> Clean:
-    if _is_blank(raw):
-        return Clean(None)
-    if _is_number(raw):
-        return Clean(_as_text(raw))  # 13812345678.0 -> '13812345678'
-    if not isinstance(raw, str):
-        return Clean(None, problem="type-error")
-    text = _tidy(raw)
-    if not re.fullmatch(f"[0-9\\s{_DASH}.()+转]+", text):  # notes mixed in: only drop the separators
-        value = re.sub(f"[\\s{_DASH}.()]", "", text)
-        return Clean(value, changed=_changed(raw, value))
-    return _phone_digits(raw, text, re.sub(r"[^0-9]", "", text))
-
-
-def _phone_digits(raw: str, text: str, value: str) -> Clean:
-    """The number from its digits ``value``: '+86' dropped, a landline split as typed in ``text``."""
-    for prefix in ("0086", "86"):
-        if value.startswith(prefix) and _MOBILE.fullmatch(value[len(prefix):]):
-            value = value[len(prefix):]
-    if value.startswith("0"):
-        value = _landline(text, value)
-    return Clean(value, changed=_changed(raw, value))
-
-
-_clean_phone_memo = _memo(_clean_phone)
-
-
-def phone_ok(value: str) -> bool:
-    """True for a mobile (1[3-9] + 9 digits) or a landline ('0731-84123456[-801]' or 10-12 digits from 0)."""
-    return bool(_PHONE_OK.fullmatch(value))
-
-
 _YES = frozenset({"√", "✓", "✔", "☑", "✅", "y", "yes", "是的"})
 _NO = frozenset({"×", "✗", "✘", "☒", "n", "no"})
 

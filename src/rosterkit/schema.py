@@ -16,7 +16,8 @@ import pandera.pandas as pa
 
 from . import idcard
 from .dates import EARLIEST
-from .normalize import bad_parts, phone_ok
+from .normalize import bad_parts
+from .phones import phone_problem
 from .template import Field, SheetSpec
 
 
@@ -44,13 +45,18 @@ def field_checks(f: Field) -> list[pa.Check]:
     elif f.type == "integer":
         checks.append(_element(lambda v: isinstance(v, int) and not isinstance(v, bool), "type-error"))
     elif f.type == "id":
-        checks.append(_element(lambda v: isinstance(v, str), "id-scientific"))
-        checks.append(_element(lambda v: not isinstance(v, str) or idcard.id_problem(v) != "id-format",
-                               "id-format"))
+        # an ID Excel turned into a number is kept as Excel shows it (4.30725E+17): that, and only that, is said
+        checks.append(_element(lambda v: isinstance(v, str) and not idcard.digits_lost(v), "id-scientific"))
+        checks.append(_element(lambda v: not isinstance(v, str) or idcard.digits_lost(v)
+                               or idcard.id_problem(v) != "id-format", "id-format"))
         checks.append(_element(lambda v: not isinstance(v, str) or idcard.id_problem(v) != "id-checksum",
                                "id-checksum"))
     elif f.type == "phone":
-        checks.append(_element(lambda v: isinstance(v, str) and phone_ok(v), "phone-invalid"))
+        # one code per cell: a local number without its area code gets the question, not 「不正确」
+        checks.append(_element(lambda v: not isinstance(v, str) or phone_problem(v) != "phone-no-area-code",
+                               "phone-no-area-code"))
+        checks.append(_element(lambda v: isinstance(v, str) and phone_problem(v) != "phone-invalid",
+                               "phone-invalid"))
     elif f.type == "choice" and f.allowed:
         allowed = frozenset(f.allowed)
         checks.append(_element(lambda v: v in allowed, "value-not-allowed"))

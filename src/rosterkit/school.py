@@ -17,7 +17,8 @@ import python_calamine as pc
 from .errors import InputError
 from .labels import norm_label
 from .dates import clean_date
-from .normalize import clean_phone, clean_text
+from .normalize import clean_text
+from .phones import clean_phone
 from .read import is_blank, read_meta
 
 INFO_SHEET, CLASSES_SHEET = "学校信息", "班级名单"

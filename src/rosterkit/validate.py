@@ -18,8 +18,8 @@ from openpyxl.utils.cell import get_column_letter
 from . import dates, idcard
 from .issues import Issue, display_value, make_issue
 from .masking import BIRTH_KEYS
-from .normalize import Clean, bad_parts, clean_choice, clean_id, clean_integer, clean_multi, clean_phone, \
-    clean_text
+from .normalize import Clean, bad_parts, clean_choice, clean_id, clean_integer, clean_multi, clean_text
+from .phones import clean_phone, invalid_detail
 from .policy import Term
 from .read import Header, Records
 from .schema import build_schema
@@ -154,6 +154,10 @@ def _details(f: Field, code: str, value: Any) -> dict[str, Any]:
     if code == "value-not-allowed":
         shown = "、".join(f.allowed[:12]) + ("等" if len(f.allowed) > 12 else "")
         return {"allowed": shown}
+    if code == "id-format" and isinstance(value, str):
+        return {"detail": idcard.format_problem(value) or "格式不正确"}
+    if code == "phone-invalid":
+        return {"detail": invalid_detail(value if isinstance(value, str) else "")}
     if code == "id-checksum" and isinstance(value, str):
         return {"expected": idcard.check_digit(value[:17])}
     if code == "format-invalid":

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from rosterkit.issues import excel_general
 from rosterkit.masking import mask_birth, mask_id, mask_phone, mask_text
 from rosterkit.write.annotate import text_width
 from rosterkit.write.fastsheet import BLANK, DATE, NUMBER, TEXT
@@ -35,8 +36,10 @@ def as_text(v: Any) -> str:
         return "、".join(str(x) for x in v if not blank(x))
     if isinstance(v, bool):
         return "是" if v else "否"
+    if isinstance(v, float) and abs(v) >= 1e15:
+        return excel_general(v)  # Excel kept 15 digits: as Excel shows it (4.30725E+17), no invented digits
     if isinstance(v, float) and v.is_integer():
-        return str(int(v))  # an ID or phone that arrived as a number: never 4.3E+17
+        return str(int(v))  # a phone that arrived as a number: its digits
     if isinstance(v, dt.date):
         return v.isoformat()
     return str(v)

@@ -212,9 +212,9 @@ def _data_sheet(wb, fmt, name: str, title: str, fields, options_col: dict[str, s
         col_fmt = fmt["text"] if ftype in ("身份证号", "学籍号", "电话", "文本") else (
             fmt["date"] if ftype == "日期" else None)
         ws.set_column(c, c, width, col_fmt)
-        if col_fmt is not None:
-            # The prepared rows' cells carry the format too (not only the column): an ID typed or pasted there
-            # stays text in Excel, WPS and LibreOffice, which never turn it into 4.3E+17.
+        if ftype in ("身份证号", "学籍号", "电话", "日期"):
+            # The prepared rows' cells carry the format too, not only the column: an ID typed there stays text
+            # (never 4.3E+17) and a date a date, even where a program ignores the column's style.
             for r in range(2, DATA_ROWS + 2):
                 ws.write_blank(r, c, None, col_fmt)
         ws.write_string(1, c, label, fmt["header"])

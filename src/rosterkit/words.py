@@ -190,11 +190,10 @@ def closest(f: Field, texts: Iterable[str]) -> str:
     picks: list[str] = []
     for text in texts:
         key = word_key(text)
-        best, score = "", 0.0
+        scores = {}
         for name, official in names:
-            r = SequenceMatcher(None, key, word_key(name)).ratio()
-            if r > score:
-                best, score = official, r
-        if score >= 0.3 and best not in picks:
-            picks.append(best)
+            scores[official] = max(scores.get(official, 0.0), SequenceMatcher(None, key, word_key(name)).ratio())
+        top = max(scores.values(), default=0.0)
+        if top >= 0.3:  # below, the words share a character at most: no honest suggestion
+            picks += [o for o, r in scores.items() if r == top and o not in picks]  # a tie names both
     return f"是不是{'或'.join(f'「{p}」' for p in picks)}？" if picks else ""

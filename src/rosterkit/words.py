@@ -190,7 +190,7 @@ def closest(f: Field, texts: Iterable[str]) -> str:
     picks: list[str] = []
     for text in texts:
         key = word_key(text)
-        scores = {}
+        scores: dict[str, float] = {}
         for name, official in names:
             scores[official] = max(scores.get(official, 0.0), SequenceMatcher(None, key, word_key(name)).ratio())
         top = max(scores.values(), default=0.0)

@@ -32,8 +32,11 @@ def decide_words(sheets: Mapping[str, tuple[pd.DataFrame, SheetContext]], roster
         frame, ctx = sheets[name]
         if f.key not in frame:
             continue
+        allowed = set(f.allowed)
+        keys = {words.word_key(s.word) for s in f.synonyms if s.basis is not None}
         for row, text in zip(frame.index.tolist(), frame[f.key].tolist()):
-            if not isinstance(text, str) or not words.is_conditional(f, text):
+            # the usual cell holds an official word: a set look-up, nothing normalised (400,000 rows a county)
+            if not isinstance(text, str) or text in allowed or words.word_key(text) not in keys:
                 continue
             syn = words.decide(f, text, _basis_value(f, text, row, name, sheets, roster))
             if syn is None:

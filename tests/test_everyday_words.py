@@ -335,3 +335,22 @@ def test_cleaning_gives_an_official_word_or_keeps_the_problem(f: Any, text: str)
         assert c.problem == "value-not-allowed" and any(p not in f.allowed for p in parts)
     hint = closest(f, [text])
     assert hint == "" or all(w.strip("「」") in f.allowed for w in hint[3:-1].split("或"))
+
+
+def test_a_ledger_without_the_synonyms_sheet_gets_the_official_words(tmp_path: Path) -> None:
+    """A ledger from the template before 同义词 existed (or with the sheet deleted, or edited by a teacher) is read
+    against the official template: its own copy of the sheet is never consulted."""
+    s = student(0, 与学生关系="爷爷")
+    path = ledger(tmp_path, students=[s], contacts=[contact(s["姓名"], dt.date(2026, 11, 9), "上门家访")])
+    wb = openpyxl.load_workbook(path)
+    del wb[SYNONYM_SHEET]
+    wb.save(path)
+    f = check([path], as_of=AS_OF, write=False).files[0]
+    assert f.issues == [] and {(x.cell, x.after) for x in f.fixes} == {("O3", "祖父母"), ("E3", "家访")}
+    edited = tmp_path / "edited.xlsx"
+    wb = openpyxl.load_workbook(path)
+    wb.create_sheet(SYNONYM_SHEET).append(["工作表", "列名", "规范为", "常见写法"])
+    wb[SYNONYM_SHEET].append(["帮扶记录", "方式", "谈心", "上门家访"])  # a teacher's own rule: ignored
+    wb.save(edited)
+    f = check([edited], as_of=AS_OF, write=False).files[0]
+    assert [(x.cell, x.after) for x in f.fixes if x.sheet == "帮扶记录"] == [("E3", "家访")]

@@ -14,6 +14,8 @@ from pathlib import Path
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
+from template_words import SYNONYM_HEADER, SYNONYMS  # the default everyday words (同义词 sheet)
+
 LEDGER_ID, LEDGER_VERSION = "RK-LEDGER", "2026.1"
 POLICY_ID, POLICY_VERSION = "RK-POLICY", "2026.1"
 UPWARD_ID, UPWARD_VERSION = "RK-UPWARD", "2026.1"
@@ -87,6 +89,7 @@ LOG = [
     ("帮扶记录", "内容", "content", "文本", "是", "", "", "", "帮扶内容、谈话内容", "", 40),
     ("帮扶记录", "后续措施", "follow_up", "文本", "否", "", "", "", "", "", 24),
 ]
+
 DATA_ROWS = 500  # rows prepared with dropdowns in each data sheet
 
 INSTRUCTIONS = [
@@ -95,7 +98,8 @@ INSTRUCTIONS = [
     "3. 身份证号请先把单元格设为「文本」格式再输入，否则 Excel 会把号码变成科学计数法，后几位丢失。",
     "4. 有下拉列表的列请从列表中选择；「类别」可多选，用顿号分隔，如：留守儿童、单亲家庭。",
     "5. 日期请写成 2026-09-01 或 2026年9月1日。",
-    "6. 不要删除、改名或调换工作表；不要改动表头行。「字段」与「选项」两个工作表供程序读取，请勿修改。",
+    "6. 不要删除、改名或调换工作表；不要改动表头行。「字段」「选项」「同义词」三个工作表供程序读取，请勿修改。",
+    "7. 「同义词」表列出程序认得的常见写法（如 上门家访 → 家访、爷爷 → 祖父母），这些写法会自动改为规范写法并在校验结果中注明。",
 ]
 
 
@@ -130,6 +134,11 @@ def _data_sheet(wb, fmt, name: str, title: str, fields, options_col: dict[str, s
         col_fmt = fmt["text"] if ftype in ("身份证号", "学籍号", "电话", "文本") else (
             fmt["date"] if ftype == "日期" else None)
         ws.set_column(c, c, width, col_fmt)
+        if ftype in ("身份证号", "学籍号", "电话", "日期"):
+            # The prepared rows' cells carry the format too, not only the column: an ID typed there stays text
+            # (never 4.3E+17) and a date a date, even where a program ignores the column's style.
+            for r in range(2, DATA_ROWS + 2):
+                ws.write_blank(r, c, None, col_fmt)
         ws.write_string(1, c, label, fmt["header"])
         if f[9]:
             ws.write_comment(1, c, f[9])
@@ -206,6 +215,15 @@ def build_ledger(path: Path) -> None:
         op.write_column(1, i, f[6].split("、"))
         op.set_column(i, i, 14)
     op.hide()
+
+    syn = wb.add_worksheet("同义词")
+    syn.write_row(0, 0, SYNONYM_HEADER, fmt["header"])
+    for r, row in enumerate(SYNONYMS, start=1):
+        syn.write_row(r, 0, row, fmt["text"])
+    for c, w in enumerate([10, 10, 14, 60, 18, 14, 30]):
+        syn.set_column(c, c, w, fmt["text"])
+    syn.freeze_panes(1, 0)
+    syn.autofilter(0, 0, len(SYNONYMS), len(SYNONYM_HEADER) - 1)
     wb.close()
 
 

@@ -44,7 +44,7 @@ def _wrong_check_digit(i: int) -> str:
 ROSTER_CASES = [
     ("required-missing", {"监护人姓名": None}, "N4"),
     ("type-error", {"出生日期": "2017年13月5日"}, "F4"),
-    ("value-not-allowed", {"与学生关系": "叔叔"}, "O4"),
+    ("value-not-allowed", {"与学生关系": "邻居"}, "O4"),   # 叔叔 is a synonym of 其他亲属
     ("value-not-allowed", {"类别": "留守儿童、贫困生", "留守类型": "父亲外出", "父亲务工地": "广东省东莞市"}, "J4"),
     ("id-checksum", {"身份证号": _wrong_check_digit(1)}, "D4"),
     ("id-format", {"身份证号": "43012120170202101"}, "D4"),

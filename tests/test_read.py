@@ -132,8 +132,8 @@ def test_only_the_sheets_that_matter_are_read(tmp_path: Path) -> None:
 
     raw = read_workbook(ledger(tmp_path), only=WANTED)
     assert sorted(raw.sheets) == sorted(WANTED)
-    assert sorted(raw.skipped) == ["字段", "选项"]  # the template's own definition sheets
-    assert raw.sheet_names == ["填表说明", "花名册", "帮扶记录", "字段", "选项"]
+    assert sorted(raw.skipped) == ["同义词", "字段", "选项"]  # the template's own definition sheets
+    assert raw.sheet_names == ["填表说明", "花名册", "帮扶记录", "字段", "选项", "同义词"]
     whole = read_workbook(ledger(tmp_path, name="b.xlsx"))
     assert (whole.skipped, list(whole.sheets)) == ([], whole.sheet_names)
     assert whole.sheets["花名册"] == raw.sheets["花名册"]

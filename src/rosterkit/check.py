@@ -31,8 +31,11 @@ from .policy import Term, load_term
 from .read import SUFFIXES, RawWorkbook, extract_records, find_header, read_meta, read_workbook
 from .report import CheckReport, FileResult
 from .sniff import OPENPYXL_XML_LIMIT
-from .template import ID_LABEL, META_SHEET, VERSION_LABEL, SheetSpec, Template, load_template
+from .template import FIELD_SHEET, ID_LABEL, META_SHEET, OPTIONS_SHEET, VERSION_LABEL, SheetSpec, Template, \
+    load_template
 from .validate import HINTS, Fix, SheetContext, clean_records
+from .wordbasis import decide_words
+from .words import SYNONYM_SHEET
 
 
 def collect_inputs(inputs: str | Path | Iterable[str | Path]) -> list[Path]:
@@ -51,6 +54,9 @@ def collect_inputs(inputs: str | Path | Iterable[str | Path]) -> list[Path]:
     return files
 
 
+_PROGRAM_SHEETS = frozenset(norm_label(n) for n in (FIELD_SHEET, OPTIONS_SHEET, SYNONYM_SHEET))
+
+
 def _find_sheet(raw: RawWorkbook, spec: SheetSpec, taken: set[str]) -> str | None:
     want = norm_label(spec.name)
     for name in raw.sheets:
@@ -59,7 +65,7 @@ def _find_sheet(raw: RawWorkbook, spec: SheetSpec, taken: set[str]) -> str | Non
     # A renamed sheet (「Sheet1」) still counts when its header matches the template well.
     best: tuple[int, str | None] = (0, None)
     for name, rows in raw.sheets.items():
-        if name in taken:
+        if name in taken or norm_label(name) in _PROGRAM_SHEETS:  # 同义词 rows name fields: never a data sheet
             continue
         header = find_header(rows, spec)
         score = len(header.columns) if header else 0
@@ -187,6 +193,10 @@ def prepare_file(path: Path, template: Template, *, as_of: dt.date, term: Term |
         linked, issues = crosscheck.link_log(log, result.frames["roster"], result.pending.schema["log"][0])
         log["student_row"] = linked
         result.issues += issues
+    # Everyday words another field decides (对象「奶奶」 by the student's 与学生关系), now that contacts are linked.
+    result.fixes += decide_words({spec.name: (result.frames[role_of(spec)], result.pending.schema[role_of(spec)][0])
+                                  for spec in template.sheets.values() if role_of(spec) in result.frames},
+                                 template.roster.name)
     return result
 
 

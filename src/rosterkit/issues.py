@@ -22,7 +22,9 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
     "column-unknown": ("warning", "列「{column}」不在模板中，内容未被读取。如需补充信息请写在「备注」列。"),
     "required-missing": ("error", "「{column}」为必填项，请补充。"),
     "type-error": ("error", "「{column}」应填{expected}，当前内容「{value}」无法识别。{hint}"),
-    "value-not-allowed": ("error", "「{column}」的内容「{value}」不在可选范围内，请从下拉列表中选择：{allowed}。"),
+    "value-not-allowed": ("error", "「{column}」的内容「{value}」不在可选范围内。{closest}请从下拉列表中选择：{allowed}。"),
+    "value-ambiguous": ("error", "「{column}」写的是「{value}」，要看{basis}才能确定：{rules}。{basis}未填或无法对应，"
+                                 "请直接从下拉列表中选择{choices}。"),
     "id-checksum": ("error", "身份证号「{value}」的校验位不正确（最后一位应为 {expected}），请核对后重新填写。"),
     "id-format": ("error", "身份证号「{value}」{detail}。请核对后重新填写：18 位，前 17 位是数字，最后一位是数字或 X。"),
     "id-scientific": ("error", "身份证号被 Excel 变成了科学计数法（{value}），后几位数字已经丢失。请先把该单元格设为「文本」格式，再重新输入完整号码。"),

@@ -21,6 +21,7 @@ from openpyxl.utils.cell import range_boundaries
 
 from .errors import TemplateError
 from .labels import label_variants, norm_label
+from .words import SYNONYM_SHEET, Synonym, attach_synonyms
 
 FieldType = Literal["text", "integer", "date", "id", "code", "phone", "choice", "multi"]
 TYPES: dict[str, FieldType] = {
@@ -64,8 +65,9 @@ class Field:
     condition: Condition | None = None
     allowed: tuple[str, ...] = ()
     rule: str = ""
-    aliases: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()  # other labels accepted for the column (not for its values: see synonyms)
     note: str = ""
+    synonyms: tuple[Synonym, ...] = ()  # everyday words for its values, from the 同义词 sheet (words.py)
 
     @property
     def pattern(self) -> re.Pattern[str] | None:
@@ -279,6 +281,8 @@ def _load(path: Path, _mtime: int) -> Template:
         if absent:
             raise TemplateError(f"template {path.name}: 字段 lists {'、'.join(absent)} but sheet {name} has no such header")
         sheets[name] = SheetSpec(name, tuple(ordered), header_row)
+    if SYNONYM_SHEET in wb.sheetnames:  # optional: a template without it maps no everyday words
+        sheets = attach_synonyms(wb[SYNONYM_SHEET].iter_rows(values_only=True), sheets, path.name)
     tid = _meta_value(wb[META_SHEET], ID_LABEL) if META_SHEET in wb.sheetnames else ""
     version = _meta_value(wb[META_SHEET], VERSION_LABEL) if META_SHEET in wb.sheetnames else ""
     return Template(tid or path.stem, version, path, meta, sheets)

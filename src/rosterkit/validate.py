@@ -15,10 +15,10 @@ import pandas as pd
 import pandera.pandas as pa
 from openpyxl.utils.cell import get_column_letter
 
-from . import dates, idcard
+from . import dates, idcard, words
 from .issues import Issue, display_value, make_issue
 from .masking import BIRTH_KEYS
-from .normalize import Clean, bad_parts, clean_choice, clean_id, clean_integer, clean_multi, clean_text
+from .normalize import Clean, bad_parts, clean_id, clean_integer, clean_text
 from .phones import clean_phone, invalid_detail
 from .policy import Term
 from .read import Header, Records
@@ -38,6 +38,7 @@ class Fix:
     column: str
     before: str
     after: str
+    note: str = ""  # why, when another field decided the value (对象「奶奶」→ 监护人: 该生的监护人是祖父母)
 
 
 @dataclass
@@ -89,10 +90,8 @@ def _cleaner(f: Field, ctx: SheetContext) -> Callable[[Any], Clean]:
         return lambda raw: clean_id(raw) if not isinstance(raw, float) else clean_text(raw)
     if f.type == "phone":
         return clean_phone
-    if f.type == "choice":
-        return lambda raw: clean_choice(raw, f.allowed) if f.allowed else clean_text(raw)
-    if f.type == "multi":
-        return lambda raw: clean_multi(raw, f.allowed)
+    if f.type in ("choice", "multi"):
+        return words.choice_cleaner(f)  # the usual repairs, then the template's synonyms (同义词)
     return clean_text
 
 
@@ -153,7 +152,8 @@ def _details(f: Field, code: str, value: Any) -> dict[str, Any]:
         return {"expected": EXPECTED.get(f.type, "文本"), "hint": HINTS.get(f.type, "")}
     if code == "value-not-allowed":
         shown = "、".join(f.allowed[:12]) + ("等" if len(f.allowed) > 12 else "")
-        return {"allowed": shown}
+        bad = bad_parts(value, f.allowed) if isinstance(value, tuple) else [str(value)]
+        return {"allowed": shown, "closest": words.closest(f, bad)}
     if code == "id-format" and isinstance(value, str):
         return {"detail": idcard.format_problem(value) or "格式不正确"}
     if code == "phone-invalid":
@@ -201,6 +201,10 @@ def run_schema_many(spec: SheetSpec, items: Sequence[tuple[pd.DataFrame, SheetCo
         row = int(frame.index[pos - starts[i]])
         value = frame.iat[pos - starts[i], cast(int, frame.columns.get_loc(key))]  # columns are unique
         shown: Any = value
+        if code == "value-not-allowed" and isinstance(value, str) and words.is_conditional(f, value):
+            # a word whose meaning the deciding field would give, had it been filled: ask, do not guess
+            found[i].append(ctx.issue("value-ambiguous", f.key, row, value, **words.ambiguity(f, value, spec.name)))
+            continue
         details = _details(f, code, value)
         if code == "value-not-allowed" and isinstance(value, tuple):
             shown = "、".join(bad_parts(value, f.allowed))

@@ -17,13 +17,19 @@ from ..template import META_SHEET, Template, load_template
 from .atomic import atomic_output
 
 
-def _put(ws: Any, row: int, col: int, value: Any) -> None:
+TEXT_TYPES = ("id", "code", "phone")  # columns whose cells must stay text: Excel would make an ID 4.3E+17
+
+
+def _put(ws: Any, row: int, col: int, value: Any, *, text: bool = False) -> None:
     cell = ws.cell(row=row, column=col)
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"  # never a formula, whatever the text starts with
     elif isinstance(value, (dt.date, dt.datetime)):
         cell.number_format = "yyyy-mm-dd"
+    if text:
+        # Pre-filled or not, the teacher may retype an ID here: its cell is text, whatever the template prepared.
+        cell.number_format = "@"
 
 
 def fill_ledger(
@@ -49,12 +55,13 @@ def fill_ledger(
     for spec, rows in ((tpl.roster, roster), (tpl.log, log)):
         ws = wb[spec.name]
         columns = {f.label: i + 1 for i, f in enumerate(spec.fields)}
+        texts = {f.label for f in spec.fields if f.type in TEXT_TYPES}
         for r, rec in enumerate(rows, start=spec.header_row + 1):
             for label, value in rec.items():
                 if label not in columns:
                     raise KeyError(f"{spec.name} has no column {label}")
                 if value is not None:
-                    _put(ws, r, columns[label], value)
+                    _put(ws, r, columns[label], value, text=isinstance(value, str) and label in texts)
     out = Path(dest)
     out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_output(out) as tmp:

@@ -26,7 +26,7 @@ _LEVEL = {"error": "错误", "warning": "警告"}
 _FILE_HEADERS = ("文件", "状态", "花名册行数", "帮扶记录行数", "错误数", "警告数")
 _ISSUE_HEADERS = ("文件", "工作表", "单元格", "列名", "填写内容", "问题代码", "级别", "说明")
 _CODE_HEADERS = ("问题代码", "级别", "数量", "涉及文件数")
-_FIX_HEADERS = ("文件", "工作表", "单元格", "列名", "原内容", "规范为")
+_FIX_HEADERS = ("文件", "工作表", "单元格", "列名", "原内容", "规范为", "说明")
 FONT_PT = 11  # the workbook's default font (Calibri 11): no format here sets a size
 
 
@@ -86,7 +86,7 @@ def _masked(f: FileSummary) -> FileSummary:
     issues = [replace(i, value=i.value and mask_issue_text(i.value, code=i.code, column=i.column),
                       message=mask_issue_text(i.message, code=i.code, column=i.column)) for i in f.issues]
     fixes = [Fix(x.sheet, x.cell, x.column, mask_fix_text(str(x.before), column=x.column),
-                  mask_fix_text(str(x.after), column=x.column)) for x in f.fixes]
+                  mask_fix_text(str(x.after), column=x.column), x.note) for x in f.fixes]
     return FileSummary(mask_text(f.path), f.status, f.rows_roster, f.rows_log, issues, fixes)
 
 
@@ -200,7 +200,8 @@ def _codes_sheet(wb: xlsxwriter.Workbook, fmt: dict[str, Any], files: Sequence[F
 def _fixes_sheet(wb: xlsxwriter.Workbook, fmt: dict[str, Any], files: Sequence[FileSummary]) -> None:
     """自动修正: every untidy value that was fixed rather than reported, so nothing changes unseen."""
     ws = wb.add_worksheet("自动修正")
-    rows = [(f.path, x.sheet, x.cell, x.column, x.before, x.after) for f in files for x in f.fixes]
+    rows = [(f.path, x.sheet, x.cell, x.column, x.before, x.after, getattr(x, "note", "")) for f in files
+            for x in f.fixes]
     _header(ws, fmt, _FIX_HEADERS, len(rows))
     for r, values in enumerate(rows, start=1):
         for c, value in enumerate(values):

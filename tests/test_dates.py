@@ -91,11 +91,12 @@ def test_a_number_typed_as_month_dot_day(raw: float, until: date | None, expecte
     [(10.1, "10月1日，也可能是 10月10日"), (9.1, "9月1日，也可能是 9月10日"), (11.2, "11月2日，也可能是 11月20日"),
      (9.3, "9月3日，也可能是 9月30日"), (1.1, "1月1日，也可能是 1月10日")],
 )
-def test_a_number_whose_day_lost_its_zero_is_asked(raw: float, options: str) -> None:
-    assert clean_date(raw, term=AUTUMN, until=AS_OF) == Clean(None, problem="date-ambiguous")
-    code, details = explain(raw, term=AUTUMN, until=AS_OF)
-    assert (code, details["options"]) == ("date-ambiguous", options)
+def test_a_number_whose_day_lost_its_zero_is_the_day_shown_and_asked_in_the_note(raw: float, options: str) -> None:
     month, day = map(int, str(raw).split("."))
+    got = clean_date(raw, term=AUTUMN, until=AS_OF)
+    assert (got.value.month, got.value.day, got.problem, got.changed) == (month, day, None, True)
+    shown, other = options.split("，也可能是 ")
+    assert got.note.startswith(f"按单元格显示的 {shown} 计") and f"如果是 {other}" in got.note
     text = clean_date(str(raw), term=AUTUMN).value  # text keeps what was typed: 「10.1」 is 10月1日
     assert text is not None and (text.month, text.day) == (month, day)
 
@@ -189,15 +190,14 @@ def test_any_date_of_the_term_in_any_typed_form_reads_back(term: tuple[date, dat
 
 
 @given(st.sampled_from([AUTUMN, SPRING]), st.integers(0, 200))
-def test_a_month_dot_day_number_is_that_day_or_a_question_naming_it(term: tuple[date, date], offset: int) -> None:
+def test_a_month_dot_day_number_is_that_day_or_a_note_naming_it(term: tuple[date, date], offset: int) -> None:
     d = min(term[0] + timedelta(days=offset), term[1])
     raw = float(f"{d.month}.{d.day:02d}")  # what Excel stores for the typed 10.10: 10.1
     got = clean_date(raw, term=term)
-    if got.problem is None:
-        assert got == Clean(d, changed=True) or (d.day % 10 == 0 and got.value == d.replace(day=d.day // 10))
-    else:
-        code, details = explain(raw, term=term)
-        assert code == got.problem == "date-ambiguous" and f"{d.month}月{d.day}日" in details["options"]
+    assert got.problem is None and got.changed
+    if got.value != d:  # 10.10 stored as 10.1: read as the day shown, and the note names the day typed
+        assert d.day % 10 == 0 and got.value == d.replace(day=d.day // 10)
+        assert f"如果是 {d.month}月{d.day}日" in got.note and d.isoformat() in got.note
 
 
 cells = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**9, 10**9), st.dates(),
@@ -215,18 +215,19 @@ def test_no_date_before_2000_ever_comes_out(raw: Any, epoch_1904: bool, term: tu
 
 def _ledger_with(tmp_path: Path, day: Any, *, date_format: bool = False, epoch_1904: bool = False,
                  meta: dict[str, Any] | None = None) -> Path:
-    """A ledger whose first contact (帮扶记录!A3) is dated ``day``: a number or text as typed into the template's
-    General cell, or (``date_format``) the number typed into a cell formatted as a date."""
+    """A ledger whose first contact (帮扶记录!A3) is dated ``day``: a number or text as typed into a General cell
+    (a teacher's own sheet, or a row past the template's prepared ones, which are formatted as dates), or
+    (``date_format``) the number typed into a cell formatted as a date."""
     contacts = [contact(NAMES[0], day)] + [contact(NAMES[i], dt.date(2026, 11, 9)) for i in range(3)]
     path = ledger(tmp_path, contacts=contacts, meta=meta)
-    if date_format or epoch_1904:
-        wb = openpyxl.load_workbook(path)
-        if date_format:
-            wb["帮扶记录"]["A3"].number_format = "yyyy-mm-dd"
-        if epoch_1904:
-            wb.epoch = CALENDAR_MAC_1904  # Mac Excel's 1904 date system: date cells are re-counted on save
-            wb["帮扶记录"]["A3"].value = day
-        wb.save(path)
+    wb = openpyxl.load_workbook(path)
+    if date_format or not isinstance(day, dt.date):  # a date cell stays one
+        wb["帮扶记录"]["A3"].number_format = "yyyy-mm-dd" if date_format else "General"
+        wb["帮扶记录"]["A3"].value = day  # again: loaded from a date-formatted cell, 20261015 was no date
+    if epoch_1904:
+        wb.epoch = CALENDAR_MAC_1904  # Mac Excel's 1904 date system: date cells are re-counted on save
+        wb["帮扶记录"]["A3"].value = day
+    wb.save(path)
     return path
 
 
@@ -262,9 +263,7 @@ def test_a_real_date_cell_is_no_fix(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("typed", "date_format", "code", "words"),
-    [(10.1, False, "date-ambiguous", ["10月1日", "10月10日", "10.10"]),
-     (9.1, False, "date-ambiguous", ["9月1日", "9月10日"]), (9.1, True, "date-ambiguous", ["9月1日", "9月10日"]),
-     (2026.9, False, "date-no-day", ["2026.9", "2026年9月", "哪一天"]), (2026.9, True, "date-no-day", ["「2026.9」"]),
+    [(2026.9, False, "date-no-day", ["2026.9", "2026年9月", "哪一天"]), (2026.9, True, "date-no-day", ["「2026.9」"]),
      (2026.1, False, "date-no-day", ["2026年1月或10月"]), ("2026年9月", False, "date-no-day", ["2026年9月"]),
      (33.1, False, "type-error", ["33.1"]), (10.15, False, None, []), ("1926-10-20", False, "type-error", ["2000"]),
      (date(1998, 5, 1), False, "type-error", ["2000"]), (2.29, True, "type-error", ["2.29"])],
@@ -336,6 +335,9 @@ def test_no_contact_date_before_2000_reaches_the_frame(tmp_path: Path, typed: fl
 )
 def test_a_birth_date_is_never_given_the_terms_year(tmp_path: Path, typed: Any, code: str | None) -> None:
     path = ledger(tmp_path, students=[student(0, 出生日期=typed), student(1), student(2)])
+    wb = openpyxl.load_workbook(path)
+    wb["花名册"]["F3"].number_format = "General"  # typed into a General cell, as the case says
+    wb.save(path)
     report = check([path], as_of=AS_OF, write=False)
     assert report.flatten(["sheet", "cell", "code"]) == ([["花名册", "F3", code]] if code else [])
     fixes = [(x.cell, x.after) for x in report.files[0].fixes if x.column == "出生日期"]
@@ -367,13 +369,14 @@ def test_fixes_and_questions_reach_the_summary_workbook(tmp_path: Path) -> None:
     contacts = [contact(NAMES[0], 10.15), contact(NAMES[1], 10.1), contact(NAMES[2], "十一月二日")]
     path = ledger(tmp_path / "in", contacts=contacts)
     report = check([path], as_of=AS_OF, out=tmp_path / "out")
-    assert report.flatten(["sheet", "cell", "code"]) == [["帮扶记录", "A4", "date-ambiguous"]]
+    assert report.flatten(["sheet", "cell", "code"]) == []
     wb = openpyxl.load_workbook(tmp_path / "out" / "校验汇总.xlsx", read_only=True)
-    rows = [r[1:] for r in wb["自动修正"].iter_rows(min_row=2, values_only=True)]
+    rows = [r[1:6] for r in wb["自动修正"].iter_rows(min_row=2, values_only=True)]
+    notes = {r[2]: r[6] for r in wb["自动修正"].iter_rows(min_row=2, values_only=True)}
     assert ("帮扶记录", "A3", "日期", "10.15", "2026-10-15") in rows
+    assert ("帮扶记录", "A4", "日期", "10.1", "2026-10-01") in rows  # the day shown, and the note asks
+    assert "10月10日" in notes["A4"] and "2026-10-10" in notes["A4"] and not notes["A3"]
     assert ("帮扶记录", "A5", "日期", "十一月二日", "2026-11-02") in rows
-    problems = [r for r in wb["问题"].iter_rows(values_only=True) if "date-ambiguous" in r]
-    assert len(problems) == 1 and any(isinstance(v, str) and "10月10日" in v for v in problems[0])
 
 
 @pytest.mark.parametrize(("flag", "epoch_1904"), [('date1904="1"', True), ('date1904="true"', True),

@@ -89,7 +89,10 @@ def _check_meta(raw: RawWorkbook, template: Template, result: FileResult, name: 
         clean = (clean_date(value, **how) if f.type == "date" else clean_phone(value) if f.type == "phone"
                  else clean_text(value))
         cell = f"{_col(col)}{row}" if row else None
-        if f.type == "date" and clean.problem:  # a 填报日期 that cannot be read is asked, not dropped unseen
+        if f.type == "date" and clean.note:  # 11.2: 11月2日 or 11月20日? It bounds every contact: ask
+            result.issues.append(make_issue("date-ambiguous", file=name, sheet=sheet, cell=cell, column=f.label,
+                                            row=row, value=typed(value, raw.epoch_1904), detail=clean.note))
+        elif f.type == "date" and clean.problem:  # a 填报日期 that cannot be read is asked, not dropped unseen
             code, asked = explain(value, **how)
             details: dict[str, Any] = {"expected": "日期", "hint": HINTS["date"], **asked}
             result.issues.append(make_issue(code, file=name, sheet=sheet, cell=cell, column=f.label, row=row,
@@ -101,7 +104,7 @@ def _check_meta(raw: RawWorkbook, template: Template, result: FileResult, name: 
             result.meta[f.key] = clean.value
             if f.type == "date" and clean.changed and cell:  # 11.20 → 2026-11-20 is noted like any date
                 result.fixes.append(Fix(sheet, cell, f.label, display_value(typed(value, raw.epoch_1904)) or "",
-                                        clean.value.isoformat()))
+                                        clean.value.isoformat(), clean.note))
     tid = str(found.get("_template_id", ("",))[0]).strip()
     version = str(found.get("_template_version", ("",))[0]).strip()
     if tid and tid != template.id:

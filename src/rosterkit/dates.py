@@ -11,23 +11,26 @@ The rules, in the order they are tried:
   1904 date system); M.D (10.15 is 10月15日); Y.M (2026.9 is a month: the teacher is asked for the day).
   Anything else is not a date.
 - A float keeps no trailing zero: 10.10 is stored as 10.1, so a one-decimal M.D whose day could be d or 10·d
-  (10.1 → 10月1日 or 10月10日, 9.3 → 9月3日 or 9月30日) is ambiguous. When exactly one of the two lies inside
-  the window of possible dates (the term, up to the report date) it is taken (and noted); otherwise the teacher
-  is asked which. Text keeps what was typed, so the text 「10.1」 is 10月1日.
+  (10.1 → 10月1日 or 10月10日, 9.3 → 9月3日 or 9月30日) may be either. When exactly one of the two lies inside
+  the window of possible dates (the term, up to the report date) it is taken; otherwise the day the cell shows
+  is (9.1 is 9月1日, as a reader of the cell reads it, and as issue 14 asks), and its 自动修正 note asks the
+  teacher to write 2026-09-10 if 9月10日 was meant: never a silent guess. Text keeps what was typed, so the
+  text 「10.1」 is 10月1日.
 - Text: 2026-9-1, 2026/9/1, 2026.9.1, 2026。9。1, 2026年9月1日 (or 号), 20260901, Chinese numerals
   (二〇二六年十月二十日, 2026年十月二十日, 二零二六), with or without a time; 9月1日, 9.1, 9/1 without a year.
 - A date without a year takes the year that puts it inside the term (a September–January term: 9–12 are the
   start year, 1 is the next). A month outside the term takes the year that puts it nearest to the term, and
   the date then stands for the term check to report (date-out-of-term) rather than for a silent guess.
 
-Each failure is one issue code with the details its Chinese message needs (:func:`explain`): ``type-error``,
-``date-no-day`` (a year and month only) or ``date-ambiguous`` (two days possible).
+Each failure is one issue code with the details its Chinese message needs (:func:`explain`): ``type-error`` or
+``date-no-day`` (a year and month only).
 """
 
 from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, TypeAlias
@@ -90,7 +93,16 @@ def _place(month: int, day: int, span: Span) -> date | None:
     return inside[0] if inside else min(found, key=lambda d: (start - d) if d < start else (d - end))
 
 
-Outcome: TypeAlias = date | tuple[str, tuple[tuple[str, str], ...]]  # a date, or (issue code, message details)
+@dataclass(frozen=True)
+class Noted:
+    """A date read one of two ways the cell allows, with the question its 自动修正 note asks."""
+
+    day: date
+    note: str
+
+
+# a date, a date with a note, or (issue code, message details)
+Outcome: TypeAlias = date | Noted | tuple[str, tuple[tuple[str, str], ...]]
 _NOT_A_DATE: Outcome = ("type-error", ())
 _TOO_EARLY: Outcome = ("type-error", (("hint", "日期早于 2000 年，请核对年份，写成 2026-09-01 或 2026年9月1日。"),))
 _TYPED_BELOW = 2101  # a date cell below this serial (1905-10) held M.D or Y.M typed as a number, never a date
@@ -153,8 +165,9 @@ def _month_day(month: int, digits: str, span: Span, window: Span) -> Outcome:
     inside = [d for d in found if window[0] <= d <= window[1]] or [d for d in found if span[0] <= d <= span[1]]
     if len(found) == 1 or len(inside) == 1:
         return found[0] if len(found) == 1 else inside[0]
-    options = "，也可能是 ".join(f"{d.month}月{d.day}日" for d in found)
-    return ("date-ambiguous", (("options", options), ("example", found[-1].isoformat())))
+    shown, other = found  # the day the cell shows (9.1: 9月1日), and the one Excel may have cut (9月10日)
+    return Noted(shown, f"按单元格显示的 {shown.month}月{shown.day}日 计；如果是 {other.month}月{other.day}日，"
+                        f"请改写为 {other.isoformat()}（Excel 会把 {month}.{other.day} 存成 {month}.{digits}）")
 
 
 def _no_day(year: int, digits: str) -> Outcome:
@@ -242,6 +255,8 @@ def _to_clean(raw: Any, found: Outcome | None) -> Clean:
         return Clean(None)
     if isinstance(found, tuple):
         return Clean(None, problem=found[0])
+    if isinstance(found, Noted):
+        return Clean(found.day, changed=True, note=found.note)
     changed = not (isinstance(raw, date) and _day(raw) == found)  # only a date cell read as it shows is as typed
     return Clean(found, changed=changed)
 

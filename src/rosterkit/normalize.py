@@ -27,6 +27,7 @@ class Clean:
     value: Any  # the clean value; None when the cell is blank
     problem: str | None = None  # an issue code when the raw value cannot be understood (value is then None)
     changed: bool = False  # True when the clean value differs from what was typed in a way worth telling
+    note: str = ""  # the question a fix leaves open, shown beside it in 自动修正 (10.1: 10月1日, or 10月10日?)
 
 
 # Invisible characters that come along when text is pasted from chat apps or web pages.

@@ -116,7 +116,7 @@ def clean_records(records: Records, ctx: SheetContext, defaults: dict[str, Any] 
         col: list[Any] = []
         # A column repeats its values (kinds, categories, mentors, dates): each distinct raw value is cleaned
         # once. Keyed by type too, since 1, 1.0 and True are equal but clean differently.
-        seen: dict[tuple[type, Any], tuple[Any, Any, bool]] = {}
+        seen: dict[tuple[type, Any], tuple[Any, Any, bool, str]] = {}
         for rec, row in zip(records.rows, records.excel_rows):
             raw = rec[f.key]
             key = (raw.__class__, raw)
@@ -134,12 +134,12 @@ def clean_records(records: Records, ctx: SheetContext, defaults: dict[str, Any] 
                     value = defaults[f.key]
                 else:
                     fixed = c.changed and c.problem is None and value is not None
-                hit = (None if isinstance(value, str) and not value else value, value, fixed)
+                hit = (None if isinstance(value, str) and not value else value, value, fixed, c.note)
                 if hashable:
                     seen[key] = hit
             if hit[2]:
                 typed = dates.typed(raw, ctx.epoch_1904) if f.type == "date" else raw  # 10.15, not 1900-01-10
-                fixes.append(Fix(ctx.spec.name, ctx.cell(f.key, row), f.label, _shown(typed), _shown(hit[1])))
+                fixes.append(Fix(ctx.spec.name, ctx.cell(f.key, row), f.label, _shown(typed), _shown(hit[1]), hit[3]))
             col.append(hit[0])
         data[f.key] = col
     # From plain lists with the index given: a dict of Series would be aligned on their indexes first.

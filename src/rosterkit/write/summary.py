@@ -86,7 +86,7 @@ def _masked(f: FileSummary) -> FileSummary:
     issues = [replace(i, value=i.value and mask_issue_text(i.value, code=i.code, column=i.column),
                       message=mask_issue_text(i.message, code=i.code, column=i.column)) for i in f.issues]
     fixes = [Fix(x.sheet, x.cell, x.column, mask_fix_text(str(x.before), column=x.column),
-                  mask_fix_text(str(x.after), column=x.column), x.note) for x in f.fixes]
+                  mask_fix_text(str(x.after), column=x.column), mask_text(x.note)) for x in f.fixes]
     return FileSummary(mask_text(f.path), f.status, f.rows_roster, f.rows_log, issues, fixes)
 
 

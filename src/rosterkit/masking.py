@@ -83,6 +83,13 @@ def mask_text(text: str) -> str:
     return _RUN_IN_WORD.sub(_mask_run, _RUN.sub(_mask_run, text))
 
 
+# A year and month (2017.5, 2017年5月, 2017-05), and dates in Chinese numerals (二〇一七年五月八日): in a text about
+# a birth date they are cut to the year as well (they are what a teacher types there, and 自动修正 repeats it).
+_YEAR_MONTH = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*[-/.．。年]\s*(?:1[0-2]|0?[1-9])(?:\s*月)?(?![\d.．。/-])")
+_HAN_DIGIT = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0", "○": "0", "Ｏ": "0"}
+_HAN_DATE = re.compile("([〇零○Ｏ一二三四五六七八九]{4})年(?:[一二三四五六七八九十]{1,2}月(?:[一二三四五六七八九十]{1,3}[日号])?)?")
+
+
 def _year_of(match: re.Match[str]) -> str:
     year, month, day = match.group(1), match.group(2) or match.group(4), match.group(3) or match.group(5)
     try:
@@ -93,8 +100,11 @@ def _year_of(match: re.Match[str]) -> str:
 
 
 def mask_dates(text: str) -> str:
-    """Every full date in ``text`` (2015-08-05, 2015.8.5, 2015/8/5, 2015年8月5日, 20150805) cut to its year."""
-    return _FULL_DATE.sub(_year_of, text)
+    """Every date in ``text`` (2015-08-05, 2015.8.5, 2015/8/5, 2015年8月5日, 20150805, a year and month 2015.8,
+    二〇一五年八月五日) cut to its year."""
+    text = _FULL_DATE.sub(_year_of, text)
+    text = _YEAR_MONTH.sub(lambda m: f"{m.group(1)}年", text)
+    return _HAN_DATE.sub(lambda m: "".join(_HAN_DIGIT[c] for c in m.group(1)) + "年", text)
 
 
 def mask_birth(value: Any) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -101,3 +102,15 @@ def with_macros(src: Path, dest: Path) -> Path:
             b.writestr(n, data)
         b.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0 not really")
     return dest
+
+
+def scalars(tree: Any) -> Iterator[Any]:
+    """Every scalar value of a JSON tree (dicts and lists walked), in order."""
+    if isinstance(tree, dict):
+        for v in tree.values():
+            yield from scalars(v)
+    elif isinstance(tree, list):
+        for v in tree:
+            yield from scalars(v)
+    else:
+        yield tree

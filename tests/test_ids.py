@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from builders import AS_OF, contact, ledger, school_info, student
+from builders import AS_OF, contact, ledger, scalars, school_info, student
 from rosterkit import check
 from rosterkit.idcard import id_problem, make_id
 from rosterkit.issues import excel_general
@@ -121,17 +121,6 @@ def rk(*args: str) -> subprocess.CompletedProcess[str]:
                           timeout=600)
 
 
-def _strings(tree: Any) -> Iterator[Any]:
-    if isinstance(tree, dict):
-        for v in tree.values():
-            yield from _strings(v)
-    elif isinstance(tree, list):
-        for v in tree:
-            yield from _strings(v)
-    else:
-        yield tree
-
-
 def _cells(folder: Path) -> Iterator[tuple[str, Any]]:
     """Every cell value and comment of every workbook we wrote; the teacher's own sheets in the annotated and
     returned copies are theirs (the number cell stays as they typed it) and are left out, their comments not."""
@@ -190,10 +179,10 @@ def test_an_id_typed_as_a_number_is_shown_as_excel_shows_it_everywhere(inbox: Pa
     assert f"（{SHOWN}）" in issue["message"]
     left = json.loads(runs["merge"].stdout)["left_out"]
     assert [r["id_number"] for r in left] == [SHOWN]
-    cadence_ids = {s for s in _strings(json.loads(runs["cadence"].stdout)) if isinstance(s, str) and "E+" in s}
+    cadence_ids = {s for s in scalars(json.loads(runs["cadence"].stdout)) if isinstance(s, str) and "E+" in s}
     assert cadence_ids == {SHOWN}
     for name in ("check", "merge", "cadence"):
-        _no_invented_digits([(name, s) for s in _strings(json.loads(runs[name].stdout))])
+        _no_invented_digits([(name, s) for s in scalars(json.loads(runs[name].stdout))])
 
     suffix = "_脱敏" if mask else ""
     shown = set(_no_invented_digits(list(_cells(tmp_path / "r"))) + _no_invented_digits(list(_cells(tmp_path / "i"))))

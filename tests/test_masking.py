@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from builders import contact, ledger, school_info, student
+from builders import contact, ledger, scalars, school_info, student
 from rosterkit import check
 from rosterkit.idcard import check_digit, id_problem, make_id
 from rosterkit.masking import mask_birth, mask_dates, mask_id, mask_issue_text, mask_phone, mask_text, mask_tree
@@ -153,15 +153,6 @@ def _rows_of_books(folder: Path) -> Iterator[tuple[str, list[Any]]]:
 
 def _rows_of_json(tree: Any, where: str = "json") -> Iterator[tuple[str, list[Any]]]:
     """Each object of the tree as one row: its own scalar values and those of the objects inside it."""
-    def scalars(t: Any) -> Iterator[Any]:
-        if isinstance(t, dict):
-            for v in t.values():
-                yield from scalars(v)
-        elif isinstance(t, list):
-            for v in t:
-                yield from scalars(v)
-        else:
-            yield t
     if isinstance(tree, dict):
         yield where, list(scalars(tree))
         for k, v in tree.items():

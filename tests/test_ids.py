@@ -218,3 +218,14 @@ def test_an_id_excel_turned_into_a_number_is_asked_to_be_retyped(tmp_path: Path,
     assert issue.message == (f"身份证号被 Excel 变成了科学计数法（{SHOWN}），后几位数字已经丢失。"
                              "请先把该单元格设为「文本」格式，再重新输入完整号码。")
     assert report.files[0].frames["roster"].loc[4, "id_number"] == SHOWN
+
+
+@pytest.mark.parametrize("number", [float("inf"), float("-inf"), 1.7976931348623157e308])
+def test_a_number_past_excel_s_range_in_the_id_column_is_a_problem_not_a_lost_row(tmp_path: Path, number: float) -> None:
+    """Hypothesis found it: calamine reads an overflowing number as inf, whose display raised, and the file's
+    schema batch then lost the row (0 rows read, status 通过)."""
+    path = ledger(tmp_path, students=[student(0, 身份证号=number), student(1)])
+    report = check([path], as_of=AS_OF, write=False)
+    f = report.files[0]
+    assert f.rows["roster"] == 2 and f.status == "problems"
+    assert [i.cell for i in f.issues if i.sheet == "花名册"] == ["D3"]

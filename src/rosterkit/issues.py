@@ -5,6 +5,7 @@ Codes are stable kebab-case identifiers that tools downstream rely on; the messa
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -132,6 +133,8 @@ def excel_general(number: float) -> str:
     The one display of an ID that Excel turned into a number: Excel kept only 15 significant digits, so
     anything longer than what Excel shows would be invented digits.
     """
+    if not math.isfinite(number):  # a number past Excel's range (calamine reads 1E+309 as inf): as it reads
+        return "#NUM!"
     if abs(number) < 1e11 and float(number).is_integer():
         return str(int(number))
     mantissa, exponent = f"{number:.{5 - (number < 0)}E}".split("E")

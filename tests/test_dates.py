@@ -395,3 +395,14 @@ def test_the_1904_flag_as_other_programs_write_it(tmp_path: Path, flag: str, epo
                 data = data.replace(b'date1904="1"', flag.encode())
             b.writestr(name, data)
     assert date1904(dest) is epoch_1904
+
+
+@pytest.mark.parametrize("number", [-155857580109.0, 4.30121201701011e17])
+def test_a_number_far_outside_the_dates_in_a_date_cell_costs_that_cell_only(tmp_path: Path, number: float) -> None:
+    """calamine panics converting such a date cell (found by the rows-conserved property): the sheet is then read
+    by openpyxl, the cell is a problem at its place and every row is still there."""
+    path = ledger(tmp_path, students=[student(0, 建档日期=number), student(1), student(2)])
+    report = check([path], as_of=AS_OF, write=False)
+    f = report.files[0]
+    assert f.status == "problems" and f.rows["roster"] == 3
+    assert report.flatten(["sheet", "cell", "code"]) == [["花名册", "AA3", "type-error"]]

@@ -13,7 +13,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from defusedxml import ElementTree as SafeET
 
@@ -129,3 +129,41 @@ def _scan_text(text: bytes, scan: SheetScan) -> None:
                     scan.formulas_without_value.append(ref)
                     if len(scan.formulas_without_value) >= MAX_CELLS:
                         break
+
+
+def sheet_rows(sheet: Any, path: Path, name: str, *, xlsx: bool) -> list[list[Any]]:
+    """A calamine sheet's values (``to_python``); for an .xlsx that calamine fails on, :func:`sheet_values`."""
+    try:
+        return sheet.to_python(skip_empty_area=False)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # a Rust panic (pyo3's PanicException is a BaseException), not only errors
+        if not xlsx:
+            raise
+        return sheet_values(path, name)  # one odd cell must not cost the file
+
+
+def sheet_values(path: Path, sheet: str) -> list[list[Any]]:
+    """One worksheet's values from A1, rows padded to the sheet's width, blanks as ``""``: calamine's shape.
+
+    The fallback when calamine fails on a sheet of an .xlsx it otherwise reads: a number far outside the dates
+    in a date-formatted cell (an ID typed into 出生日期, say) panics its date conversion and would cost the
+    whole file. openpyxl shows such a cell as ``#VALUE!`` (a problem at that cell) and reads the rest.
+    """
+    import warnings
+
+    import openpyxl
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "marked as a date but … outside the limits": that cell is #VALUE!
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            ws = wb[sheet]
+            rows = [["" if v is None else v for v in row]
+                    for row in ws.iter_rows(min_row=1, min_col=1, values_only=True)]
+        finally:
+            wb.close()
+    width = max((len(r) for r in rows), default=0)
+    while rows and all(v == "" for v in rows[-1]):
+        rows.pop()  # calamine stops at the last row with a value
+    return [r + [""] * (width - len(r)) for r in rows]

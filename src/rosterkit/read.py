@@ -17,7 +17,7 @@ import python_calamine as pc
 
 from .issues import Issue, make_issue
 from .labels import MEMO_MAX_LEN, label_variants, norm_label, variants_of_text
-from .ooxml import date1904, scan_xlsx
+from .ooxml import date1904, scan_xlsx, sheet_rows
 from .sniff import OPENPYXL_XML_LIMIT, Sniff, sniff
 from .template import SheetSpec
 from .textsheets import read_text_sheets
@@ -142,7 +142,7 @@ def _read_calamine(path: Path, found: Sniff, name: str, only: Collection[str] | 
                 raw.skipped.append(meta.name)
                 continue
             sheet = wb.get_sheet_by_name(meta.name)
-            raw.sheets[meta.name] = sheet.to_python(skip_empty_area=False)
+            raw.sheets[meta.name] = sheet_rows(sheet, path, meta.name, xlsx=found.kind in ("xlsx", "xlsm"))
             ranges = sheet.merged_cell_ranges or ()
             raw.merged[meta.name] = [(a[0] + 1, a[1] + 1, b[0] + 1, b[1] + 1) for a, b in ranges]
             if meta.visible != pc.SheetVisibleEnum.Visible:

@@ -27,6 +27,7 @@ from rosterkit.merge import merge
 from rosterkit.policy import load_policy
 from rosterkit.template import default_path
 from rosterkit.write.compliance import write_compliance
+from rosterkit.write.todo import TODO_SHEET, write_todo_copy
 
 D = dt.date
 AUTUMN, SPRING = "2026年秋季学期", "2027年春季学期"
@@ -174,6 +175,15 @@ def test_a_careful_teacher_is_not_overdue_after_she_submitted(tmp_path: Path) ->
     ws = openpyxl.load_workbook(write_compliance(cad, tmp_path / "out.xlsx"))["总览"]
     note = str(ws["A2"].value)
     assert "填报日期之后才开始的周期记为「未报」" in note and "不算未达标" in note and "2026-11-23" in note
+    # the 待办 of each class's copy: 2班 has nothing overdue and is told why the later weeks are not counted
+    todo = {}
+    for klass in ("2班", "3班"):
+        name = f"三年级{klass}.xlsx"
+        copy = write_todo_copy(tmp_path / "inbox" / name, tmp_path / f"back_{name}", cad, file_name=name)
+        ws = openpyxl.load_workbook(copy)[TODO_SHEET]
+        todo[klass] = [str(ws[c].value) for c in ("A2", "A3")]
+    assert "没有逾期" in todo["2班"][0] and "填报日期是 2026-11-10" in todo["2班"][1] and "「未报」" in todo["2班"][1]
+    assert "1 名学生有逾期事项" in todo["3班"][0] and "未报" not in todo["3班"][1]
 
 
 # --- compute_cadence: the per-class report date as a property ---------------------------------------------------

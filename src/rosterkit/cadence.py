@@ -40,7 +40,7 @@ from .cadence_rollup import (LATER, MET, MISSED, OPEN, OUTCOMES, STUDENT_COLUMNS
                              build_frames)
 from .errors import InputError
 from .normalize import split_multi
-from .periods import NO_DAY, TermDays, day_no, nominal_days, to_day_numbers
+from .periods import NO_DAY, TermDays, as_datetime, day_no, nominal_days, to_day_numbers
 from .policy import ALL, OTHER, Policy, Rule
 
 __all__ = ["DEFAULT_LOAD_LIMIT", "OUTCOMES", "PARTY_MATCH", "Cadence", "applicable", "compute_cadence"]
@@ -60,7 +60,8 @@ class Cadence(Frames):
       outcome are Categorical: the table has millions of rows for a county).
     - ``rules``: student × applicable rule — the student columns, rule, period, required, kinds, governs,
       covered_by (the governing rule's name, None when the rule governs).
-    - ``students``: the student columns, categories, enrolled_on, rules (how many govern), periods_owed (达标 + 未达标 +
+    - ``students``: the student columns, categories, enrolled_on, judged_on (the class's 填报日期 capped by
+      ``as_of``: the date the student is judged as of), rules (how many govern), periods_owed (达标 + 未达标 +
       进行中), periods_met / _missed / _in_progress / _upcoming, compliance_rate, overdue_items, due_soon_items,
       and for each kind the policy counts ``last_<kind>`` and ``days_since_<kind>``.
     - ``teachers`` (school, mentor), ``classes`` (school, grade, class), ``school`` (one row per school): students,
@@ -120,6 +121,8 @@ def compute_cadence(students: pd.DataFrame, events: pd.DataFrame, policy: Policy
     rows["outcome"] = _outcomes(rows, today, st.own)
     frames: Frames = build_frames(st.frame, st.attrs, rows, flagged, (s_app, r_app, gov), policy,
                                   ev.last_by_kind(policy, st.n), today=today, due_within=due_within, limit=limit)
+    # the date each student's class is judged as of (its 填报日期 capped by as_of): the 待办 copies say it
+    frames.students.insert(list(frames.students.columns).index("enrolled_on") + 1, "judged_on", as_datetime(st.own))
     return Cadence(**vars(frames), as_of=as_of, policy=policy, load_limit=limit, due_within=due_within)
 
 

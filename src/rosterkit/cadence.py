@@ -99,9 +99,9 @@ def compute_cadence(students: pd.DataFrame, events: pd.DataFrame, policy: Policy
 
     ``students``: student_key (unique), id_number, name, school, grade, class, mentor, categories (tuple of
     类别), enrolled_on (date or None), and optionally reported_on (the class's 填报日期, date or None: periods
-    starting after it are 未报; blank or later than ``as_of`` → ``as_of``). ``events``: student_key, date, kind, party, mentor. ``due_within``: days
-    ahead for the due-soon list; ``load_limit``: students per 帮扶教师 above which the load is flagged
-    (default :data:`DEFAULT_LOAD_LIMIT`).
+    starting after it are 未报; blank or later than ``as_of`` → ``as_of``). ``events``: student_key, date, kind,
+    party, mentor. ``due_within``: days ahead for the due-soon list; ``load_limit``: students per 帮扶教师 above
+    which the load is flagged (default :data:`DEFAULT_LOAD_LIMIT`).
     """
     limit = DEFAULT_LOAD_LIMIT if load_limit is None else int(load_limit)
     cal = TermDays(policy.term)

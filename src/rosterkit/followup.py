@@ -85,8 +85,8 @@ def follow_up(result: MergeResult, *, as_of: dt.date | None = None, policy: str 
     tpl = load_template()
     kinds = tpl.log.field("kind")
     cats = tpl.roster.field("categories")
-    pol, problems = load_policy(policy, on=day, name=result.school.term or None, kinds=kinds.allowed if kinds else None,
-                                categories=cats.allowed if cats else None)
+    pol, problems = load_policy(policy, on=day, name=result.school.term or None,
+                                kinds=kinds.allowed if kinds else None, categories=cats.allowed if cats else None)
     students, events = cadence_inputs(result)
     cad = compute_cadence(students, events, pol, as_of=day, due_within=due_within, load_limit=load_limit)
     return cad, problems

@@ -256,11 +256,23 @@ def build_policy(path: Path) -> None:
     ws.freeze_panes(1, 0)
     cal = wb.add_worksheet("校历")
     cal.write_row(0, 0, ["项目", "名称", "开始日期", "结束日期"], fmt["header"])
+    # Both terms of the 2026—2027 school year. Term dates: a typical 湖南 county school calendar (autumn from 09-01
+    # to the Friday before the winter holiday, spring from the Monday after 元宵 to early July); the exact dates
+    # are the school's (or the county bureau's 校历) to fill in. Holidays: 中秋 and 国庆 2026 as the State Council
+    # set them (read from chinese-calendar 1.11.0, `chinese_calendar.get_holiday_detail`; its 调休 workdays,
+    # Sun 09-20 and Sat 10-10, need no row: weekends owe nothing either way). chinese-calendar 1.11.0 has no 2027
+    # data (the State Council publishes each year's arrangement in November), so 元旦, 清明, 劳动节 and 端午 2027
+    # are the usual three or five days around the statutory day (清明 04-05, 端午 06-09 by the lunar calendar):
+    # check them against the State Council notice for 2027. 春节 (02-06) falls in the winter holiday between terms.
     rows = [
         ("学期", "2026—2027学年第一学期", dt.date(2026, 9, 1), dt.date(2027, 1, 22)),
         ("假期", "中秋节", dt.date(2026, 9, 25), dt.date(2026, 9, 27)),
         ("假期", "国庆节", dt.date(2026, 10, 1), dt.date(2026, 10, 7)),
         ("假期", "元旦", dt.date(2027, 1, 1), dt.date(2027, 1, 3)),
+        ("学期", "2026—2027学年第二学期", dt.date(2027, 2, 22), dt.date(2027, 7, 2)),
+        ("假期", "清明节", dt.date(2027, 4, 3), dt.date(2027, 4, 5)),
+        ("假期", "劳动节", dt.date(2027, 5, 1), dt.date(2027, 5, 5)),
+        ("假期", "端午节", dt.date(2027, 6, 9), dt.date(2027, 6, 11)),
     ]
     for r, (kind, name, start, end) in enumerate(rows, start=1):
         cal.write_string(r, 0, kind)

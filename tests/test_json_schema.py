@@ -136,7 +136,7 @@ def test_cadence_json(example_inbox: Path, tmp_path: Path, mask: bool) -> None:
     data = run_json("cadence", example_inbox, tmp_path / "out", "--school-info", str(EXAMPLES / "学校信息.xlsx"),
                     *(["--mask"] if mask else []))
     assert data["as_of"] == AS_OF and data["periods"] and data["overdue"]
-    assert {p["outcome"] for p in data["periods"]} <= {"达标", "未达标", "进行中", "未到期"}
+    assert {p["outcome"] for p in data["periods"]} <= {"达标", "未达标", "进行中", "未到期", "未报"}
 
 
 def test_cadence_json_nulls_and_due_soon(cross_inbox: Path, tmp_path: Path) -> None:

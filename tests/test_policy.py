@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rosterkit.errors import TemplateError
+from rosterkit.errors import InputError, TemplateError
 from rosterkit.policy import PERIODS, Rule, load_policy, load_term
 from rosterkit.template import default_path
 
@@ -46,7 +46,7 @@ def test_official_template_gives_the_default_rules() -> None:
     assert issues == []
     assert list(policy.rules) == DEFAULT_RULES
     assert policy.term == load_term()
-    assert policy.term.start == dt.date(2026, 9, 1) and len(policy.term.holidays) == 3
+    assert policy.term.start == dt.date(2026, 9, 1) and len(policy.term.holidays) == 3  # the first term listed
     assert policy.rule("亲情电话").describe_kinds() == "亲情电话"
     assert policy.rule("留守家长电话").describe_kinds() == "电话（对象：家长）"
 
@@ -96,7 +96,9 @@ def test_message_says_what_to_fix(tmp_path: Path) -> None:
                                                ("每学年", "每学年")])
 def test_period_spellings(tmp_path: Path, typed: str, period: str) -> None:
     policy, issues = load_policy(policy_copy(tmp_path, {"E2": typed}))
-    assert issues == [] and policy.rule("贫困谈心").period == period
+    # the default calendar holds two terms: a yearly rule is warned about (counted as one term)
+    assert [i.code for i in issues] == (["policy-year-as-term"] if period == "每学年" else [])
+    assert policy.rule("贫困谈心").period == period
 
 
 def test_blank_and_note_rows_are_skipped_and_new_rules_read(tmp_path: Path) -> None:
@@ -124,6 +126,9 @@ def test_no_valid_rule_is_a_warning(tmp_path: Path) -> None:
 
 def test_yearly_rule_with_two_terms_warns(tmp_path: Path) -> None:
     path = policy_copy(tmp_path, {"E6": "每学年"})
+    wb = openpyxl.load_workbook(path)
+    wb["校历"].delete_rows(6, 4)  # the spring term and its holidays: a one-term calendar
+    wb.save(path)
     policy, issues = load_policy(path)
     assert issues == [] and policy.rule("学期评估").period == "每学年"
     wb = openpyxl.load_workbook(path)
@@ -132,6 +137,53 @@ def test_yearly_rule_with_two_terms_warns(tmp_path: Path) -> None:
     policy, issues = load_policy(path, on=dt.date(2027, 3, 1))
     assert policy.term.name == "第二学期"
     assert [(i.code, i.cell, i.severity) for i in issues] == [("policy-year-as-term", "A6", "warning")]
+
+
+AUTUMN, SPRING = "2026—2027学年第一学期", "2026—2027学年第二学期"
+
+
+@pytest.mark.parametrize(("on", "expected"), [
+    (dt.date(2026, 9, 1), AUTUMN), (dt.date(2026, 11, 10), AUTUMN), (dt.date(2027, 1, 22), AUTUMN),
+    (dt.date(2027, 2, 5), AUTUMN),  # the winter holiday: the term just ended, whose contacts the ledger holds
+    (dt.date(2027, 2, 22), SPRING), (dt.date(2027, 4, 10), SPRING), (dt.date(2027, 7, 2), SPRING),
+])
+def test_the_term_holding_the_date_is_chosen(on: dt.date, expected: str) -> None:
+    term = load_term(on=on)
+    assert term.name == expected
+    policy, _ = load_policy(on=on)
+    assert policy.term == term
+    assert all(term.start <= h.end and h.start <= term.end for h in term.holidays)
+
+
+def test_default_calendar_holds_both_terms_with_their_holidays() -> None:
+    autumn, spring = load_term(on=dt.date(2026, 10, 1)), load_term(on=dt.date(2027, 5, 1))
+    assert [h.name for h in autumn.holidays] == ["中秋节", "国庆节", "元旦"]
+    assert [h.name for h in spring.holidays] == ["清明节", "劳动节", "端午节"]
+    assert autumn.end < spring.start
+
+
+@pytest.mark.parametrize("on", [dt.date(2026, 8, 31), dt.date(2027, 7, 3), dt.date(2027, 8, 15),
+                                dt.date(2030, 1, 1)])
+def test_a_date_outside_every_term_names_the_terms(on: dt.date) -> None:
+    for load in (load_term, load_policy):
+        with pytest.raises(InputError) as err:
+            load(on=on)
+        text = str(err.value)
+        assert f"{on:%Y-%m-%d}" in text and "--as-of" in text
+        assert f"{AUTUMN} 2026-09-01 至 2027-01-22" in text and f"{SPRING} 2027-02-22 至 2027-07-02" in text
+
+
+@pytest.mark.parametrize(("name", "on", "expected"), [
+    ("2026—2027学年第二学期", dt.date(2026, 11, 10), SPRING),
+    ("2026-2027学年 第二学期", dt.date(2026, 11, 10), SPRING),
+    ("2026－2027学年下学期", dt.date(2026, 11, 10), SPRING),
+    ("2026—2027学年第一学期", dt.date(2027, 4, 1), AUTUMN),
+    ("2025—2026学年第二学期", dt.date(2027, 4, 1), SPRING),  # not in the calendar: the date decides
+    ("", dt.date(2027, 4, 1), SPRING),
+])
+def test_the_term_school_info_names_wins(name: str, on: dt.date, expected: str) -> None:
+    assert load_term(on=on, name=name).name == expected
+    assert load_policy(on=on, name=name)[0].term.name == expected
 
 
 @pytest.mark.parametrize(("edits", "sheet", "match"), [

@@ -1,5 +1,5 @@
 """Cadence compliance: for each student, each governing rule and each period of the term, how many counting
-contacts were owed and made, and the outcome 达标 / 未达标 / 进行中 / 未到期.
+contacts were owed and made, and the outcome 达标 / 未达标 / 进行中 / 未到期 / 未报.
 
 Vectorised: students and events are turned into integer arrays once; the only Python loops run over the rules
 of the policy and the periods of the calendar. Decisions (see also :mod:`rosterkit.periods`):
@@ -10,11 +10,15 @@ of the policy and the periods of the calendar. Decisions (see also :mod:`rosterk
   then higher minimum, then policy order). The others are reported in ``rules.covered_by`` and make no periods.
 - A period is owed when it is not owed-free (holiday) and the student was enrolled (建档日期; blank → term start) on
   or before its midpoint. Periods not owed are left out of ``periods``; ``period_no`` keeps the calendar numbering.
-- A contact counts when it is inside the term, not after ``as_of`` (a future-dated entry is a data error, and
+- Each class is judged as of its own report date: its 填报日期 (the students' ``reported_on``) capped by ``as_of``;
+  blank → ``as_of``. Below, "the report date" is that per-student date.
+- A contact counts when it is inside the term, not after the report date (a future-dated entry is a data error, and
   counting it would let a teacher fill a period in advance), of a counting kind, and — when the rule names a
   对象 — with that party (家长 also matches 监护人). Events of students not in ``students`` are ignored.
-- Outcome: period starting after ``as_of`` → 未到期; done ≥ required → 达标; ended before ``as_of`` → 未达标;
-  else → 进行中. compliance_rate = 达标 / (达标 + 未达标): a period still in progress is neither.
+- Outcome: period starting after ``as_of`` → 未到期; starting after the class's report date → 未报 (the file
+  was sent before it began: a careful teacher is not overdue for the weeks after submitting); done ≥ required →
+  达标; ended before the report date → 未达标; else → 进行中 (so the period holding the 填报日期 is 进行中 even when
+  it has ended by ``as_of``). compliance_rate = 达标 / (达标 + 未达标): 进行中, 未到期 and 未报 are neither.
 - Overdue (one row per student × governing rule): the last closed owed period is 未达标, and/or the student has
   gone longer than one period (每周 7, 每两周 14, 每月 31, 每季度 92 days; holiday days not counted) without a
   counting contact — counted from the start of owing when there was none. Due soon: 进行中 periods ending within
@@ -32,10 +36,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .cadence_rollup import LATER, MET, MISSED, OPEN, OUTCOMES, STUDENT_COLUMNS, Frames, build_frames
+from .cadence_rollup import (LATER, MET, MISSED, OPEN, OUTCOMES, STUDENT_COLUMNS, UNREPORTED, Frames,
+                             build_frames)
 from .errors import InputError
 from .normalize import split_multi
-from .periods import NO_DAY, TermDays, day_no, nominal_days, to_day_numbers
+from .periods import NO_DAY, TermDays, as_datetime, day_no, nominal_days, to_day_numbers
 from .policy import ALL, OTHER, Policy, Rule
 
 __all__ = ["DEFAULT_LOAD_LIMIT", "OUTCOMES", "PARTY_MATCH", "Cadence", "applicable", "compute_cadence"]
@@ -55,7 +60,8 @@ class Cadence(Frames):
       outcome are Categorical: the table has millions of rows for a county).
     - ``rules``: student × applicable rule — the student columns, rule, period, required, kinds, governs,
       covered_by (the governing rule's name, None when the rule governs).
-    - ``students``: the student columns, categories, enrolled_on, rules (how many govern), periods_owed (达标 + 未达标 +
+    - ``students``: the student columns, categories, enrolled_on, judged_on (the class's 填报日期 capped by
+      ``as_of``: the date the student is judged as of), rules (how many govern), periods_owed (达标 + 未达标 +
       进行中), periods_met / _missed / _in_progress / _upcoming, compliance_rate, overdue_items, due_soon_items,
       and for each kind the policy counts ``last_<kind>`` and ``days_since_<kind>``.
     - ``teachers`` (school, mentor), ``classes`` (school, grade, class), ``school`` (one row per school): students,
@@ -92,39 +98,42 @@ def compute_cadence(students: pd.DataFrame, events: pd.DataFrame, policy: Policy
     """Cadence compliance of ``students`` under ``policy`` on the report date ``as_of``.
 
     ``students``: student_key (unique), id_number, name, school, grade, class, mentor, categories (tuple of
-    类别), enrolled_on (date or None). ``events``: student_key, date, kind, party, mentor. ``due_within``: days
-    ahead for the due-soon list; ``load_limit``: students per 帮扶教师 above which the load is flagged
-    (default :data:`DEFAULT_LOAD_LIMIT`).
+    类别), enrolled_on (date or None), and optionally reported_on (the class's 填报日期, date or None: periods
+    starting after it are 未报; blank or later than ``as_of`` → ``as_of``). ``events``: student_key, date, kind,
+    party, mentor. ``due_within``: days ahead for the due-soon list; ``load_limit``: students per 帮扶教师 above
+    which the load is flagged (default :data:`DEFAULT_LOAD_LIMIT`).
     """
     limit = DEFAULT_LOAD_LIMIT if load_limit is None else int(load_limit)
     cal = TermDays(policy.term)
     today = day_no(as_of)
-    st = _Students(students, cal)
-    ev = _Events(events, st, cal, today)
+    st = _Students(students, cal, today)
+    ev = _Events(events, st, cal)
     s_app, r_app, gov = applicable(st, policy.rules)
     parts, flags = [], []
     for r_i, rule in enumerate(policy.rules):  # a loop over rules; students and events stay vectorised
         who = s_app[(r_app == r_i) & (gov == r_i)]
         if len(who):
-            rows, flagged = _rule_periods(rule, r_i, who, st, ev, cal, today)
+            rows, flagged = _rule_periods(rule, r_i, who, st, ev, cal)
             parts.append(rows)
             flags.append(flagged)
     rows = {k: np.concatenate([p[k] for p in parts]) if parts else np.zeros(0, "int64") for k in _ROW_KEYS}
     flagged = {k: np.concatenate([f[k] for f in flags]) if flags else np.zeros(0, "int64") for k in _FLAG_KEYS}
-    rows["outcome"] = _outcomes(rows, today)
+    rows["outcome"] = _outcomes(rows, today, st.own)
     frames: Frames = build_frames(st.frame, st.attrs, rows, flagged, (s_app, r_app, gov), policy,
                                   ev.last_by_kind(policy, st.n), today=today, due_within=due_within, limit=limit)
+    # the date each student's class is judged as of (its 填报日期 capped by as_of): the 待办 copies say it
+    frames.students.insert(list(frames.students.columns).index("enrolled_on") + 1, "judged_on", as_datetime(st.own))
     return Cadence(**vars(frames), as_of=as_of, policy=policy, load_limit=limit, due_within=due_within)
 
 
 _ROW_KEYS = ("s", "r", "period_no", "start", "end", "required", "done")
-_FLAG_KEYS = ("s", "r", "start", "end", "required", "done", "last", "gap", "length", "late_a", "late_b")
+_FLAG_KEYS = ("s", "r", "start", "end", "required", "done", "last", "gap", "length", "late_a", "late_b", "own")
 
 
 class _Students:
-    """The students as arrays: a row index, enrolment day numbers, exploded category codes."""
+    """The students as arrays: a row index, enrolment and report day numbers, exploded category codes."""
 
-    def __init__(self, students: pd.DataFrame, cal: TermDays) -> None:
+    def __init__(self, students: pd.DataFrame, cal: TermDays, today: int) -> None:
         missing = [c for c in (*STUDENT_COLUMNS, "categories", "enrolled_on") if c not in students.columns]
         if missing:
             raise InputError(f"students is missing columns: {', '.join(missing)}")
@@ -137,6 +146,11 @@ class _Students:
         self.attrs = {c: self.frame[c].astype(object).to_numpy() for c in STUDENT_COLUMNS}
         enrolled = to_day_numbers(self.frame["enrolled_on"])
         self.enrolled = np.where(enrolled == NO_DAY, cal.first, np.maximum(enrolled, cal.first))
+        # each class as of its own 填报日期, capped by as_of (blank: as_of)
+        self.own = np.full(self.n, today, dtype="int64")
+        if "reported_on" in self.frame.columns:
+            reported = to_day_numbers(self.frame["reported_on"])
+            self.own = np.where(reported == NO_DAY, today, np.minimum(reported, today))
         # categories may be tuples, lists or 、-separated text: explode, then split the few distinct values
         cats = self.frame["categories"].explode()
         cats = cats[cats.notna()]
@@ -155,15 +169,17 @@ class _Students:
 
 
 class _Events:
-    """The counting candidates: events of known students dated inside the term and not after as_of."""
+    """The counting candidates: events of known students dated inside the term and not after their class's report
+    date."""
 
-    def __init__(self, events: pd.DataFrame, st: _Students, cal: TermDays, today: int) -> None:
+    def __init__(self, events: pd.DataFrame, st: _Students, cal: TermDays) -> None:
         missing = [c for c in ("student_key", "date", "kind", "party") if c not in events.columns]
         if missing:
             raise InputError(f"events is missing columns: {', '.join(missing)}")
         s = st.key_index.get_indexer(events["student_key"].astype(object))
         day = to_day_numbers(events["date"])
-        keep = (s >= 0) & (day >= cal.first) & (day <= min(cal.last, today))
+        keep = (s >= 0) & (day >= cal.first) & (day <= cal.last)
+        keep[keep] &= day[keep] <= st.own[s[keep]]
         self.s, self.day = s[keep].astype("int64"), day[keep]
         self.kind, kinds = pd.factorize(events["kind"].astype(object).to_numpy()[keep])
         self.party, parties = pd.factorize(events["party"].astype(object).to_numpy()[keep])
@@ -225,20 +241,20 @@ def applicable(st: _Students, rules: tuple[Rule, ...]) -> tuple[np.ndarray, np.n
     return s, r, gov
 
 
-def _last_true(mask: np.ndarray, k: int) -> np.ndarray:
-    """Per row, the last column index < k where ``mask`` is True, or -1."""
-    hit = mask & (np.arange(mask.shape[1]) < k)[None, :]
+def _last_true(mask: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Per row i, the last column index < k[i] where ``mask`` is True, or -1."""
+    hit = mask & (np.arange(mask.shape[1])[None, :] < k[:, None])
     rev = hit[:, ::-1]
     idx = mask.shape[1] - 1 - np.argmax(rev, axis=1)
     return np.where(rev.any(axis=1), idx, -1)
 
 
-def _rule_periods(rule: Rule, r_i: int, who: np.ndarray, st: _Students, ev: _Events, cal: TermDays,
-                  today: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+def _rule_periods(rule: Rule, r_i: int, who: np.ndarray, st: _Students, ev: _Events, cal: TermDays
+                  ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Owed periods of one rule for the students it governs, and their overdue flags."""
     b = cal.bounds(rule.period)
     n, p = len(who), len(b)
-    enrolled = st.enrolled[who]
+    enrolled, own = st.enrolled[who], st.own[who]  # own: each student's report date
     owed = ~b.free[None, :] & (enrolled[:, None] <= b.mid[None, :])
     local = np.full(st.n, -1, dtype="int64")
     local[who] = np.arange(n)
@@ -257,15 +273,15 @@ def _rule_periods(rule: Rule, r_i: int, who: np.ndarray, st: _Students, ev: _Eve
             "done": done[ri, pi].astype("int32")}
 
     # Overdue (a): the last closed owed period is not met; (b): no counting contact for longer than one period.
-    closed = int(np.searchsorted(b.end, today, side="left"))  # periods ending before today
-    started = int(np.searchsorted(b.start, today, side="right"))  # periods starting on or before today
+    closed = np.searchsorted(b.end, own, side="left")  # periods ending before the report date
+    started = np.searchsorted(b.start, own, side="right")  # periods starting on or before it
     a_idx = _last_true(owed, closed)
     c_idx = _last_true(owed, started)
     ar = np.arange(n)
     late_a = (a_idx >= 0) & (done[ar, np.maximum(a_idx, 0)] < rule.minimum)
     first_owed = np.argmax(owed, axis=1)
     since = np.where(last != NO_DAY, last, np.maximum(b.start[first_owed], enrolled) - 1)
-    gap = cal.open_days(since + 1, np.full(n, today))  # holidays do not count as days without contact
+    gap = cal.open_days(since + 1, own)  # holidays do not count as days without contact
     length = nominal_days(cal.term, rule.period)
     late_b = (c_idx >= 0) & (gap > length)
     pick = np.where(late_a, a_idx, c_idx)
@@ -274,13 +290,14 @@ def _rule_periods(rule: Rule, r_i: int, who: np.ndarray, st: _Students, ev: _Eve
     flagged = {"s": who[sel], "r": np.full(len(sel), r_i, dtype="int64"), "start": b.start[k], "end": b.end[k],
                "required": np.full(len(sel), rule.minimum, dtype="int64"), "done": done[sel, k], "last": last[sel],
                "gap": gap[sel], "length": np.full(len(sel), length, dtype="int64"), "late_a": late_a[sel],
-               "late_b": late_b[sel]}
+               "late_b": late_b[sel], "own": own[sel]}
     return rows, flagged
 
 
-def _outcomes(rows: dict[str, np.ndarray], today: int) -> np.ndarray:
-    return np.select([rows["start"] > today, rows["done"] >= rows["required"], rows["end"] < today],
-                     [LATER, MET, MISSED], OPEN).astype("int8")
+def _outcomes(rows: dict[str, np.ndarray], today: int, own: np.ndarray) -> np.ndarray:
+    mine = own[rows["s"]]  # each row's class report date
+    return np.select([rows["start"] > today, rows["start"] > mine, rows["done"] >= rows["required"],
+                      rows["end"] < mine], [LATER, UNREPORTED, MET, MISSED], OPEN).astype("int8")
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:

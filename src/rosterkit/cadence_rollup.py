@@ -13,11 +13,13 @@ from .order import school_order
 from .periods import NO_DAY, as_datetime
 from .policy import Policy
 
-OUTCOMES: tuple[str, ...] = ("达标", "未达标", "进行中", "未到期")
-MET, MISSED, OPEN, LATER = range(4)
+# 未报: the period starts after the class's own 填报日期 (its file cannot show it yet); counted like 未到期.
+OUTCOMES: tuple[str, ...] = ("达标", "未达标", "进行中", "未到期", "未报")
+MET, MISSED, OPEN, LATER, UNREPORTED = range(5)
 STUDENT_COLUMNS: tuple[str, ...] = ("student_key", "id_number", "name", "school", "grade", "class", "mentor")
 NO_MENTOR = "（未填写）"  # how a blank 帮扶教师 is shown in the per-teacher table
-_COUNTS = ("periods_owed", "periods_met", "periods_missed", "periods_in_progress", "periods_upcoming")
+_COUNTS = ("periods_owed", "periods_met", "periods_missed", "periods_in_progress", "periods_upcoming",
+           "periods_unreported")
 
 Arrays = dict[str, np.ndarray]
 
@@ -41,10 +43,11 @@ def build_frames(students: pd.DataFrame, attrs: Arrays, rows: Arrays, flagged: A
     names = [r.name for r in policy.rules]
     kinds = np.array([r.describe_kinds() for r in policy.rules] or [""], dtype=object)
     periods = _periods(attrs, rows, names)
-    due = (rows["outcome"] == OPEN) & (rows["end"] - today <= due_within)
+    # a class's 进行中 period that ended before the report date (it holds the class's 填报日期) is not "due soon"
+    due = (rows["outcome"] == OPEN) & (rows["end"] >= today) & (rows["end"] - today <= due_within)
     ranks = _ranks(attrs)
     due_soon = _due_soon(attrs, ranks, {k: v[due] for k, v in rows.items()}, names, kinds, today)
-    overdue = _overdue(attrs, ranks, flagged, names, kinds, today)
+    overdue = _overdue(attrs, ranks, flagged, names, kinds)
     per_student = _students(students, attrs, rows, flagged, due, app, last_by_kind, today)
     return Frames(periods, _rules(attrs, app, policy), per_student, _teachers(per_student, limit),
                   _classes(per_student), _schools(per_student, limit), overdue, due_soon)
@@ -116,6 +119,7 @@ def _students(students: pd.DataFrame, attrs: Arrays, rows: Arrays, flagged: Arra
         "periods_missed": count[MISSED],
         "periods_in_progress": count[OPEN],
         "periods_upcoming": count[LATER],
+        "periods_unreported": count[UNREPORTED],
     })
     out["compliance_rate"] = _rate(out["periods_met"], out["periods_missed"])
     out["overdue_items"] = np.bincount(flagged["s"], minlength=n)
@@ -223,14 +227,15 @@ def _due_soon(attrs: Arrays, ranks: tuple[np.ndarray, np.ndarray], rows: Arrays,
 
 
 def _overdue(attrs: Arrays, ranks: tuple[np.ndarray, np.ndarray], f: Arrays, names: list[str],
-             kinds: np.ndarray, today: int) -> pd.DataFrame:
+             kinds: np.ndarray) -> pd.DataFrame:
     late_a, late_b = f["late_a"].astype(bool), f["late_b"].astype(bool)
     kinds_text = kinds[f["r"]]
     text_a = np.where(late_a, _text("上一周期", kinds_text, "差 ", f["required"] - f["done"], " 次"), "")
     text_b = np.where(late_b, _text("已 ", f["gap"], " 天没有", kinds_text), "")
     missing = _text(text_a, np.where(late_a & late_b, "；", ""), text_b).astype(object)
     reason = np.select([late_a & late_b, late_a], ["未达标；久未联系", "未达标"], "久未联系").astype(object)
-    days = np.maximum(np.where(late_a, today - f["end"], 0), np.where(late_b, f["gap"] - f["length"], 0))
+    # own: each class's report date (its 填报日期 capped by as_of)
+    days = np.maximum(np.where(late_a, f["own"] - f["end"], 0), np.where(late_b, f["gap"] - f["length"], 0))
     frame = pd.DataFrame({
         **_lead(attrs, f["s"]),
         "rule": np.array(names or [""], dtype=object)[f["r"]],

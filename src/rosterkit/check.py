@@ -311,6 +311,7 @@ def check(
     template: Template | str | Path | None = None,
     policy: str | Path | None = None,
     as_of: dt.date | None = None,
+    term_name: str | None = None,
     write: bool = True,
     mask: bool = False,
     progress: Callable[[int, int, FileResult], None] | None = None,
@@ -326,12 +327,13 @@ def check(
     ``concurrent.futures.Executor`` given (a Dask client's executor, say), without a time limit. The workers
     read, clean and cross-check; the template schema then runs here over batches of returned files
     (:func:`finish_files`). Results come back in input order and equal a serial run.
-    ``progress(done, total, result)`` is called after each file is finished.
+    ``progress(done, total, result)`` is called after each file is finished. Contact dates are checked against
+    the term of the ``policy``'s 校历 that ``term_name`` (学校信息's 学年学期) names, else the one holding ``as_of``.
     """
     files = collect_inputs(inputs)
     tpl = template if isinstance(template, Template) else load_template(template)
     as_of = as_of or dt.date.today()
-    term = load_term(policy, on=as_of)
+    term = load_term(policy, on=as_of, name=term_name)
     workers = min(jobs or os.cpu_count() or 1, max(len(files), 1))
     finisher = Finisher(tpl, progress)
     with collector_at_ease():

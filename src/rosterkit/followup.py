@@ -1,5 +1,7 @@
 """Merged roster + contact logs → the inputs of the cadence engine, and the cadence step of a run.
 
+Each student carries its class file's 填报日期 (``reported_on``): the class is judged as of it, capped by ``as_of``.
+
 Students are every roster row of the classes' newest submissions, including rows left out of the school roster
 for data errors: a student with a mistyped phone is still owed visits. Contacts are the valid contact-log rows
 linked to one of those students; a contact row with errors (a date in the future, an unknown student) does not
@@ -50,6 +52,9 @@ def cadence_inputs(result: MergeResult) -> tuple[pd.DataFrame, pd.DataFrame]:
     students.insert(0, "student_key", [_key(f, r) for f, r in zip(students["source_file"], students["source_row"])])
     students["categories"] = students["categories"].map(_tuple)
     students["enrolled_on"] = students["enrolled_on"].map(lambda v: v if isinstance(v, dt.date) else None)
+    # each class is judged as of its own 填报日期 (compute_cadence caps it by as_of): periods after it are 未报
+    filled = {f.name: f.meta.get("filled_on") for f in result.report.files}
+    students["reported_on"] = [d if isinstance(d := filled.get(f), dt.date) else None for f in students["source_file"]]
     students = students.astype({"school": object, "grade": object, "class": object, "mentor": object})
     used = set(students["source_file"])
     known = set(students["student_key"])
@@ -74,13 +79,14 @@ def cadence_inputs(result: MergeResult) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def follow_up(result: MergeResult, *, as_of: dt.date | None = None, policy: str | Path | None = None,
               due_within: int = 3, load_limit: int | None = None) -> tuple[Cadence, list[Issue]]:
-    """Cadence compliance of a merged school under the policy workbook (default: the official one)."""
+    """Cadence compliance of a merged school under the policy workbook (default: the official one), in the term
+    学校信息's 学年学期 names, else the one holding ``as_of``."""
     day = as_of or dt.date.today()
     tpl = load_template()
     kinds = tpl.log.field("kind")
     cats = tpl.roster.field("categories")
-    pol, problems = load_policy(policy, on=day, kinds=kinds.allowed if kinds else None,
-                                categories=cats.allowed if cats else None)
+    pol, problems = load_policy(policy, on=day, name=result.school.term or None,
+                                kinds=kinds.allowed if kinds else None, categories=cats.allowed if cats else None)
     students, events = cadence_inputs(result)
     cad = compute_cadence(students, events, pol, as_of=day, due_within=due_within, load_limit=load_limit)
     return cad, problems

@@ -110,9 +110,10 @@ def merge(
     policy: str | Path | None = None,
 ) -> MergeResult:
     """Merge the checked class ledgers into one school roster (see :class:`MergeResult`)."""
-    report = inbox if isinstance(inbox, CheckReport) else check(inbox, as_of=as_of, policy=policy, write=False)
     school = school_info if isinstance(school_info, SchoolInfo) else (
         read_school_info(school_info) if school_info else SchoolInfo())
+    report = inbox if isinstance(inbox, CheckReport) else check(inbox, as_of=as_of, policy=policy, write=False,
+                                                                 term_name=school.term or None)  # 学年学期: the term
     subs = [s for f in report.files if (s := _identify(f)) is not None]
     groups: dict[tuple[str, str], list[_Submission]] = {}
     for s in subs:

@@ -18,6 +18,7 @@ from .followup import follow_up
 from .issues import Issue
 from .merge import MergeResult, merge
 from .report import CheckReport
+from .school import read_school_info
 from .side import Relay, Side, give_back_memory, settled
 from .write.roster import MASKED_NAME as MASKED_ROSTER_NAME, ROSTER_NAME
 
@@ -40,12 +41,17 @@ def merge_inbox(
     from .write.roster import write_school_roster
 
     files, target = _prepare(inbox, out)
-    report = check(files, as_of=as_of, policy=policy, write=False, progress=progress, jobs=jobs,
-                   executor=executor)
+    report = check(files, as_of=as_of, term_name=_term_name(school_info), policy=policy, write=False,
+                   progress=progress, jobs=jobs, executor=executor)
     result = merge(report, school_info=school_info, include_invalid=include_invalid)
     dest = target / (MASKED_ROSTER_NAME if mask else ROSTER_NAME)
     write_school_roster(result, dest, mask=mask, on=as_of)
     return result, dest
+
+
+def _term_name(school_info: str | Path | None) -> str | None:
+    """学校信息's 学年学期, which picks the term of the policy's 校历 (read again by the merge: it is small)."""
+    return (read_school_info(school_info).term or None) if school_info else None
 
 
 COMPLIANCE_NAME, MASKED_COMPLIANCE_NAME = "帮扶落实情况.xlsx", "帮扶落实情况_脱敏.xlsx"
@@ -107,8 +113,8 @@ def cadence_inbox(
     """Check and merge the inbox, then cadence compliance; writes 帮扶落实情况.xlsx and each class's 待办 copy."""
     files, target = _prepare(inbox, out)
     day = as_of or dt.date.today()
-    report = check(files, as_of=day, policy=policy, write=False, progress=progress, jobs=jobs,
-                   executor=executor)
+    report = check(files, as_of=day, term_name=_term_name(school_info), policy=policy, write=False,
+                   progress=progress, jobs=jobs, executor=executor)
     merged = merge(report, school_info=school_info)
     run = RunResult(report, merged)
     run.cadence, run.policy_issues = follow_up(merged, as_of=day, policy=policy, due_within=due_within,
@@ -146,8 +152,8 @@ def report_inbox(
 
     files, target = _prepare(inbox, out)
     day = as_of or dt.date.today()
-    report = check(files, as_of=day, policy=policy, write=False, progress=progress, jobs=jobs,
-                   executor=executor)
+    report = check(files, as_of=day, term_name=_term_name(school_info), policy=policy, write=False,
+                   progress=progress, jobs=jobs, executor=executor)
     side = Side(_jobs(jobs, executor))
     target.mkdir(parents=True, exist_ok=True)
     # The roster's child, done first, then makes copies handed back that this process has not got to yet.

@@ -9,6 +9,7 @@ because no period can be counted without it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from typing import Any
 import python_calamine as pc
 from openpyxl.utils import get_column_letter
 
-from .errors import TemplateError
+from .errors import InputError, TemplateError
 from .issues import Issue, display_value, make_issue
 from .labels import norm_label
 from .dates import clean_date
@@ -113,29 +114,32 @@ class Policy:
         raise KeyError(name)
 
 
-def load_term(path: str | Path | None = None, *, on: dt.date | None = None) -> Term:
-    """The term of the policy workbook's 校历 that holds ``on`` (default: the first term listed)."""
+def load_term(path: str | Path | None = None, *, on: dt.date | None = None, name: str | None = None) -> Term:
+    """The term of the policy workbook's 校历 that ``name`` (学校信息's 学年学期) names, else the one that holds
+    ``on``, else (no ``on``) the first term listed. See :func:`choose_term` for dates between terms and the
+    error raised for a date outside every term."""
     p = Path(path) if path else default_path("帮扶制度")
     terms, holidays = _read_calendar(p)
-    return _choose(terms, holidays, on)
+    return _choose(terms, holidays, on, name, p.name)
 
 
 def load_policy(
     path: str | Path | None = None,
     *,
     on: dt.date | None = None,
+    name: str | None = None,
     kinds: Sequence[str] | None = None,
     categories: Sequence[str] | None = None,
 ) -> tuple[Policy, list[Issue]]:
     """Read the 周期规则 and 校历 sheets of a policy workbook (default: the official 帮扶制度 template).
 
-    ``on`` picks the term that holds it, as in :func:`load_term`. ``kinds`` and ``categories`` are the values a
+    ``on`` and ``name`` pick the term, as in :func:`load_term`. ``kinds`` and ``categories`` are the values a
     rule may name in 计入方式 and 适用类别 (default: the lists of the official ledger template, :data:`KINDS`
     and :data:`CATEGORIES`). Returns the policy of the valid rules and the problems of the others.
     """
     p = Path(path) if path else default_path("帮扶制度")
     terms, holidays = _read_calendar(p)
-    term = _choose(terms, holidays, on)
+    term = _choose(terms, holidays, on, name, p.name)
     try:
         rows = pc.CalamineWorkbook.from_path(str(p)).get_sheet_by_name(RULES_SHEET).to_python()
     except Exception as exc:  # without its rules sheet the policy cannot be used at all
@@ -267,10 +271,47 @@ def _read_calendar(p: Path) -> tuple[list[tuple[str, dt.date, dt.date]], list[Ho
     return terms, holidays
 
 
-def _choose(terms: list[tuple[str, dt.date, dt.date]], holidays: list[Holiday], on: dt.date | None) -> Term:
-    chosen = next((t for t in terms if on and t[1] <= on <= t[2]), terms[0])
+def _choose(terms: list[tuple[str, dt.date, dt.date]], holidays: list[Holiday], on: dt.date | None,
+            name: str | None = None, file: str = "帮扶制度") -> Term:
+    chosen = choose_term(terms, on, name, file)
     own = tuple(h for h in holidays if h.end >= chosen[1] and h.start <= chosen[2])
     return Term(chosen[0], chosen[1], chosen[2], own)
+
+
+def _term_key(text: str) -> str:
+    """A term name compared loosely: 「2026-2027学年 第一学期」 and 「2026—2027学年第一学期」 are one term."""
+    text = norm_label(unicodedata.normalize("NFKC", text))
+    return re.sub(r"[\s\-—–~～至到]", "", text).replace("上学期", "第一学期").replace("下学期", "第二学期")
+
+
+def choose_term(terms: list[tuple[str, dt.date, dt.date]], on: dt.date | None, name: str | None = None,
+                file: str = "帮扶制度") -> tuple[str, dt.date, dt.date]:
+    """The (name, start, end) of the term to judge by.
+
+    1. ``name`` (学校信息's 学年学期) when a term of 校历 bears it: the school said which term this round is.
+    2. The term holding ``on``. A date between two terms (the winter holiday) takes the term just ended: a ledger
+       returned in February is the autumn term's, whose contacts it holds.
+    3. No ``on``: the first term listed.
+
+    ``on`` before the first term or after the last one (the summer holiday after the calendar's school year)
+    raises :class:`InputError` naming the terms the calendar holds: judging by a term the date is not in would
+    report every contact out of term and a 0% compliance with no word of why.
+    """
+    if name:
+        named = [t for t in terms if _term_key(t[0]) == _term_key(name)]
+        if named:
+            return named[0]
+    if on is None:
+        return terms[0]
+    holding = [t for t in terms if t[1] <= on <= t[2]]
+    if holding:
+        return holding[0]
+    ended = [t for t in terms if t[2] < on]
+    if ended and any(t[1] > on for t in terms):
+        return max(ended, key=lambda t: t[2])
+    listed = "；".join(f"{n} {a:%Y-%m-%d} 至 {b:%Y-%m-%d}" for n, a, b in sorted(terms, key=lambda t: t[1]))
+    raise InputError(f"报告日期 {on:%Y-%m-%d} 不在 {file} 「校历」的任何学期内（校历中的学期：{listed}）。"
+                     f"请用 --as-of 指定学期内的日期，或在「校历」中添加这个学期的起止日期。")
 
 
 def _day(value: Any, path: Path, row: int, col: str) -> dt.date:

@@ -42,7 +42,10 @@ MAX_ROWS = 1_048_576  # Excel's row limit
 DETAIL_ROWS = 20_000
 LEFT_OUT = ("{what}共 {rows} 行，多于 {limit} 行，未在此列出：请按学校分别运行 rosterkit report，或在 Python 中"
             "查看 Cadence 的数据表；各班的逾期与即将到期事项见发回各班副本的「待办」表。")
-RATE_NOTE = "落实率 = 达标 ÷（达标 + 未达标）；进行中、未到期的周期不计入。"
+RATE_NOTE = "落实率 = 达标 ÷（达标 + 未达标）；进行中、未到期、未报的周期不计入。"
+# Said on 总览: each class is judged as of its own 填报日期, so weeks after it are not counted against it.
+UNREPORTED_NOTE = ("各班按本班台账的填报日期统计（晚于 {as_of} 的按 {as_of}）：填报日期之后才开始的周期记为「未报」，"
+                   "不算未达标——交表之后的几周本班还无法填写，下一轮交回的台账里再统计；填报日期所在的周期记为「进行中」。")
 WEEK_NOTE = ("每周落实率：按周期结束日所在的周（周一至周日）统计该周内已结束的各规则周期中达标的比例，"
              "累计落实率为学期开始至该周；每两周、每月的周期在其结束的那一周计入。")
 _COUNTS = {"应达标周期": "periods_owed", "达标": "periods_met", "未达标": "periods_missed",
@@ -86,7 +89,8 @@ def _overview(wb: xlsxwriter.Workbook, sh: _Sheet, cad: Cadence, multi: bool) ->
     school, p = cad.school, cad.periods
     name = f"{len(school)} 所学校" if multi else sh.masked(school["school"].iloc[0]) if len(school) else ""
     sh.title(f"{name}帮扶落实情况（截至 {cad.as_of.isoformat()}）",
-             f"{RATE_NOTE}结对上限：每位帮扶教师 {cad.load_limit} 名学生；即将到期：{cad.due_within} 天内到期。")
+             f"{RATE_NOTE}结对上限：每位帮扶教师 {cad.load_limit} 名学生；即将到期：{cad.due_within} 天内到期。"
+             + "\n" + UNREPORTED_NOTE.format(as_of=cad.as_of.isoformat()))
     sh.text(3, 0, "一、主要指标", "section", measure=False)
     cols = ["school", "classes", "students", "teachers", *_COUNTS.values(), "students_overdue", "students_due_soon",
             "teachers_over_load"]
@@ -111,12 +115,13 @@ def _overview(wb: xlsxwriter.Workbook, sh: _Sheet, cad: Cadence, multi: bool) ->
                  ["text", "int", "int", *_COUNT_KINDS, "int", "int"], rows)
     # per rule: bincount on the Categorical codes, cheap for millions of periods
     names = list(p["rule"].cat.categories)
-    codes = p["rule"].cat.codes.to_numpy().astype("int64") * 4 + _outcome_codes(p)
-    counts = np.bincount(codes, minlength=4 * len(names)).reshape(-1, 4) if names else np.zeros((0, 4), "int64")
+    k = len(OUTCOMES)
+    codes = p["rule"].cat.codes.to_numpy().astype("int64") * k + _outcome_codes(p)
+    counts = np.bincount(codes, minlength=k * len(names)).reshape(-1, k) if names else np.zeros((0, k), "int64")
     governed = cad.rules.loc[cad.rules["governs"].astype(bool), "rule"].value_counts()
     rows = []
     for rule in cad.policy.rules:
-        n = counts[names.index(rule.name)].tolist() if rule.name in names else [0, 0, 0, 0]
+        n = counts[names.index(rule.name)].tolist() if rule.name in names else [0] * k
         rows.append([rule.name, rule.period, rule.describe_kinds(), int(governed.get(rule.name, 0)),
                      n[0] + n[1] + n[2], n[0], n[1], n[2], _rate(n[0], n[1]).item()])
     sh.text(r + 1, 0, "四、各规则落实率", "section", measure=False)

@@ -18,7 +18,7 @@ from rosterkit.write.annotate import text_width
 from rosterkit.masking import mask_text
 
 OUTCOME_COLORS = {"达标": ("C6EFCE", "006100"), "未达标": ("FFC7CE", "9C0006"),
-                  "进行中": ("FFEB9C", "9C5700"), "未到期": ("D9D9D9", "595959")}
+                  "进行中": ("FFEB9C", "9C5700"), "未到期": ("D9D9D9", "595959"), "未报": ("DDEBF7", "1F4E78")}
 
 
 def _formats(wb: xlsxwriter.Workbook) -> dict[str, Any]:
@@ -154,6 +154,6 @@ def _rate(met: Any, missed: Any) -> np.ndarray:
 
 
 def _outcome_codes(periods: pd.DataFrame) -> np.ndarray:
-    """Outcome as an index into OUTCOMES (0 达标, 1 未达标, 2 进行中, 3 未到期), whatever the category order."""
+    """Outcome as an index into OUTCOMES (0 达标, 1 未达标, 2 进行中, 3 未到期, 4 未报), whatever the category order."""
     remap = pd.Index(OUTCOMES, dtype=object).get_indexer(pd.Index(periods["outcome"].cat.categories, dtype=object))
     return np.append(remap, -1)[periods["outcome"].cat.codes.to_numpy()]

@@ -51,6 +51,7 @@ class ClassTodo:
     students_overdue: int = 0
     due_items: int = 0
     groups: dict[str, list[list[str]]] = field(default_factory=dict)
+    judged_on: dt.date | None = None  # the class's 填报日期 when before the report date: later periods are 未报
 
 
 ClassRows = ClassTodo  # the name of the ``rows=`` argument's type before it held the prepared rows
@@ -127,8 +128,25 @@ def rows_by_file(cad: Cadence, files: set[str] | None = None) -> dict[str, Class
         left = "今天到期" if days <= 0 else f"还剩 {days} 天"
         groups.setdefault(f, {}).setdefault(str(mentor), []).append(
             [who(f, name, number), rule, "即将到期", missing, period, "", left])
-    return {f: ClassTodo(klass.get(f, ""), len(late.get(f, ())), due[f], groups.get(f, {}))
+    judged = _judged(cad, st, st_files)
+    return {f: ClassTodo(klass.get(f, ""), len(late.get(f, ())), due[f], groups.get(f, {}), judged.get(f))
             for f in set(names) | set(groups)}
+
+
+def _judged(cad: Cadence, st: pd.DataFrame, st_files: list[str]) -> dict[str, dt.date]:
+    """Each file's 填报日期 where it is before the report date (the class is judged as of it)."""
+    if "judged_on" not in st:
+        return {}
+    days = pd.to_datetime(st["judged_on"]).dt.date.tolist()
+    return {f: d for f, d in zip(st_files, days) if isinstance(d, dt.date) and d < cad.as_of}
+
+
+def _unreported(todo: ClassTodo) -> str:
+    """The hint's sentence for a class that sent its file before the report date."""
+    if todo.judged_on is None:
+        return ""
+    return (f"本班台账的填报日期是 {todo.judged_on.isoformat()}：之后才开始的周期记为「未报」，不算逾期，"
+            "请把之后的帮扶继续记入「帮扶记录」，下次交表时统计。")
 
 
 def write_todo_copy(src: Path, dest: Path, cad: Cadence | None, *, file_name: str,
@@ -208,6 +226,7 @@ def _write_todo(wb: Workbook, as_of: dt.date, todo: ClassTodo, rebuilt_from: str
     set_text(ws["A2"], line)
     ws["A2"].font = Font(name=face, bold=True, size=12, color="C00000" if n else "375623")
     hint = "逾期：上一个周期没有做够，或太久没有联系，请尽快补做并记入「帮扶记录」；即将到期：本周期快结束了，还差的请按时完成。"
+    hint += _unreported(todo)
     if rebuilt_from:
         hint = f"注意：原文件 {rebuilt_from} 不是 .xlsx 格式，本副本只保留了原有的单元格内容，未保留格式。{hint}"
     set_text(ws["A3"], hint)
@@ -256,6 +275,7 @@ def _todo_sheet(as_of: dt.date, todo: ClassTodo) -> zipsheet.Sheet:
         line = f"截至 {day}，本班没有逾期或即将到期的帮扶事项，谢谢各位老师，请继续保持！"
     cells.append(Cell_(2, 1, line, Style_(Font_(bold=True, size=12, color="C00000" if n else "375623"))))
     hint = "逾期：上一个周期没有做够，或太久没有联系，请尽快补做并记入「帮扶记录」；即将到期：本周期快结束了，还差的请按时完成。"
+    hint += _unreported(todo)
     cells.append(Cell_(3, 1, hint, Style_(Font_(size=10, color="595959"))))
     header = Style_(Font_(bold=True), fill="D9E1F2", border=True)
     body = Style_(border=True, wrap_top=True)

@@ -143,7 +143,8 @@ def _check_sheet(raw: RawWorkbook, sheet: str, spec: SheetSpec, result: FileResu
     frame, fixes = clean_records(records, ctx, defaults if spec.field("name") else None)
     result.fixes += fixes
     schema_at = len(result.issues)  # where this sheet's schema problems go once the batch has run
-    for step in (crosscheck.conditional, crosscheck.id_agreement, crosscheck.duplicates, crosscheck.dates):
+    for step in (crosscheck.multiple_students, crosscheck.conditional, crosscheck.id_agreement, crosscheck.duplicates,
+                 crosscheck.dates):
         result.issues += step(frame, ctx)
     return ctx, frame, schema_at
 
@@ -196,6 +197,8 @@ def prepare_file(path: Path, template: Template, *, as_of: dt.date, term: Term |
         linked, issues = crosscheck.link_log(log, result.frames["roster"], result.pending.schema["log"][0])
         log["student_row"] = linked
         result.issues += issues
+    if "log" in result.frames and result.frames["log"].empty:  # nothing to count: say so, not a plain 通过
+        result.issues.append(make_issue("log-empty", file=name, sheet=result.sheets["log"]))
     # Everyday words another field decides (对象「奶奶」 by the student's 与学生关系), now that contacts are linked.
     result.fixes += decide_words({spec.name: (result.frames[role_of(spec)], result.pending.schema[role_of(spec)][0])
                                   for spec in template.sheets.values() if role_of(spec) in result.frames},

@@ -4,6 +4,7 @@ duplicates, dates against the term and the report date, and the contact log agai
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pandas as pd
@@ -15,6 +16,10 @@ from .template import Condition, Field
 from .validate import SheetContext
 
 TERM_RULE = "学期内"
+# What teachers put between two students' names in one cell. Not spaces (「欧阳 明月」 is one name typed with a
+# space) and not 「·」 (the middle dot of Uyghur and other transliterated names).
+NAME_SEPARATORS = re.compile(r"[、，,/／;；]+")
+ID_LIKE = re.compile(r"\d{17}[\dXx]")
 
 
 def _items(frame: pd.DataFrame, key: str) -> zip[tuple[int, Any]]:
@@ -70,6 +75,31 @@ def id_agreement(frame: pd.DataFrame, ctx: SheetContext) -> list[Issue]:
                                  expected=f"{idcard.birth_date(number):%Y-%m-%d}"))
         if gender in ("男", "女") and gender != idcard.gender(number):
             out.append(ctx.issue("id-gender-mismatch", "gender", row, gender, expected=idcard.gender(number)))
+    return out
+
+
+def several_names(value: Any) -> bool:
+    """「刘梓萌、刘梓涵」: two or more names in one name cell."""
+    return isinstance(value, str) and len([p for p in NAME_SEPARATORS.split(value) if p.strip()]) > 1
+
+
+def several_ids(value: Any) -> bool:
+    """Two ID numbers in one cell (siblings typed into one row)."""
+    return isinstance(value, str) and len(ID_LIKE.findall(value)) > 1
+
+
+def several_students(rec: dict[Any, Any]) -> bool:
+    """A roster record that holds more than one student: it is no student (see :func:`multiple_students`)."""
+    return several_names(rec.get("name")) or several_ids(rec.get("id_number"))
+
+
+def multiple_students(frame: pd.DataFrame, ctx: SheetContext) -> list[Issue]:
+    """``multiple-students``: two names in 姓名 / 学生姓名, or two IDs in 身份证号, at that cell. The row
+    names no one student, so it is never counted as one (roster) nor linked to one (log)."""
+    out: list[Issue] = []
+    for key, test in (("name", several_names), ("student_name", several_names), ("id_number", several_ids)):
+        if key in frame:
+            out += [ctx.issue("multiple-students", key, row, v) for row, v in _items(frame, key) if test(v)]
     return out
 
 
@@ -129,9 +159,10 @@ def link_log(log: pd.DataFrame, roster: pd.DataFrame, ctx: SheetContext) -> tupl
     ids = dict(_items(roster, "id_number")) if "id_number" in roster else {}
     given_ids = log["id_number"].tolist() if "id_number" in log else [None] * len(log)
     for (row, name), given in zip(_items(log, "student_name"), given_ids):
-        if not isinstance(name, str):
-            continue
-        candidates = by_name.get(name, [])
+        if not isinstance(name, str) or several_names(name):
+            continue  # two students in one row: multiple-students, linked to neither
+        # One student typed twice (same ID: duplicate-student) is one candidate, not two namesakes.
+        candidates = _one_per_id(by_name.get(name, []), ids)
         if not candidates:
             out.append(ctx.issue("log-unknown-student", "student_name", row, name))
             continue
@@ -147,6 +178,20 @@ def link_log(log: pd.DataFrame, roster: pd.DataFrame, ctx: SheetContext) -> tupl
         else:
             linked[row] = candidates[0]
     return _as_series(linked, log), out
+
+
+def _one_per_id(rows: list[int], ids: dict[int, Any]) -> list[int]:
+    """Roster rows of one name, the repeats of an ID left out (the first row stands for the student)."""
+    seen: set[str] = set()
+    out: list[int] = []
+    for r in rows:
+        number = ids.get(r)
+        if isinstance(number, str) and number and not idcard.digits_lost(number):
+            if number in seen:
+                continue
+            seen.add(number)
+        out.append(r)
+    return out
 
 
 def _as_series(linked: dict[int, int], log: pd.DataFrame) -> pd.Series:

@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 
 import rosterkit
@@ -83,3 +84,50 @@ def test_an_empty_log_is_a_warning(tmp_path: Path) -> None:
     report = check([ledger(tmp_path, contacts=[])], as_of=AS_OF, write=False)
     assert report.flatten(["sheet", "cell", "code", "severity"]) == [["帮扶记录", None, "log-empty", "warning"]]
     assert report.files[0].warnings == 1
+
+
+def _merge(path: Path, ref: str, sheet: str = "花名册") -> Path:
+    wb = openpyxl.load_workbook(path)
+    wb[sheet].merge_cells(ref)
+    wb.save(path)
+    return path
+
+
+def _sheet_rows(path: Path, sheet: str) -> list[tuple[Any, ...]]:
+    wb = openpyxl.load_workbook(path, read_only=True)
+    rows = list(wb[sheet].iter_rows(values_only=True))
+    wb.close()
+    return rows
+
+
+def test_a_mentor_merged_over_three_students(tmp_path: Path) -> None:
+    rows = [student(i, 帮扶教师="王老师" if i == 0 else None) for i in range(3)]
+    path = _merge(ledger(tmp_path / "inbox", students=rows), "Y3:Y5")
+    report = check([path], as_of=AS_OF, out=tmp_path / "out")
+    assert report.flatten(["sheet", "cell", "code"]) == [["花名册", "Y3", "cell-merged"]]
+    assert report.files[0].frames["roster"]["mentor"].tolist() == ["王老师"] * 3
+    fixes = [["花名册", "Y4", "帮扶教师", "合并单元格 Y3:Y5 的内容", "王老师"],
+             ["花名册", "Y5", "帮扶教师", "合并单元格 Y3:Y5 的内容", "王老师"]]
+    assert [[x.sheet, x.cell, x.column, x.before, x.after] for x in report.files[0].fixes] == fixes
+    summary = _sheet_rows(tmp_path / "out" / "校验汇总.xlsx", "自动修正")
+    assert [list(r[1:6]) for r in summary[1:]] == fixes
+    cad, _ = follow_up(rosterkit.merge(report), as_of=AS_OF)
+    assert cad.teachers["mentor"].tolist() == ["王老师"] and cad.teachers["students"].tolist() == [3]
+
+
+def test_a_problem_in_a_covered_cell_names_that_cell(tmp_path: Path) -> None:
+    rows = [student(i, 监护人电话="1390731" if i == 0 else None) for i in range(3)]  # one wrong phone, merged
+    path = _merge(ledger(tmp_path / "inbox", students=rows), "P3:P5")
+    report = check([path], as_of=AS_OF, out=tmp_path / "out")
+    assert report.flatten(["sheet", "cell", "code"]) == [
+        ["花名册", "P3", "cell-merged"], ["花名册", "P3", "phone-invalid"], ["花名册", "P4", "phone-invalid"],
+        ["花名册", "P5", "phone-invalid"]]
+    problems = _sheet_rows(tmp_path / "out" / "校验汇总.xlsx", "问题")
+    assert [[r[2], r[5]] for r in problems[1:]] == [["P3", "cell-merged"], ["P3", "phone-invalid"],
+                                                    ["P4", "phone-invalid"], ["P5", "phone-invalid"]]
+    wb = openpyxl.load_workbook(tmp_path / "out" / "三年级2班_校验结果.xlsx")
+    comment = wb["花名册"]["P3"].comment
+    assert comment is not None
+    lines = comment.text.splitlines()
+    assert [line.split("：", 1)[0] for line in lines if line.startswith(("P4", "P5"))] == ["P4", "P5"]
+    assert len(lines) == 4 and all("1390731" in line for line in lines[1:])

@@ -18,6 +18,7 @@ import pandas as pd
 from openpyxl.utils.cell import get_column_letter
 
 from . import crosscheck
+from .mergedcells import fill_merged
 from .errors import InputError
 from .finish import Finisher, Pending, collector_at_ease, finish_files, role_of
 from .isolate import Failure, Limits, run_isolated
@@ -138,6 +139,8 @@ def _check_sheet(raw: RawWorkbook, sheet: str, spec: SheetSpec, result: FileResu
     for c, label in header.unknown:
         result.issues.append(make_issue("column-unknown", file=name, sheet=sheet, cell=f"{_col(c)}{header.row}",
                                         column=label, value=label, row=header.row))
+    rows, filled = fill_merged(rows, raw.merged.get(sheet, []), header, sheet)  # 帮扶教师 merged over 3 students
+    result.fixes += filled
     records = extract_records(rows, header)
     defaults: dict[str, Any] = {k: result.meta[k] for k in ("grade", "class") if k in result.meta}
     frame, fixes = clean_records(records, ctx, defaults if spec.field("name") else None)

@@ -13,7 +13,9 @@ import pytest
 import rosterkit
 from builders import AS_OF, contact, ledger, student
 from rosterkit import check
+from rosterkit.crosscheck import several_names
 from rosterkit.followup import cadence_inputs, follow_up
+from rosterkit.write.roster import write_school_roster
 
 D = dt.date
 
@@ -131,3 +133,35 @@ def test_a_problem_in_a_covered_cell_names_that_cell(tmp_path: Path) -> None:
     lines = comment.text.splitlines()
     assert [line.split("：", 1)[0] for line in lines if line.startswith(("P4", "P5"))] == ["P4", "P5"]
     assert len(lines) == 4 and all("1390731" in line for line in lines[1:])
+
+
+def test_a_sibling_id_in_another_class_is_found_on_a_row_left_out(tmp_path: Path) -> None:
+    box = tmp_path / "inbox"
+    sibling = student(0)
+    ledger(box, "三年级1班.xlsx", students=[sibling, student(1)], meta={"班级": "1班"})
+    # 2班 typed the sibling's ID for 王小红 (a girl): the ID says 男, so the row has an error and is left out
+    wrong = student(2, 姓名="王小红", 性别="女", 身份证号=sibling["身份证号"], 出生日期=sibling["出生日期"])
+    ledger(box, "三年级2班.xlsx", students=[student(3), wrong], meta={"班级": "2班"})
+    report = check([box], as_of=AS_OF, write=False)
+    assert report.flatten(["file", "sheet", "cell", "code"]) == [["三年级2班.xlsx", "花名册", "C4", "id-gender-mismatch"]]
+    result = rosterkit.merge(report)
+    assert result.left_out[["file", "row"]].values.tolist() == [["三年级2班.xlsx", 4]]
+    assert result.duplicates.empty
+    found = {c["field"]: [(v["class"], v["row"], v.get("left_out", False), v["value"]) for v in c["values"]]
+             for c in result.conflicts.to_dict("records")}
+    assert found["name"] == [("三年级1班", 3, False, "张小明"), ("三年级2班", 4, True, "王小红")]
+    assert found["gender"] == [("三年级1班", 3, False, "男"), ("三年级2班", 4, True, "女")]
+    out = tmp_path / "out"
+    out.mkdir()
+    write_school_roster(result, out / "学校花名册.xlsx")
+    texts = [c for r in _sheet_rows(out / "学校花名册.xlsx", "重复与冲突") for c in r if isinstance(c, str)]
+    assert any("三年级2班 三年级2班.xlsx 第4行（有错误，未纳入花名册）" in t for t in texts)
+
+
+@pytest.mark.parametrize("value,several", [
+    ("刘梓萌、刘梓涵", True), ("刘梓萌，刘梓涵", True), ("Anna, Li Wei", True), ("刘梓萌/刘梓涵/刘梓轩", True),
+    ("刘梓萌", False), ("阿依古丽·买买提", False), ("欧阳 明月", False), ('=HYPERLINK("x","y")', False),
+    ("刘梓萌、", False), (None, False),
+])
+def test_several_names(value: Any, several: bool) -> None:
+    assert several_names(value) is several

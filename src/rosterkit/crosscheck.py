@@ -19,6 +19,7 @@ TERM_RULE = "学期内"
 # What teachers put between two students' names in one cell. Not spaces (「欧阳 明月」 is one name typed with a
 # space) and not 「·」 (the middle dot of Uyghur and other transliterated names).
 NAME_SEPARATORS = re.compile(r"[、，,/／;；]+")
+NAME_LIKE = re.compile(r"[\u3400-\u9fffA-Za-z·•． .]{2,20}")
 ID_LIKE = re.compile(r"\d{17}[\dXx]")
 
 
@@ -79,8 +80,11 @@ def id_agreement(frame: pd.DataFrame, ctx: SheetContext) -> list[Issue]:
 
 
 def several_names(value: Any) -> bool:
-    """「刘梓萌、刘梓涵」: two or more names in one name cell."""
-    return isinstance(value, str) and len([p for p in NAME_SEPARATORS.split(value) if p.strip()]) > 1
+    """「刘梓萌、刘梓涵」: two or more names in one name cell, each part a name (Chinese or Latin letters)."""
+    if not isinstance(value, str):
+        return False
+    parts = [p.strip() for p in NAME_SEPARATORS.split(value) if p.strip()]
+    return len(parts) > 1 and all(NAME_LIKE.fullmatch(p) for p in parts)
 
 
 def several_ids(value: Any) -> bool:

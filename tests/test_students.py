@@ -4,6 +4,10 @@ cross-class duplicates among all rows read, merged ranges filled, empty logs sai
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +15,7 @@ import openpyxl
 import pytest
 
 import rosterkit
-from builders import AS_OF, contact, ledger, student
+from builders import AS_OF, contact, ledger, scalars, school_info, student
 from rosterkit import check
 from rosterkit.crosscheck import several_names
 from rosterkit.followup import cadence_inputs, follow_up
@@ -165,3 +169,46 @@ def test_a_sibling_id_in_another_class_is_found_on_a_row_left_out(tmp_path: Path
 ])
 def test_several_names(value: Any, several: bool) -> None:
     assert several_names(value) is several
+
+
+SHOWN_BLANK = re.compile(r"(?<![A-Za-z])(nan|NaN|None|NaT|<NA>)(?![A-Za-z])")
+
+
+def _awkward_school(root: Path) -> tuple[Path, Path]:
+    """Blank and merged mentors, a ledger without 填报日期, an empty log, a class not sent, a blank 班主任."""
+    box = root / "inbox"
+    rows = [student(i, 帮扶教师="王老师" if i == 0 else None) for i in range(3)]
+    _merge(ledger(box, "三年级1班.xlsx", students=rows, meta={"班级": "1班"}), "Y3:Y5")
+    blank_mentor = [student(3), student(4, 帮扶教师=None), student(5, 帮扶教师=None, 监护人电话=None)]
+    ledger(box, "三年级2班.xlsx", students=blank_mentor, meta={"班级": "2班", "填报日期": None, "班主任": None})
+    ledger(box, "四年级1班.xlsx", students=[student(6)], contacts=[], meta={"年级": "四年级", "班级": "1班"})
+    info = school_info(root, [("三年级", "1班", "周丽"), ("三年级", "2班", ""), ("四年级", "1班", "李华"),
+                              ("五年级", "1班", "")])
+    return box, info
+
+
+@pytest.mark.parametrize("how", ["--json", "--mask"])
+def test_a_blank_is_never_shown_as_a_word(tmp_path: Path, how: str) -> None:
+    box, info = _awkward_school(tmp_path)
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "rosterkit", "report", str(box), "--school-info", str(info),
+                           "-o", str(out), "--as-of", "2026-11-23", how, "-j", "1"],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 1, proc.stderr
+    said = list(scalars(json.loads(proc.stdout))) if how == "--json" else proc.stdout.splitlines()
+    assert len(said) > 5 and [v for v in said if isinstance(v, str) and SHOWN_BLANK.search(v)] == []
+    books = sorted(out.rglob("*.xlsx"))
+    assert len(books) >= 8  # 2 annotated copies, 校验汇总, 学校花名册, 帮扶落实情况, 3 copies handed back
+    found = []
+    for book in books:
+        wb = openpyxl.load_workbook(book, read_only=True)
+        for ws in wb.worksheets:
+            found += [(book.name, ws.title, v) for r in ws.iter_rows(values_only=True) for v in r
+                      if isinstance(v, str) and SHOWN_BLANK.search(v)]
+        wb.close()
+    assert found == []
+    # the merged mentor is everywhere the mentor of the three students
+    cad = openpyxl.load_workbook(out / ("帮扶落实情况_脱敏.xlsx" if how == "--mask" else "帮扶落实情况.xlsx"),
+                                 read_only=True)
+    teachers = [r for r in cad["教师"].iter_rows(values_only=True) if "王老师" in r]
+    assert len(teachers) == 1 and 3 in teachers[0]

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 import rosterkit
 from builders import AS_OF, contact, ledger, scalars, school_info, student
+from test_json_schema import run_json
 from rosterkit import check
 from rosterkit.crosscheck import several_names
 from rosterkit.followup import cadence_inputs, follow_up
@@ -166,6 +167,8 @@ def test_a_sibling_id_in_another_class_is_found_on_a_row_left_out(tmp_path: Path
     write_school_roster(result, out / "学校花名册.xlsx")
     texts = [c for r in _sheet_rows(out / "学校花名册.xlsx", "重复与冲突") for c in r if isinstance(c, str)]
     assert any("三年级2班 三年级2班.xlsx 第4行（有错误，未纳入花名册）" in t for t in texts)
+    data = run_json("merge", box, tmp_path / "json", "-j", "1")  # valid against merge.schema.json
+    assert [[v.get("left_out", False) for v in c["values"]] for c in data["conflicts"]][0] == [False, True]
 
 
 @pytest.mark.parametrize("value,several", [

@@ -1,7 +1,8 @@
 """Merged roster + contact logs → the inputs of the cadence engine, and the cadence step of a run.
 
 Students are every roster row of the classes' newest submissions, including rows left out of the school roster
-for data errors: a student with a mistyped phone is still owed visits. Contacts are the valid contact-log rows
+for data errors: a student with a mistyped phone is still owed visits; a student typed twice in one file (same ID)
+is one student, a row holding two students (multiple-students) none. Contacts are the valid contact-log rows
 linked to one of those students; a contact row with errors (a date in the future, an unknown student) does not
 count, and is already in the problem list.
 """

@@ -237,17 +237,22 @@ def _cross_class(roster: pd.DataFrame, left: pd.DataFrame) -> tuple[pd.DataFrame
               ("school", "source_file", "source_row", "problems")]
     if roster.empty and len(errors):
         fields = [c for c in errors["record"].iloc[0] if c not in NOT_COMPARED]
+    ids = roster["id_number"] if "id_number" in roster else pd.Series(dtype=object)
+    ids = ids.where(ids.map(_names_one))
+    left_ids = errors["id_number"] if len(errors) else pd.Series(dtype=object)
+    left_ids = left_ids.where(left_ids.map(_names_one))
+    every = pd.concat([ids.dropna(), left_ids.dropna()])
+    twice = set(every[every.duplicated()])  # only these become dicts: a county's 90,000 rows would cost a second
     by_id: dict[str, list[dict[Hashable, Any]]] = {}
-    if "id_number" in roster and not roster.empty:
-        multi = roster[roster["id_number"].map(_names_one)]
+    if twice:
+        multi = roster[ids.isin(twice)]
         for rec in multi.to_dict("records"):  # plain dicts: a groupby's per-group frames cost ms each, 1000s of IDs
             rec["_place"] = {"class": f"{rec['grade']}{rec['class']}", "file": rec["source_file"],
                              "row": int(rec["source_row"])}
             by_id.setdefault(rec["id_number"], []).append(rec)
-    for out in errors.to_dict("records"):
-        if _names_one(out["id_number"]):
-            place = {"class": out["class"], "file": out["file"], "row": int(out["row"]), "left_out": True}
-            by_id.setdefault(out["id_number"], []).append({**out["record"], "_place": place})
+    for out in errors[left_ids.isin(twice)].to_dict("records") if len(errors) else []:
+        place = {"class": out["class"], "file": out["file"], "row": int(out["row"]), "left_out": True}
+        by_id.setdefault(out["id_number"], []).append({**out["record"], "_place": place})
     dups, cons = [], []
     for number, group in by_id.items():
         if len({r["_place"]["file"] for r in group}) < 2:

@@ -18,10 +18,10 @@ import pandas as pd
 from openpyxl.utils.cell import get_column_letter
 
 from . import crosscheck
-from .mergedcells import fill_merged
 from .errors import InputError
 from .finish import Finisher, Pending, collector_at_ease, finish_files, role_of
 from .isolate import Failure, Limits, run_isolated
+from .mergedcells import fill_merged
 from .issues import Issue, display_value, make_issue
 from .labels import norm_label
 from .dates import clean_date, explain, typed

@@ -161,12 +161,13 @@ def link_log(log: pd.DataFrame, roster: pd.DataFrame, ctx: SheetContext) -> tupl
         if isinstance(name, str):
             by_name.setdefault(name, []).append(row)
     ids = dict(_items(roster, "id_number")) if "id_number" in roster else {}
+    # One student typed twice (same ID: duplicate-student) is one candidate, not two namesakes.
+    by_name = {name: _one_per_id(rows, ids) for name, rows in by_name.items()}
     given_ids = log["id_number"].tolist() if "id_number" in log else [None] * len(log)
     for (row, name), given in zip(_items(log, "student_name"), given_ids):
         if not isinstance(name, str) or several_names(name):
             continue  # two students in one row: multiple-students, linked to neither
-        # One student typed twice (same ID: duplicate-student) is one candidate, not two namesakes.
-        candidates = _one_per_id(by_name.get(name, []), ids)
+        candidates = by_name.get(name, [])
         if not candidates:
             out.append(ctx.issue("log-unknown-student", "student_name", row, name))
             continue

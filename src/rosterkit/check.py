@@ -21,6 +21,7 @@ from . import crosscheck
 from .errors import InputError
 from .finish import Finisher, Pending, collector_at_ease, finish_files, role_of
 from .isolate import Failure, Limits, run_isolated
+from .mergedcells import fill_merged
 from .issues import Issue, display_value, make_issue
 from .labels import norm_label
 from .dates import clean_date, explain, typed
@@ -138,12 +139,15 @@ def _check_sheet(raw: RawWorkbook, sheet: str, spec: SheetSpec, result: FileResu
     for c, label in header.unknown:
         result.issues.append(make_issue("column-unknown", file=name, sheet=sheet, cell=f"{_col(c)}{header.row}",
                                         column=label, value=label, row=header.row))
+    rows, filled = fill_merged(rows, raw.merged.get(sheet, []), header, sheet)  # 帮扶教师 merged over 3 students
+    result.fixes += filled
     records = extract_records(rows, header)
     defaults: dict[str, Any] = {k: result.meta[k] for k in ("grade", "class") if k in result.meta}
     frame, fixes = clean_records(records, ctx, defaults if spec.field("name") else None)
     result.fixes += fixes
     schema_at = len(result.issues)  # where this sheet's schema problems go once the batch has run
-    for step in (crosscheck.conditional, crosscheck.id_agreement, crosscheck.duplicates, crosscheck.dates):
+    for step in (crosscheck.multiple_students, crosscheck.conditional, crosscheck.id_agreement, crosscheck.duplicates,
+                 crosscheck.dates):
         result.issues += step(frame, ctx)
     return ctx, frame, schema_at
 
@@ -196,6 +200,8 @@ def prepare_file(path: Path, template: Template, *, as_of: dt.date, term: Term |
         linked, issues = crosscheck.link_log(log, result.frames["roster"], result.pending.schema["log"][0])
         log["student_row"] = linked
         result.issues += issues
+    if "log" in result.frames and result.frames["log"].empty:  # nothing to count: say so, not a plain 通过
+        result.issues.append(make_issue("log-empty", file=name, sheet=result.sheets["log"]))
     # Everyday words another field decides (对象「奶奶」 by the student's 与学生关系), now that contacts are linked.
     result.fixes += decide_words({spec.name: (result.frames[role_of(spec)], result.pending.schema[role_of(spec)][0])
                                   for spec in template.sheets.values() if role_of(spec) in result.frames},

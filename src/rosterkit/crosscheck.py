@@ -4,6 +4,7 @@ duplicates, dates against the term and the report date, and the contact log agai
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pandas as pd
@@ -15,6 +16,11 @@ from .template import Condition, Field
 from .validate import SheetContext
 
 TERM_RULE = "学期内"
+# What teachers put between two students' names in one cell. Not spaces (「欧阳 明月」 is one name typed with a
+# space) and not 「·」 (the middle dot of Uyghur and other transliterated names).
+NAME_SEPARATORS = re.compile(r"[、，,/／;；]+")
+NAME_LIKE = re.compile(r"[\u3400-\u9fffA-Za-z·•． .]{2,20}")
+ID_LIKE = re.compile(r"\d{17}[\dXx]")
 
 
 def _items(frame: pd.DataFrame, key: str) -> zip[tuple[int, Any]]:
@@ -73,6 +79,34 @@ def id_agreement(frame: pd.DataFrame, ctx: SheetContext) -> list[Issue]:
     return out
 
 
+def several_names(value: Any) -> bool:
+    """「刘梓萌、刘梓涵」: two or more names in one name cell, each part a name (Chinese or Latin letters)."""
+    if not isinstance(value, str):
+        return False
+    parts = [p.strip() for p in NAME_SEPARATORS.split(value) if p.strip()]
+    return len(parts) > 1 and all(NAME_LIKE.fullmatch(p) for p in parts)
+
+
+def several_ids(value: Any) -> bool:
+    """Two ID numbers in one cell (siblings typed into one row)."""
+    return isinstance(value, str) and len(ID_LIKE.findall(value)) > 1
+
+
+def several_students(rec: dict[Any, Any]) -> bool:
+    """A roster record that holds more than one student: it is no student (see :func:`multiple_students`)."""
+    return several_names(rec.get("name")) or several_ids(rec.get("id_number"))
+
+
+def multiple_students(frame: pd.DataFrame, ctx: SheetContext) -> list[Issue]:
+    """``multiple-students``: two names in 姓名 / 学生姓名, or two IDs in 身份证号, at that cell. The row
+    names no one student, so it is never counted as one (roster) nor linked to one (log)."""
+    out: list[Issue] = []
+    for key, test in (("name", several_names), ("student_name", several_names), ("id_number", several_ids)):
+        if key in frame:
+            out += [ctx.issue("multiple-students", key, row, v) for row, v in _items(frame, key) if test(v)]
+    return out
+
+
 def duplicates(frame: pd.DataFrame, ctx: SheetContext) -> list[Issue]:
     """``duplicate-student``: the same ID number on two rows of one sheet (each repeat names the first)."""
     if "id_number" not in frame:
@@ -127,10 +161,12 @@ def link_log(log: pd.DataFrame, roster: pd.DataFrame, ctx: SheetContext) -> tupl
         if isinstance(name, str):
             by_name.setdefault(name, []).append(row)
     ids = dict(_items(roster, "id_number")) if "id_number" in roster else {}
+    # One student typed twice (same ID: duplicate-student) is one candidate, not two namesakes.
+    by_name = {name: _one_per_id(rows, ids) for name, rows in by_name.items()}
     given_ids = log["id_number"].tolist() if "id_number" in log else [None] * len(log)
     for (row, name), given in zip(_items(log, "student_name"), given_ids):
-        if not isinstance(name, str):
-            continue
+        if not isinstance(name, str) or several_names(name):
+            continue  # two students in one row: multiple-students, linked to neither
         candidates = by_name.get(name, [])
         if not candidates:
             out.append(ctx.issue("log-unknown-student", "student_name", row, name))
@@ -147,6 +183,20 @@ def link_log(log: pd.DataFrame, roster: pd.DataFrame, ctx: SheetContext) -> tupl
         else:
             linked[row] = candidates[0]
     return _as_series(linked, log), out
+
+
+def _one_per_id(rows: list[int], ids: dict[int, Any]) -> list[int]:
+    """Roster rows of one name, the repeats of an ID left out (the first row stands for the student)."""
+    seen: set[str] = set()
+    out: list[int] = []
+    for r in rows:
+        number = ids.get(r)
+        if isinstance(number, str) and number and not idcard.digits_lost(number):
+            if number in seen:
+                continue
+            seen.add(number)
+        out.append(r)
+    return out
 
 
 def _as_series(linked: dict[int, int], log: pd.DataFrame) -> pd.Series:

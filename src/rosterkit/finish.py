@@ -59,11 +59,21 @@ def finish_files(results: Sequence[FileResult], template: Template) -> None:
         pending: Pending = r.pending
         for role, (_, at) in sorted(pending.schema.items(), key=lambda kv: -kv[1][1]):  # last place first
             r.issues[at:at] = found[i, role]
+        r.issues = _one_problem_per_crowded_cell(r.issues)
         _count(r, {role: ctx for role, (ctx, _) in pending.schema.items()})
         r.issues.sort(key=_place_order(pending.sheets))
         r.pending = None
         if not r.issues:
             r.raw = None  # only kept for the annotated copy of a file with problems
+
+
+def _one_problem_per_crowded_cell(issues: list[Issue]) -> list[Issue]:
+    """A cell holding two students says that alone: its length or format (an ID of 37 digits) is no mistake to
+    fix on its own, the row is to be split."""
+    crowded = {(i.sheet, i.cell) for i in issues if i.code == "multiple-students"}
+    if not crowded:
+        return issues
+    return [i for i in issues if i.code == "multiple-students" or (i.sheet, i.cell) not in crowded]
 
 
 def _place_order(sheets: list[str]) -> Callable[[Issue], tuple[int, int, int]]:

@@ -3,7 +3,8 @@
 Each student carries its class file's 填报日期 (``reported_on``): the class is judged as of it, capped by ``as_of``.
 
 Students are every roster row of the classes' newest submissions, including rows left out of the school roster
-for data errors: a student with a mistyped phone is still owed visits. Contacts are the valid contact-log rows
+for data errors: a student with a mistyped phone is still owed visits; a student typed twice in one file (same ID)
+is one student, a row holding two students (multiple-students) none. Contacts are the valid contact-log rows
 linked to one of those students; a contact row with errors (a date in the future, an unknown student) does not
 count, and is already in the problem list.
 """
@@ -18,6 +19,8 @@ from typing import Any
 import pandas as pd
 
 from .cadence import Cadence, compute_cadence
+from .crosscheck import several_students
+from .idcard import digits_lost
 from .issues import Issue
 from .merge import MergeResult
 from .policy import load_policy
@@ -38,17 +41,30 @@ def _tuple(v: Any) -> tuple[str, ...]:
     return (str(v),) if isinstance(v, str) and v else ()
 
 
+def _once_per_id(students: pd.DataFrame) -> pd.DataFrame:
+    """A student typed twice in one file (same ID: duplicate-student) is one student, its first row: the
+    contacts are linked to that row, and the mentor's count must not double."""
+    ids = students["id_number"].map(lambda v: v if isinstance(v, str) and v and not digits_lost(v) else None)
+    if ids.notna().sum() == ids.nunique():
+        return students  # the usual case: every ID once
+    order = pd.DataFrame({"file": students["source_file"], "row": students["source_row"], "id": ids})
+    order = order[order["id"].notna()].sort_values(["file", "row"], kind="stable")
+    repeats = order.index[order.duplicated(["file", "id"])]
+    return students.drop(index=repeats)
+
+
 def cadence_inputs(result: MergeResult) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(students, events) frames in the shape :func:`rosterkit.cadence.compute_cadence` takes."""
     columns = [c for c in STUDENT_COLUMNS if c != "student_key"]
     left = result.left_out[result.left_out["kind"] == "errors"] if len(result.left_out) else result.left_out
     school_of = {f.name: f.meta.get("school") for f in result.report.files}
     rows = [{**rec["record"], "school": school_of.get(rec["file"]) or result.school.name or None,
-             "source_file": rec["file"], "source_row": rec["row"]} for rec in left.to_dict("records")]
+             "source_file": rec["file"], "source_row": rec["row"]} for rec in left.to_dict("records")
+            if not several_students(rec["record"])]  # 「刘梓萌、刘梓涵」 is no one student: multiple-students
     students = result.roster.reindex(columns=columns)  # column-wise: 90,000 row dicts cost seconds
     if rows:
         students = pd.concat([students, pd.DataFrame(rows, columns=columns)], ignore_index=True)
-    students = students.reset_index(drop=True)
+    students = _once_per_id(students).reset_index(drop=True)
     students.insert(0, "student_key", [_key(f, r) for f, r in zip(students["source_file"], students["source_row"])])
     students["categories"] = students["categories"].map(_tuple)
     students["enrolled_on"] = students["enrolled_on"].map(lambda v: v if isinstance(v, dt.date) else None)

@@ -39,6 +39,8 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
     "date-ambiguous": ("error", "「{column}」的「{value}」有两种读法：{detail}。它决定哪些记录晚于填报日期，请写成完整日期。"),
     "date-no-day": ("error", "「{column}」只写了年月「{value}」（{month}），缺少是哪一天。请写成完整日期，如 {example}。"),
     "duplicate-student": ("error", "身份证号「{value}」在本表中重复出现（另见第 {other} 行），同一学生只登记一行。"),
+    "multiple-students": ("error", "「{column}」写了不止一名学生（「{value}」）。一行只登记一名学生，请把每名学生分别写在一行。"),
+    "log-empty": ("warning", "「{sheet}」中没有任何帮扶记录，无法统计帮扶落实情况。请把本学期的谈心、家访、电话等记录逐条填写。"),
     "conditional-missing": ("error", "{condition}时「{column}」必须填写，请补充。"),
     "log-unknown-student": ("error", "帮扶记录中的学生「{value}」不在本班花名册中，请核对姓名或先在花名册中登记。"),
     "log-ambiguous-student": ("error", "花名册中有多名学生叫「{value}」，请在本行填写该生的身份证号以区分。"),
@@ -59,7 +61,7 @@ MESSAGES: dict[str, tuple[Severity, str]] = {
     "file-text-table": ("warning", "文件扩展名是 {ext}，实际是{detail}（常见于从其他系统导出），已按表格内容读取，格式和下拉选项都没有了。请把内容复制到下发的模板中再提交。"),
     "formula-no-value": ("warning", "这个单元格是公式，但文件中没有保存计算结果，读到的是空白。请在 Excel 或 WPS 中打开并保存一次，或把公式改成直接填写的内容。"),
     "cell-too-long": ("warning", "单元格内容超过 Excel 的上限（32767 个字符），超出的部分没有读取，批注副本中也已截断。请精简内容。"),
-    "cell-merged": ("warning", "单元格 {detail} 被合并了：合并后只有第一个格子有内容，其余的按空白处理。请取消合并，在每一行分别填写。"),
+    "cell-merged": ("warning", "单元格 {detail} 被合并了：已把第一个格子的内容当作合并范围内每一行的内容（见自动修正）。请取消合并，在每一行分别填写。"),
     "hidden-content": ("warning", "{detail}被隐藏了，其中的内容仍然读取和校验了。不需要上报的学生或记录请删除，而不是隐藏。"),
 }
 

@@ -123,7 +123,7 @@ def merge(
     expected = {c.key: c for c in school.classes}
     kept, left = _split_rows(groups, expected, include_invalid)
     roster = _assemble(kept, school)
-    duplicates, conflicts = _cross_class(roster, report)
+    duplicates, conflicts = _cross_class(roster, left)
     rows_read = sum(len(f.frames["roster"]) for f in report.files if "roster" in f.frames)
     labels = {f.key: f.label for f in load_template().roster.fields}
     submissions = _submissions(groups, expected, report, school)
@@ -224,34 +224,54 @@ def _comparable(v: Any) -> Any:
     return v
 
 
-def _cross_class(roster: pd.DataFrame, report: CheckReport) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The same ID number in two classes: identical records → duplicates; differing → conflicts, field by field."""
+def _cross_class(roster: pd.DataFrame, left: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The same ID number in two classes: identical records → duplicates; differing → conflicts, field by field.
+
+    Among all rows read of the classes' submissions, the rows left out for errors too (their places say so): an ID
+    typed for a sibling in another class must show up even when that row has a 性别 error."""
     dup_cols = ["id_number", "name", "places"]
     con_cols = ["id_number", "name", "field", "values"]
-    if "id_number" not in roster or roster.empty:
+    errors = left[left["kind"] == "errors"] if len(left) else left
+    if ("id_number" not in roster or roster.empty) and errors.empty:
         return pd.DataFrame(columns=dup_cols), pd.DataFrame(columns=con_cols)
-    # 4.30725E+17 (an ID Excel turned into a number, kept with --include-invalid) names no one student
-    ids = roster["id_number"].where(roster["id_number"].map(
-        lambda v: isinstance(v, str) and len(v) > 0 and not digits_lost(v)))
-    multi = roster[ids.notna() & ids.duplicated(keep=False)]
-    dups, cons = [], []
     fields = [c for c in roster.columns if c not in NOT_COMPARED and c not in
               ("school", "source_file", "source_row", "problems")]
+    if roster.empty and len(errors):
+        fields = [c for c in errors["record"].iloc[0] if c not in NOT_COMPARED]
+    ids = roster["id_number"] if "id_number" in roster else pd.Series(dtype=object)
+    ids = ids.where(ids.map(_names_one))
+    left_ids = errors["id_number"] if len(errors) else pd.Series(dtype=object)
+    left_ids = left_ids.where(left_ids.map(_names_one))
+    every = pd.concat([ids.dropna(), left_ids.dropna()])
+    twice = set(every[every.duplicated()])  # only these become dicts: a county's 90,000 rows would cost a second
     by_id: dict[str, list[dict[Hashable, Any]]] = {}
-    for rec in multi.to_dict("records"):  # plain dicts: a groupby's per-group frames cost ms each, 1000s of IDs
-        by_id.setdefault(rec["id_number"], []).append(rec)
+    if twice:
+        multi = roster[ids.isin(twice)]
+        for rec in multi.to_dict("records"):  # plain dicts: a groupby's per-group frames cost ms each, 1000s of IDs
+            rec["_place"] = {"class": f"{rec['grade']}{rec['class']}", "file": rec["source_file"],
+                             "row": int(rec["source_row"])}
+            by_id.setdefault(rec["id_number"], []).append(rec)
+    for out in errors[left_ids.isin(twice)].to_dict("records") if len(errors) else []:
+        place = {"class": out["class"], "file": out["file"], "row": int(out["row"]), "left_out": True}
+        by_id.setdefault(out["id_number"], []).append({**out["record"], "_place": place})
+    dups, cons = [], []
     for number, group in by_id.items():
-        if len({(r["grade"], r["class"]) for r in group}) < 2:
-            continue  # twice in one class: the check already reported duplicate-student
-        places = [{"class": f"{r['grade']}{r['class']}", "file": r["source_file"], "row": int(r["source_row"])}
-                  for r in group]
-        differing = [f for f in fields if len({_comparable(r[f]) for r in group}) > 1]
+        if len({r["_place"]["file"] for r in group}) < 2:
+            continue  # once, or twice in one class's file: the check already reported duplicate-student
+        group.sort(key=lambda r: r["_place"].get("left_out", False))  # the rows in 花名册 first, as before
+        places = [r["_place"] for r in group]
+        differing = [f for f in fields if len({_comparable(r.get(f)) for r in group}) > 1]
         if not differing:
-            dups.append({"id_number": number, "name": group[0]["name"], "places": places})
+            dups.append({"id_number": number, "name": group[0].get("name"), "places": places})
         for f in differing:
-            values = [{**p, "value": _jsonable(r[f])} for p, r in zip(places, group)]
-            cons.append({"id_number": number, "name": group[0]["name"], "field": f, "values": values})
+            values = [{**p, "value": _jsonable(r.get(f))} for p, r in zip(places, group)]
+            cons.append({"id_number": number, "name": group[0].get("name"), "field": f, "values": values})
     return pd.DataFrame(dups, columns=dup_cols), pd.DataFrame(cons, columns=con_cols)
+
+
+def _names_one(v: Any) -> bool:
+    """An ID that names one student: 4.30725E+17 (an ID Excel turned into a number) names no one."""
+    return isinstance(v, str) and len(v) > 0 and not digits_lost(v)
 
 
 def _submissions(groups: dict[tuple[str, str], list[_Submission]], expected: dict[tuple[str, str], Any],

@@ -147,7 +147,7 @@ def fast_copy(data: bytes, file_name: str, issues: Sequence[Issue], note: str) -
     for (sheet, ref), group in groups.items():
         if sheet not in old:
             old[sheet] = book.old_comments(sheet)
-        per_sheet.setdefault(sheet, {})[ref] = _mark(group, old[sheet].get(ref, ""))
+        per_sheet.setdefault(sheet, {})[ref] = _mark(group, old[sheet].get(ref, ""), ref)
     for sheet, marks in per_sheet.items():
         book.mark(sheet, marks, COMMENT_AUTHOR)
     book.finish()
@@ -155,10 +155,17 @@ def fast_copy(data: bytes, file_name: str, issues: Sequence[Issue], note: str) -
     return pkg
 
 
-def _mark(group: Sequence[Issue], old: str) -> zipannot.Mark:
+def said_at(issue: Issue, anchor: str) -> str:
+    """The comment text of ``issue`` on the cell ``anchor``: a problem of a cell covered by a merged range is
+    shown on the range's first cell, so it names its own cell (「D4：…」), else D3's and D4's read as one."""
+    own = (issue.cell or "").replace("$", "").strip().upper()
+    return issue.message if own == anchor or not own else f"{own}：{issue.message}"
+
+
+def _mark(group: Sequence[Issue], old: str, ref: str) -> zipannot.Mark:
     """The fill and comment of one cell, as :func:`_mark_cells` makes them."""
     is_error = any(i.severity == "error" for i in group)
-    ours = "\n".join(dict.fromkeys(i.message for i in group))
+    ours = "\n".join(dict.fromkeys(said_at(i, ref) for i in group))
     text = f"{old.rstrip()}\n{COMMENT_SEPARATOR}\n{ours}" if old.strip() else ours
     text = ILLEGAL_CHARACTERS_RE.sub("", text)
     return zipannot.Mark(ERROR_COLOR if is_error else WARNING_COLOR, text, _comment_height(text))
@@ -310,7 +317,7 @@ def _mark_cells(wb: Workbook, issues: Sequence[Issue], targets: Sequence[Cell | 
     for cell, group in groups.values():
         is_error = any(i.severity == "error" for i in group)
         cell.fill = _fill(ERROR_COLOR if is_error else WARNING_COLOR)
-        ours = "\n".join(dict.fromkeys(i.message for i in group))  # same message twice reads as noise
+        ours = "\n".join(dict.fromkeys(said_at(i, cell.coordinate) for i in group))  # same twice reads as noise
         old = cell.comment.text if cell.comment is not None else ""
         text = f"{old.rstrip()}\n{COMMENT_SEPARATOR}\n{ours}" if old.strip() else ours
         text = ILLEGAL_CHARACTERS_RE.sub("", text)

@@ -343,7 +343,8 @@ def _submissions_sheet(sh: _Sheet, subs: pd.DataFrame) -> None:
 
 
 def _place(p: dict[str, Any]) -> str:
-    return f"{p.get('class', '')} {p.get('file', '')} 第{p.get('row', '')}行"
+    left = "（有错误，未纳入花名册）" if p.get("left_out") else ""  # found among the rows left out (未纳入)
+    return f"{p.get('class', '')} {p.get('file', '')} 第{p.get('row', '')}行{left}"
 
 
 def _value_text(v: Any, birth: bool = False) -> str:

@@ -23,6 +23,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from rosterkit.cadence import Cadence
+from rosterkit.cadence_rollup import NO_MENTOR
+from rosterkit.write.cells import blank
 from rosterkit.write.atomic import atomic_output
 from rosterkit.write.annotate import RESULT_SHEET, load_copy, open_on, set_text, text_width, workbook_from_values
 from rosterkit.write import zipsheet
@@ -59,6 +61,11 @@ ClassRows = ClassTodo  # the name of the ``rows=`` argument's type before it hel
 _OVERDUE_COLS = ["student_key", "mentor", "name", "id_number", "rule", "missing", "days_overdue", "grade", "class",
                  "_period", "_last"]
 _DUE_COLS = ["student_key", "mentor", "name", "id_number", "rule", "missing", "days_left", "_period"]
+
+
+def _mentor(v: Any) -> str:
+    """A blank 帮扶教师 (NaN in the frames) as the per-teacher table shows it, never 「nan」."""
+    return NO_MENTOR if blank(v) else str(v)
 
 
 def _files(frame: pd.DataFrame) -> list[str]:
@@ -119,14 +126,14 @@ def rows_by_file(cad: Cadence, files: set[str] | None = None) -> dict[str, Class
         if f not in klass:
             klass[f] = "".join(str(v) for v in (grade, cls) if not _blank(v))
         late.setdefault(f, set()).add(key)
-        groups.setdefault(f, {}).setdefault(str(mentor), []).append(
+        groups.setdefault(f, {}).setdefault(_mentor(mentor), []).append(
             [who(f, name, number), rule, "逾期", missing, period, last, f"已逾期 {days} 天"])
     ds, ds_files = _only(cad.due_soon, files)
     ds = ds.assign(_period=_periods(ds))
     for f, (key, mentor, name, number, rule, missing, days, period) in zip(ds_files, _columns(ds, _DUE_COLS)):
         due[f] += 1
         left = "今天到期" if days <= 0 else f"还剩 {days} 天"
-        groups.setdefault(f, {}).setdefault(str(mentor), []).append(
+        groups.setdefault(f, {}).setdefault(_mentor(mentor), []).append(
             [who(f, name, number), rule, "即将到期", missing, period, "", left])
     judged = _judged(cad, st, st_files)
     return {f: ClassTodo(klass.get(f, ""), len(late.get(f, ())), due[f], groups.get(f, {}), judged.get(f))

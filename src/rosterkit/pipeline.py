@@ -52,6 +52,15 @@ COMPLIANCE_NAME, MASKED_COMPLIANCE_NAME = "帮扶落实情况.xlsx", "帮扶落�
 CHECK_DIR, RETURN_DIR, RETURN_SUFFIX = "核对", "发回各班", "_发回"
 
 
+def _missing(merge: MergeResult) -> list[str]:
+    """The chase list; with several schools each class is named with its school (三年级1班 is in each)."""
+    subs, missing = merge.submissions, merge.missing
+    if subs["school"].dropna().nunique() <= 1:
+        return list(missing["label"])
+    return [f"{s} {label}" if isinstance(s, str) and s else label
+            for s, label in zip(missing["school"], missing["label"])]
+
+
 @dataclass
 class RunResult:
     """Everything one coordinator run produced: the check, the merge, the cadence, and where the files are."""
@@ -69,7 +78,7 @@ class RunResult:
                                "unreadable": s["unreadable"]}
         if self.merge is not None:
             out.update(roster_rows=len(self.merge.roster), rows_left_out=len(self.merge.left_out),
-                       classes_missing=list(self.merge.missing["label"]))
+                       classes_missing=_missing(self.merge))
         if self.cadence is not None:
             school = self.cadence.school
             rate = school["compliance_rate"].iloc[0] if len(school) else None

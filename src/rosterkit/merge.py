@@ -312,6 +312,10 @@ def _status_row(school_name: str, grade: str, klass: str, teacher: str, group: l
     if not expected:
         status = STATUS_UNEXPECTED
     notes = [f"较早的 {s.result.name} 未采用" for s in group[1:]]
+    if not expected and len(school.schools) > 1 and school_name not in school.schools:
+        # a near-miss spelling is never matched to a listed school: say so, the coordinator decides
+        notes.append(f"学校「{school_name}」不在学校信息的名单中，请核对学校名称" if school_name
+                     else "台账未填写学校，无法确定是哪所学校的班级，请补填「学校」")
     late = bool(school.deadline and newest.filled_on and newest.filled_on > school.deadline)
     if late:
         notes.append("逾期提交")

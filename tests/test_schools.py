@@ -244,3 +244,19 @@ def test_distribute_names_each_school(tmp_path: Path) -> None:
         ws = openpyxl.load_workbook(p)["填表说明"]
         texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
         assert p.name.split("三年级")[0] in texts
+
+
+def test_same_file_name_in_two_schools_folders(tmp_path: Path) -> None:
+    """Each school's folder holds its 三年级1班.xlsx: both are read, counted and handed back, named by folder."""
+    folders = [tmp_path / s for s in SCHOOLS[1:]]
+    for i, folder in enumerate(folders):
+        ledger(folder, "三年级1班.xlsx", meta=_meta(folder.name, "三年级", "1班"), students=_students(10 * i))
+    run = report_inbox(folders, out=tmp_path / "out", as_of=AS_OF, jobs=1)
+    assert sorted(f.name for f in run.check.files) == sorted(f"{s}/三年级1班.xlsx" for s in SCHOOLS[1:])
+    assert run.merge is not None and run.cadence is not None
+    assert sorted(set(run.merge.roster["source_file"])) == sorted(f"{s}/三年级1班.xlsx" for s in SCHOOLS[1:])
+    assert len(run.merge.roster) == 6 and len(run.cadence.students) == 6 and len(run.cadence.classes) == 2
+    returns = sorted(p.name for p in (tmp_path / "out" / "发回各班").iterdir())
+    assert returns == sorted(f"{s}_三年级1班_发回.xlsx" for s in SCHOOLS[1:])
+    for name in returns:
+        assert openpyxl.load_workbook(tmp_path / "out" / "发回各班" / name)["待办"]["A1"].value.startswith("三年级1班")

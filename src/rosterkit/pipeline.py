@@ -52,6 +52,11 @@ COMPLIANCE_NAME, MASKED_COMPLIANCE_NAME = "帮扶落实情况.xlsx", "帮扶落�
 CHECK_DIR, RETURN_DIR, RETURN_SUFFIX = "核对", "发回各班", "_发回"
 
 
+def _returned(name: str) -> str:
+    """A copy's name in 发回各班: 三年级1班_发回.xlsx; a file named with its folder, 城南小学_三年级1班_发回.xlsx."""
+    return f"{Path(name.strip('/').replace('/', '_')).stem}{RETURN_SUFFIX}.xlsx"
+
+
 def _missing(merge: MergeResult) -> list[str]:
     """The chase list; with several schools each class is named with its school (三年级1班 is in each)."""
     subs, missing = merge.submissions, merge.missing
@@ -244,7 +249,7 @@ def _write_returns(run: RunResult, target: Path, annotated: dict[str, Path], fil
     assert run.cadence is not None
     by_file = rows_by_file(run.cadence, files)
     (target / RETURN_DIR).mkdir(parents=True, exist_ok=True)
-    tasks = [(annotated.get(f.name, f.path), target / RETURN_DIR / f"{f.path.stem}{RETURN_SUFFIX}.xlsx",
+    tasks = [(annotated.get(f.name, f.path), target / RETURN_DIR / _returned(f.name),
               f.name, by_file[f.name], run.cadence.as_of)  # never .xlsm: no macros go back
              for f in run.check.files if f.name in by_file]
     if relay is not None:

@@ -146,7 +146,9 @@ def county(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         rows = _students(10 * i, 4)
         if i == 1:
             rows[3]["身份证号"] = "430121201701011234"  # wrong check digit
-        ledger(inbox, f"{school}_三年级1班.xlsx", meta=_meta(school, "三年级", "1班"), students=rows)
+        talks = (9, 16) if i < 2 else (9,)  # 城北小学 keeps up less: the schools' rates differ
+        ledger(inbox, f"{school}_三年级1班.xlsx", meta=_meta(school, "三年级", "1班"), students=rows,
+               contacts=[contact(s["姓名"], dt.date(2026, 11, d)) for s in rows for d in talks])
     return inbox, info
 
 
@@ -178,6 +180,9 @@ def test_three_schools_merge_apart(county_run: tuple[Any, Path]) -> None:
     assert run.summary()["classes_missing"] == [f"{SCHOOLS[2]} 三年级2班"]
     assert len(run.cadence.classes) == 3 and sorted(run.cadence.classes["school"]) == sorted(SCHOOLS)
     assert list(run.cadence.classes["students"]) == [4, 4, 4]  # the left-out row still owes visits
+    school = run.cadence.school
+    assert len(school) == 3 and school["compliance_rate"].nunique() > 1 and run.summary()["compliance_rate"] == pytest.approx(
+        school["periods_met"].sum() / (school["periods_met"].sum() + school["periods_missed"].sum()))
 
 
 def test_three_schools_outputs_name_the_school(county_run: tuple[Any, Path]) -> None:

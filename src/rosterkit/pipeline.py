@@ -86,7 +86,9 @@ class RunResult:
                        classes_missing=_missing(self.merge))
         if self.cadence is not None:
             school = self.cadence.school
-            rate = school["compliance_rate"].iloc[0] if len(school) else None
+            # all schools' periods: with several schools the first school's rate is not the run's
+            met, missed = float(school["periods_met"].sum()), float(school["periods_missed"].sum())
+            rate = met / (met + missed) if met + missed else None
             out.update(compliance_rate=None if rate is None or pd.isna(rate) else float(rate),
                        students_overdue=int(self.cadence.overdue["student_key"].nunique()),
                        students_due_soon=int(self.cadence.due_soon["student_key"].nunique()))

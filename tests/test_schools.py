@@ -74,6 +74,18 @@ def test_every_spelling_of_a_class_is_one_class(g: int, c: int, arabic_grade: bo
     assert all(class_id(other, grade, klass) != class_id(school, grade, klass) for other in SCHOOLS if other != school)
 
 
+_TYPED = st.text(alphabet=list("0123456789一二三四五六七八九十百零〇初高中小学年级班()（） 实验a"), max_size=8)
+
+
+@settings(max_examples=500, deadline=None)
+@given(grade=_TYPED, klass=_TYPED)
+def test_a_label_is_its_own_label(grade: str, klass: str) -> None:
+    """Whatever a teacher types: no exception, and the label's parts read again give the same class and label."""
+    parts = class_parts(grade, klass)
+    assert class_parts(*parts) == parts
+    assert class_id(SCHOOLS[0], grade, klass) == class_id(SCHOOLS[0], *parts)
+
+
 def test_two_spellings_of_one_class_are_one_class_in_every_output(tmp_path: Path) -> None:
     """「5年级」「五1班」 in one file and 「五年级(1)班」 in a newer one: one class, 五年级1班 in every output."""
     inbox = tmp_path / "inbox"

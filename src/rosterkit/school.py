@@ -120,7 +120,7 @@ def _grade_word(grade: str) -> str:
     """5年级 / 小学五年级 → 五年级; 初1 → 初一; 七年级 and 初一 kept as the teacher chose; unknown → as typed."""
     g = norm_label(grade).replace("(", "").replace(")", "")
     rank = grade_rank(g)
-    if rank is None or rank != int(rank) or rank < 1:
+    if rank is None or rank != int(rank) or not 1 <= rank <= 12:  # 一年级 … 高三; anything else as typed
         return g
     n = int(rank)
     if m := re.fullmatch(r"(初|高)中?.*", g):
@@ -140,6 +140,7 @@ def class_parts(grade: Any, klass: Any, *, listed: bool = False) -> tuple[str, s
     the repeated grade dropped. A 班级 with no number (实验班) is kept as typed."""
     g = "" if grade is None else norm_label(str(grade))
     c = "" if klass is None else norm_label(str(klass))
+    g = "" if not g.strip("()（）") else g  # 「（）」 names no grade
     head = _GRADE_HEAD.match(c)
     if head and (not g or class_key(head.group(), "")[0] == class_key(g, "")[0]):
         g = g or head.group()

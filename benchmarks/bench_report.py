@@ -266,7 +266,8 @@ def corpus(work: Path, files: int, seed: int) -> Path:
     manifest = folder / "manifest.json"
     if manifest.exists():
         m = json.loads(manifest.read_text("utf-8"))
-        if m.get("files") == files and m.get("seed") == seed and len(list((folder / "inbox").glob("*.xlsx"))) == files:
+        # a corpus made before per-school numbering was the default is made again
+        if m.get("files") == files and m.get("seed") == seed and m.get("numbering") == "school" and len(list((folder / "inbox").glob("*.xlsx"))) == files:
             return folder
     t0 = time.perf_counter()
     subprocess.run([sys.executable, str(HERE / "make_county.py"), str(folder), "--files", str(files),

@@ -17,10 +17,10 @@ school, about 10 classes a school. About 10% of the files carry the teachers' mi
 short phone, an unknown student in the log, two rows inserted above the header) plus a duplicate student or a
 contact dated before the term.
 
-Class numbering. rosterkit's merge identifies a class by (年级, 班级) only, so the 200 schools' 「三年级1班」 would
-all be one class (all but the newest superseded). With ``--numbering county`` (the default) classes are numbered
-county-wide within a grade (三年级1班 … 三年级340班) so that the merge does the full-size work; ``--numbering
-school`` numbers them per school, as real schools do (shows the collision).
+Class numbering. rosterkit identifies a class by (学校, 年级, 班级), so with ``--numbering school`` (the default)
+classes are numbered per school, as real schools do: each school has its 三年级1班 and none is superseded. The
+county 学校信息 lists every class with its 学校 (the 班级名单's optional column). ``--numbering county`` numbers
+them county-wide within a grade (三年级1班 … 三年级340班), as the benchmark did before schools were kept apart.
 
 Speed: the template is filled once with openpyxl (fill_ledger) into a skeleton; each ledger is then that
 skeleton's zip with the 填表说明/花名册/帮扶记录 sheet XML regenerated (inline strings, the skeleton's own date
@@ -290,7 +290,7 @@ def plan(files: int, seed: int, numbering: str) -> tuple[list[tuple[str, list[tu
     return schools, expected
 
 
-def write_school_info(dest: Path, name: str, rows: list[tuple[str, str, str, str]]) -> Path:
+def write_school_info(dest: Path, name: str, rows: list[tuple[str, ...]]) -> Path:
     import openpyxl
 
     from rosterkit.template import default_path
@@ -316,7 +316,7 @@ def write_school_info(dest: Path, name: str, rows: list[tuple[str, str, str, str
 
 
 def generate(out: Path, files: int, *, seed: int = 2026, jobs: int | None = None, mistake_rate: float = 0.10,
-             numbering: str = "county", per_school_info: bool = False, quiet: bool = False) -> dict[str, Any]:
+             numbering: str = "school", per_school_info: bool = False, quiet: bool = False) -> dict[str, Any]:
     t0 = time.perf_counter()
     inbox = out / "inbox"
     inbox.mkdir(parents=True, exist_ok=True)
@@ -343,7 +343,7 @@ def generate(out: Path, files: int, *, seed: int = 2026, jobs: int | None = None
             head, phone = heads.get(i, ("（未交）", ""))
             rows.append((name, g, k, head, phone))
     write_school_info(out / "学校信息.xlsx", f"{COUNTY}教育局（{len(schools)} 所学校）",
-                      [(g, k, h, p) for _, g, k, h, p in rows])
+                      [(g, k, h, p, s) for s, g, k, h, p in rows])  # 学校: the 5th, optional column
     if per_school_info:
         for name, classes in schools:
             write_school_info(out / "schools" / f"{name}_学校信息.xlsx", name,
@@ -369,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--jobs", type=int, default=None)
     ap.add_argument("--mistakes", type=float, default=0.10, help="share of files with teachers' mistakes")
-    ap.add_argument("--numbering", choices=["county", "school"], default="county")
+    ap.add_argument("--numbering", choices=["county", "school"], default="school")
     ap.add_argument("--school-info-per-school", action="store_true")
     a = ap.parse_args(argv)
     if a.out.resolve().is_relative_to(ROOT):

@@ -317,8 +317,11 @@ def build_school(path: Path) -> None:
         ws.write_string(r, 0, label, fmt["label"])
         ws.write_blank(r, 1, None, fmt["date_input"] if "日期" in label else fmt["input"])
     cls = wb.add_worksheet("班级名单")
-    cls.write_row(0, 0, ["年级", "班级", "班主任", "联系电话"], fmt["header"])
-    for c, w in enumerate([10, 10, 12, 16]):
+    cls.write_row(0, 0, ["年级", "班级", "班主任", "联系电话", "学校"], fmt["header"])
+    # 学校 is optional, last so a one-school list needs nothing new: one 学校信息 may list a 学区's schools
+    cls.write_comment(0, 4, "选填：一份学校信息列出几所学校的班级时（学区、全县汇总），在这里写明每个班所属的学校；"
+                            "不填即为「学校信息」表中的学校名称。", {"x_scale": 2, "y_scale": 1.5})
+    for c, w in enumerate([10, 10, 12, 16, 20]):
         cls.set_column(c, c, w, fmt["text"])
     cls.freeze_panes(1, 0)
     wb.close()

@@ -47,9 +47,9 @@ def ledger(folder: Path, name: str = "三年级2班.xlsx", *, students: list[dic
     return fill_ledger(folder / name, meta={**META, **(meta or {})}, roster=students, log=contacts)
 
 
-def school_info(folder: Path, classes: list[tuple[str, str, str]], *, name: str = "城关镇中心小学",
+def school_info(folder: Path, classes: list[tuple[str, ...]], *, name: str = "城关镇中心小学",
                 deadline: dt.date | None = dt.date(2026, 11, 20)) -> Path:
-    """A filled 学校信息 workbook: (年级, 班级, 班主任) per expected class."""
+    """A filled 学校信息 workbook: (年级, 班级, 班主任[, 学校]) per expected class (学校: the optional column)."""
     import openpyxl
 
     from rosterkit.template import default_path
@@ -62,8 +62,8 @@ def school_info(folder: Path, classes: list[tuple[str, str, str]], *, name: str 
             if c.value in values and values[c.value] is not None:
                 ws.cell(c.row, c.column + 1).value = values[c.value]
     cls = wb["班级名单"]
-    for grade, klass, teacher in classes:
-        cls.append([grade, klass, teacher, "13900000000"])
+    for grade, klass, teacher, *school in classes:
+        cls.append([grade, klass, teacher, "13900000000", *school])
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "学校信息.xlsx"
     wb.save(path)

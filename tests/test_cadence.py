@@ -255,8 +255,9 @@ def test_to_dict_is_json_ready() -> None:
     assert d["as_of"] == WEEK[3].isoformat()
     assert set(d) == {"as_of", "periods", "teachers", "overdue", "due_soon"}
     first = d["periods"][0]
-    assert set(first) == {"id_number", "name", "class", "rule", "period_start", "period_end", "required", "done",
-                          "outcome"}
+    assert set(first) == {"id_number", "name", "school", "class", "rule", "period_start", "period_end", "required",
+                          "done", "outcome"}
+    assert (first["school"], first["class"]) == ("城关小学", "三年级2班")  # the class's one label, never 2班 alone
     assert first["id_number"] is None and first["period_start"] == "2026-08-31" and first["outcome"] == "达标"
     assert d["overdue"] and all(isinstance(r["days_overdue"], int) for r in d["overdue"])
 

@@ -41,6 +41,7 @@ from .cadence_rollup import (LATER, MET, MISSED, OPEN, OUTCOMES, STUDENT_COLUMNS
 from .errors import InputError
 from .normalize import split_multi
 from .periods import NO_DAY, TermDays, as_datetime, day_no, nominal_days, to_day_numbers
+from .school import class_label
 from .policy import ALL, OTHER, Policy, Rule
 
 __all__ = ["DEFAULT_LOAD_LIMIT", "OUTCOMES", "PARTY_MATCH", "Cadence", "applicable", "compute_cadence"]
@@ -82,10 +83,14 @@ class Cadence(Frames):
         ``mask``: IDs and phones as the 脱敏 workbook shows them (:func:`rosterkit.masking.mask_tree`)."""
         from .masking import mask_tree
 
-        keep = ["id_number", "name", "class", "rule", "period_start", "period_end", "required", "done", "outcome"]
+        keep = ["id_number", "name", "school", "class", "rule", "period_start", "period_end", "required", "done",
+                "outcome"]
+        # a period's class is the class's one label (五年级1班), never 1班 alone: school.class_label
+        periods = self.periods.assign(**{"class": [class_label(g, c) for g, c in
+                                                    zip(self.periods["grade"], self.periods["class"])]})
         data = {
             "as_of": self.as_of.isoformat(),
-            "periods": _records(self.periods[keep]),
+            "periods": _records(periods[keep]),
             "teachers": _records(self.teachers),
             "overdue": _records(self.overdue),
             "due_soon": _records(self.due_soon),

@@ -8,6 +8,7 @@ for the run: annotated copies and the 校验汇总 workbook.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 import functools
 import os
 from concurrent.futures import Executor, as_completed
@@ -37,6 +38,18 @@ from .template import FIELD_SHEET, ID_LABEL, META_SHEET, OPTIONS_SHEET, VERSION_
 from .validate import HINTS, Fix, SheetContext, clean_records
 from .wordbasis import decide_words
 from .words import SYNONYM_SHEET
+
+
+def name_apart(results: list[FileResult]) -> None:
+    """Two inboxes (two schools' folders) may each hold a 三年级1班.xlsx: such files are named with their folder
+    (城南小学/三年级1班.xlsx), since a file's name is how the merge, the cadence and the copies tell files apart."""
+    seen = Counter(r.path.name for r in results)
+    for r in results:
+        if seen[r.path.name] > 1:
+            r.shown = f"{r.path.parent.name}/{r.path.name}"
+    if len({r.name for r in results}) < len(results):  # the folders share a name too: the whole path
+        for r in results:
+            r.shown = str(r.path) if seen[r.path.name] > 1 else ""
 
 
 def collect_inputs(inputs: str | Path | Iterable[str | Path]) -> list[Path]:
@@ -351,6 +364,7 @@ def check(
             results = run_isolated(_check_one, files, (tpl, as_of, term), workers=workers,
                                    limits=Limits.from_env(), failed=_failed, progress=finisher)
         finisher.flush()
+    name_apart(results)
     report = CheckReport(results)
     if write:
         from .write.outputs import write_check_outputs

@@ -16,7 +16,7 @@ import python_calamine as pc
 
 from .errors import InputError
 from .read import extract_records, find_header
-from .school import SchoolInfo, class_key, read_school_info
+from .school import SchoolInfo, class_id, read_school_info
 from .template import Template, load_template
 from .write.ledger import fill_ledger
 
@@ -41,18 +41,18 @@ def safe_name(text: str) -> str:
     return name or "未命名"
 
 
-def previous_rows(source: str | Path, template: Template) -> dict[tuple[str, str], list[dict[str, Any]]]:
-    """Last round's students by class key, as ledger rows (column label → value)."""
+def previous_rows(source: str | Path, template: Template) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
+    """Last round's students by class (:func:`rosterkit.school.class_id`), as ledger rows (column label → value)."""
     src = Path(source)
     labels = {f.key: f.label for f in template.roster.fields}
-    out: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    out: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     if src.is_dir():
         from .merge import merge
 
         roster = merge(src, include_invalid=True).roster
         for rec in roster.to_dict("records"):
             row = {labels[k]: _cell(v) for k, v in rec.items() if k in labels and k != "seq"}
-            out.setdefault(class_key(rec.get("grade"), rec.get("class")), []).append(row)
+            out.setdefault(class_id(rec.get("school"), rec.get("grade"), rec.get("class")), []).append(row)
         return out
     if not src.is_file():
         raise InputError(f"没有这个文件或文件夹：{src}")
@@ -69,7 +69,7 @@ def previous_rows(source: str | Path, template: Template) -> dict[tuple[str, str
         _refuse_masked(src, records, template)
         for values in records:
             row = {labels[k]: _cell(v) for k, v in values.items() if k != "seq" and v not in ("", None)}
-            out.setdefault(class_key(values.get("grade"), values.get("class")), []).append(row)
+            out.setdefault(class_id(values.get("school"), values.get("grade"), values.get("class")), []).append(row)
         break  # the first sheet with a roster header is the roster
     return out
 
@@ -109,15 +109,20 @@ def distribute(
         raise InputError("学校信息的班级名单是空的")
     tpl = template or load_template()
     previous = previous_rows(from_, tpl) if from_ else {}
+    # last round of one school (or a roster without a 学校 column): its classes match by 年级 and 班级 alone
+    alone = len({k[0] for k in previous}) <= 1
+    by_class = {k[1:]: v for k, v in previous.items()} if alone else {}
+    several = len(school.schools) > 1
     folder = Path(out)
     written: list[Path] = []
     for c in school.classes:
-        meta: dict[str, Any] = {"学校": school.name, "年级": c.grade, "班级": c.klass, "班主任": c.head_teacher}
+        meta: dict[str, Any] = {"学校": c.school or school.name, "年级": c.grade, "班级": c.klass,
+                                "班主任": c.head_teacher}
         if school.deadline:
             meta["交表截止日期"] = school.deadline
-        rows = previous.get(c.key, [])
+        rows = previous.get(c.key) or by_class.get(c.key[1:], [])
         for n, row in enumerate(rows, start=1):
             row["序号"] = n
-        dest = folder / f"{safe_name(c.label)}{SUFFIX}"
+        dest = folder / f"{safe_name(c.school + c.label if several else c.label)}{SUFFIX}"
         written.append(fill_ledger(dest, meta={k: v for k, v in meta.items() if v}, roster=rows, template=tpl))
     return written

@@ -57,9 +57,8 @@ def cadence_inputs(result: MergeResult) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(students, events) frames in the shape :func:`rosterkit.cadence.compute_cadence` takes."""
     columns = [c for c in STUDENT_COLUMNS if c != "student_key"]
     left = result.left_out[result.left_out["kind"] == "errors"] if len(result.left_out) else result.left_out
-    school_of = {f.name: f.meta.get("school") for f in result.report.files}
-    rows = [{**rec["record"], "school": school_of.get(rec["file"]) or result.school.name or None,
-             "source_file": rec["file"], "source_row": rec["row"]} for rec in left.to_dict("records")
+    # merge put the class's school and label parts into each record: the same class as the roster's rows
+    rows = [{**rec["record"], "source_file": rec["file"], "source_row": rec["row"]} for rec in left.to_dict("records")
             if not several_students(rec["record"])]  # 「刘梓萌、刘梓涵」 is no one student: multiple-students
     students = result.roster.reindex(columns=columns)  # column-wise: 90,000 row dicts cost seconds
     if rows:

@@ -18,8 +18,8 @@ from .check import check
 from .idcard import digits_lost
 from .masking import mask_tree
 from .report import CheckReport, FileResult
-from .order import class_order_key, file_order_key
-from .school import SchoolInfo, class_key, read_school_info
+from .order import class_order_key, file_order_key, natural_key, school_order
+from .school import SchoolInfo, class_id, class_label, class_parts, read_school_info
 from .template import load_template
 
 # Fields that legitimately differ when a student appears twice (a move between classes), or are bookkeeping.
@@ -54,8 +54,9 @@ class MergeResult:
         data = {
             "roster_rows": len(self.roster), "rows_read": self.rows_read,
             # _jsonable: a class that sent nothing has file NaN in the frame, null in JSON
-            "classes": [{"class": r["label"], "status": r["status"], "file": _jsonable(r["file"]),
-                         "head_teacher": r["head_teacher"]} for r in self.submissions.to_dict("records")],
+            "classes": [{"school": _jsonable(r["school"]), "class": r["label"], "status": r["status"],
+                         "file": _jsonable(r["file"]), "head_teacher": r["head_teacher"]}
+                        for r in self.submissions.to_dict("records")],
             "duplicates": records(self.duplicates), "conflicts": records(self.conflicts),
             "left_out": records(self.left_out.drop(columns=["record"], errors="ignore")),
         }
@@ -72,17 +73,21 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
+ClassId = tuple[str, str, str]  # school.class_id: (学校, 年级, 班级)
+
+
 @dataclass
 class _Submission:
     result: FileResult
-    grade: str
+    school: str
+    grade: str  # grade and klass as school.class_parts makes them: grade + klass is the class's label
     klass: str
-    key: tuple[str, str]
+    key: ClassId
     filled_on: dt.date | None
     mtime: float
 
 
-def _identify(f: FileResult) -> _Submission | None:
+def _identify(f: FileResult, info: SchoolInfo) -> _Submission | None:
     frame = f.frames.get("roster")
     grade, klass = f.meta.get("grade"), f.meta.get("class")
     if frame is not None and len(frame) and (not grade or not klass):
@@ -91,7 +96,9 @@ def _identify(f: FileResult) -> _Submission | None:
     if not grade and not klass:
         return None
     mtime = f.path.stat().st_mtime if f.path.exists() else 0.0
-    return _Submission(f, str(grade or ""), str(klass or ""), class_key(grade, klass), f.meta.get("filled_on"), mtime)
+    school = info.school_of(f.meta.get("school"))
+    g, c = class_parts(str(grade or ""), str(klass or ""))
+    return _Submission(f, school, g, c, class_id(school, g, c), f.meta.get("filled_on"), mtime)
 
 
 def _mode(col: pd.Series | None) -> str | None:
@@ -114,8 +121,8 @@ def merge(
         read_school_info(school_info) if school_info else SchoolInfo())
     report = inbox if isinstance(inbox, CheckReport) else check(inbox, as_of=as_of, policy=policy, write=False,
                                                                  term_name=school.term or None)  # 学年学期: the term
-    subs = [s for f in report.files if (s := _identify(f)) is not None]
-    groups: dict[tuple[str, str], list[_Submission]] = {}
+    subs = [s for f in report.files if (s := _identify(f, school)) is not None]
+    groups: dict[ClassId, list[_Submission]] = {}
     for s in subs:
         groups.setdefault(s.key, []).append(s)
     for group in groups.values():  # newest first: by 填报日期, then by file time
@@ -130,7 +137,7 @@ def merge(
     return MergeResult(roster, submissions, duplicates, conflicts, left, school, report, rows_read, labels)
 
 
-def _split_rows(groups: dict[tuple[str, str], list[_Submission]], expected: dict[tuple[str, str], Any],
+def _split_rows(groups: dict[ClassId, list[_Submission]], expected: dict[ClassId, Any],
                 include_invalid: bool) -> tuple[pd.DataFrame | None, pd.DataFrame]:
     """The rows kept (one frame, with where each came from) and the rows left out, with why.
 
@@ -146,6 +153,8 @@ def _split_rows(groups: dict[tuple[str, str], list[_Submission]], expected: dict
     for key, group in groups.items():
         newest = group[0]
         match = expected.get(key)
+        # the label 学校信息 gives the class, else the canonical one; the school 学校信息 spells, else the ledger's
+        where = (match.school or None, *match.parts) if match else (newest.school or None, newest.grade, newest.klass)
         for s in group:
             frame = s.result.frames.get("roster")
             if frame is None or not len(frame):
@@ -153,22 +162,22 @@ def _split_rows(groups: dict[tuple[str, str], list[_Submission]], expected: dict
             found = _row_problems(s.result)
             if s is not newest:
                 reason = f"重复提交：已采用较新的 {newest.result.name}"
-                left += [_left(s, row, rec, "superseded", reason, found.get(row, ""))
+                left += [_left(s, where, row, rec, "superseded", reason, found.get(row, ""))
                          for row, rec in frame.to_dict("index").items()]
                 continue
             ok = frame["valid"].to_numpy(dtype=bool) if not include_invalid else np.ones(len(frame), dtype=bool)
             if not ok.all():
-                left += [_left(s, row, rec, "errors", "有错误，未纳入", found.get(row, ""))
+                left += [_left(s, where, row, rec, "errors", "有错误，未纳入", found.get(row, ""))
                          for row, rec in frame[~ok].to_dict("index").items()]
                 frame = frame[ok]
             parts.append(frame)
             n = len(frame)
             names += [s.result.name] * n
             problems += [found.get(r, "") for r in frame.index] if found else [""] * n
-            grades += [match.grade if match else s.grade] * n
-            classes += [match.klass if match else s.klass] * n
-            schools += [s.result.meta.get("school")] * n
-    columns = ["file", "class", "row", "name", "id_number", "kind", "reason", "problems", "record"]
+            schools += [where[0]] * n
+            grades += [where[1]] * n
+            classes += [where[2]] * n
+    columns = ["file", "school", "class", "row", "name", "id_number", "kind", "reason", "problems", "record"]
     if not parts:
         return None, pd.DataFrame(left, columns=columns)
     kept = pd.concat(parts)
@@ -181,11 +190,13 @@ def _split_rows(groups: dict[tuple[str, str], list[_Submission]], expected: dict
     return kept, pd.DataFrame(left, columns=columns)
 
 
-def _left(s: _Submission, row: Any, rec: dict[Hashable, Any], kind: str, reason: str, problems: str
-          ) -> dict[str, Any]:
-    return {"file": s.result.name, "class": f"{s.grade}{s.klass}", "row": int(row), "name": rec.get("name"),
-            "id_number": rec.get("id_number"), "kind": kind, "reason": reason, "problems": problems,
-            "record": rec}
+def _left(s: _Submission, where: tuple[Any, str, str], row: Any, rec: dict[Hashable, Any], kind: str,
+          reason: str, problems: str) -> dict[str, Any]:
+    # the record carries the class's school and label parts too: the cadence counts these students
+    school, grade, klass = where
+    return {"file": s.result.name, "school": school, "class": class_label(grade, klass), "row": int(row),
+            "name": rec.get("name"), "id_number": rec.get("id_number"), "kind": kind, "reason": reason,
+            "problems": problems, "record": {**rec, "school": school, "grade": grade, "class": klass}}
 
 
 def _row_problems(f: FileResult) -> dict[Hashable, str]:  # by Excel row, the frames' index
@@ -201,19 +212,25 @@ def _assemble(kept: pd.DataFrame | None, school: SchoolInfo) -> pd.DataFrame:
     if kept is None:
         return pd.DataFrame(columns=["seq", "school", "grade", "class", "source_file", "source_row"])
     roster = kept
-    # School order of the classes (三年级 < 四年级, 2班 < 10班), whatever order 学校信息 or the inbox had.
-    pairs = list(zip(roster["grade"], roster["class"]))
-    rank = {p: i for i, p in enumerate(sorted(set(pairs), key=lambda p: class_order_key(*p)))}
-    roster["_class_order"] = [rank[p] for p in pairs]
+    if school.name:
+        roster["school"] = roster["school"].where(roster["school"].notna(), school.name)
+    # By school, then school order of the classes (三年级 < 四年级, 2班 < 10班), whatever order 学校信息 or the
+    # inbox had.
+    roster["_class_order"] = _positions(school_order(roster["school"], roster["grade"], roster["class"]))
     # A ledger whose 序号 column was deleted has no "seq": number its rows by Excel row instead.
     seq = pd.to_numeric(roster["seq"], errors="coerce") if "seq" in roster else pd.Series(float("nan"), roster.index)
     roster["_seq"] = seq.fillna(roster["source_row"]).astype(float)
     roster = roster.sort_values(["_class_order", "_seq", "source_row"], kind="stable")
     roster = roster.drop(columns=["_class_order", "_seq"]).reset_index(drop=True)
     roster["seq"] = range(1, len(roster) + 1)
-    if school.name:
-        roster["school"] = roster["school"].where(roster["school"].notna(), school.name)
     return roster
+
+
+def _positions(order: list[int]) -> np.ndarray:
+    """Each row's rank in ``order`` (row positions sorted)."""
+    rank = np.empty(len(order), dtype="int64")
+    rank[np.asarray(order, dtype="int64")] = np.arange(len(order))
+    return rank
 
 
 def _comparable(v: Any) -> Any:
@@ -248,11 +265,12 @@ def _cross_class(roster: pd.DataFrame, left: pd.DataFrame) -> tuple[pd.DataFrame
     if twice:
         multi = roster[ids.isin(twice)]
         for rec in multi.to_dict("records"):  # plain dicts: a groupby's per-group frames cost ms each, 1000s of IDs
-            rec["_place"] = {"class": f"{rec['grade']}{rec['class']}", "file": rec["source_file"],
-                             "row": int(rec["source_row"])}
+            rec["_place"] = {"school": _jsonable(rec.get("school")), "class": class_label(rec["grade"], rec["class"]),
+                             "file": rec["source_file"], "row": int(rec["source_row"])}
             by_id.setdefault(rec["id_number"], []).append(rec)
     for out in errors[left_ids.isin(twice)].to_dict("records") if len(errors) else []:
-        place = {"class": out["class"], "file": out["file"], "row": int(out["row"]), "left_out": True}
+        place = {"school": _jsonable(out["record"].get("school")), "class": out["class"], "file": out["file"],
+                 "row": int(out["row"]), "left_out": True}
         by_id.setdefault(out["id_number"], []).append({**out["record"], "_place": place})
     dups, cons = [], []
     for number, group in by_id.items():
@@ -274,34 +292,39 @@ def _names_one(v: Any) -> bool:
     return isinstance(v, str) and len(v) > 0 and not digits_lost(v)
 
 
-def _submissions(groups: dict[tuple[str, str], list[_Submission]], expected: dict[tuple[str, str], Any],
+def _submissions(groups: dict[ClassId, list[_Submission]], expected: dict[ClassId, Any],
                  report: CheckReport, school: SchoolInfo) -> pd.DataFrame:
+    """One row per class (学校信息's, then the others), missing and resent judged per school."""
     rows: list[dict[str, Any]] = []
-    seen: set[tuple[str, str]] = set()
+    seen: set[ClassId] = set()
     for key, c in expected.items():
         seen.add(key)
-        rows.append(_status_row(c.grade, c.klass, c.head_teacher, groups.get(key, []), school, expected=True))
+        grade, klass = c.parts
+        rows.append(_status_row(c.school, grade, klass, c.head_teacher, groups.get(key, []), school, expected=True))
     for key, group in groups.items():
         if key not in seen:
             s = group[0]
-            rows.append(_status_row(s.grade, s.klass, s.result.meta.get("head_teacher", ""), group, school,
-                                    expected=not expected))
+            rows.append(_status_row(s.school, s.grade, s.klass, s.result.meta.get("head_teacher", ""), group,
+                                    school, expected=not expected))
     identified = {id(s.result) for g in groups.values() for s in g}
     for f in report.files:
         if id(f) not in identified:
-            rows.append({"grade": "", "class": "", "label": "", "head_teacher": "", "status": STATUS_UNREADABLE,
+            rows.append({"school": school.school_of(f.meta.get("school")) or None, "grade": "", "class": "",
+                         "label": "", "head_teacher": "", "status": STATUS_UNREADABLE,
                          "file": f.name, "filled_on": None, "late": False, "rows": 0, "errors": f.errors,
                          "note": "；".join(sorted({i.code for i in f.issues}))})
-    # Classes in school order, then the files no class could be read from, by name (sorted() is stable).
-    rows.sort(key=lambda r: (not r["label"], class_order_key(r["grade"], r["class"]) if r["label"] else (),
+    # Classes by school, in school order, then the files no class could be read from, by name (sort is stable).
+    rows.sort(key=lambda r: (not r["label"], natural_key(r["school"] or "") if r["label"] else (),
+                             class_order_key(r["grade"], r["class"]) if r["label"] else (),
                              file_order_key(r["file"]) if not r["label"] else ()))
-    return pd.DataFrame(rows, columns=["grade", "class", "label", "head_teacher", "status", "file", "filled_on",
-                                       "late", "rows", "errors", "note"])
+    return pd.DataFrame(rows, columns=["school", "grade", "class", "label", "head_teacher", "status", "file",
+                                       "filled_on", "late", "rows", "errors", "note"])
 
 
-def _status_row(grade: str, klass: str, teacher: str, group: list[_Submission], school: SchoolInfo, *,
-                expected: bool) -> dict[str, Any]:
-    base = {"grade": grade, "class": klass, "label": f"{grade}{klass}", "head_teacher": teacher}
+def _status_row(school_name: str, grade: str, klass: str, teacher: str, group: list[_Submission],
+                school: SchoolInfo, *, expected: bool) -> dict[str, Any]:
+    base = {"school": school_name or None, "grade": grade, "class": klass, "label": class_label(grade, klass),
+            "head_teacher": teacher}
     if not group:
         return {**base, "status": STATUS_MISSING, "file": None, "filled_on": None, "late": False, "rows": 0,
                 "errors": 0, "note": "请催交"}
@@ -311,6 +334,10 @@ def _status_row(grade: str, klass: str, teacher: str, group: list[_Submission], 
     if not expected:
         status = STATUS_UNEXPECTED
     notes = [f"较早的 {s.result.name} 未采用" for s in group[1:]]
+    if not expected and len(school.schools) > 1 and school_name not in school.schools:
+        # a near-miss spelling is never matched to a listed school: say so, the coordinator decides
+        notes.append(f"学校「{school_name}」不在学校信息的名单中，请核对学校名称" if school_name
+                     else "台账未填写学校，无法确定是哪所学校的班级，请补填「学校」")
     late = bool(school.deadline and newest.filled_on and newest.filled_on > school.deadline)
     if late:
         notes.append("逾期提交")

@@ -58,6 +58,20 @@ COMPLIANCE_NAME, MASKED_COMPLIANCE_NAME = "帮扶落实情况.xlsx", "帮扶落�
 CHECK_DIR, RETURN_DIR, RETURN_SUFFIX = "核对", "发回各班", "_发回"
 
 
+def _returned(name: str) -> str:
+    """A copy's name in 发回各班: 三年级1班_发回.xlsx; a file named with its folder, 城南小学_三年级1班_发回.xlsx."""
+    return f"{Path(name.strip('/').replace('/', '_')).stem}{RETURN_SUFFIX}.xlsx"
+
+
+def _missing(merge: MergeResult) -> list[str]:
+    """The chase list; with several schools each class is named with its school (三年级1班 is in each)."""
+    subs, missing = merge.submissions, merge.missing
+    if subs["school"].dropna().nunique() <= 1:
+        return list(missing["label"])
+    return [f"{s} {label}" if isinstance(s, str) and s else label
+            for s, label in zip(missing["school"], missing["label"])]
+
+
 @dataclass
 class RunResult:
     """Everything one coordinator run produced: the check, the merge, the cadence, and where the files are."""
@@ -75,10 +89,12 @@ class RunResult:
                                "unreadable": s["unreadable"]}
         if self.merge is not None:
             out.update(roster_rows=len(self.merge.roster), rows_left_out=len(self.merge.left_out),
-                       classes_missing=list(self.merge.missing["label"]))
+                       classes_missing=_missing(self.merge))
         if self.cadence is not None:
             school = self.cadence.school
-            rate = school["compliance_rate"].iloc[0] if len(school) else None
+            # all schools' periods: with several schools the first school's rate is not the run's
+            met, missed = float(school["periods_met"].sum()), float(school["periods_missed"].sum())
+            rate = met / (met + missed) if met + missed else None
             out.update(compliance_rate=None if rate is None or pd.isna(rate) else float(rate),
                        students_overdue=int(self.cadence.overdue["student_key"].nunique()),
                        students_due_soon=int(self.cadence.due_soon["student_key"].nunique()))
@@ -241,7 +257,7 @@ def _write_returns(run: RunResult, target: Path, annotated: dict[str, Path], fil
     assert run.cadence is not None
     by_file = rows_by_file(run.cadence, files)
     (target / RETURN_DIR).mkdir(parents=True, exist_ok=True)
-    tasks = [(annotated.get(f.name, f.path), target / RETURN_DIR / f"{f.path.stem}{RETURN_SUFFIX}.xlsx",
+    tasks = [(annotated.get(f.name, f.path), target / RETURN_DIR / _returned(f.name),
               f.name, by_file[f.name], run.cadence.as_of)  # never .xlsm: no macros go back
              for f in run.check.files if f.name in by_file]
     if relay is not None:

@@ -86,15 +86,17 @@ def jsonable(v: Any) -> Any:
 def merge_text(result: Any, dest: Any) -> str:
     """Roster rows, classes by status with the chase list, duplicates, conflicts, rows left out."""
     subs = result.submissions
+    multi = subs["school"].dropna().nunique() > 1  # several schools: each class named with its school
     lines = [f"全校花名册 {len(result.roster)} 行（读取 {result.rows_read} 行，未纳入 {len(result.left_out)} 行）"]
     for status, group in subs.groupby("status", sort=False):
-        names = "、".join(str(x) for x in (group["label"].where(group["label"] != "", group["file"])))
+        names = "、".join(f"{s} {x}" if multi and isinstance(s, str) and x else str(x or f)
+                         for s, x, f in zip(group["school"], group["label"], group["file"]))
         lines.append(f"  {status}：{len(group)} 个 — {names}")
     missing = result.missing
-    if len(missing):
+    for school, group in missing.groupby(missing["school"].fillna(""), sort=False):  # listed under its school
         chase = "、".join(f"{r.label}（{r.head_teacher}）" if r.head_teacher else r.label
-                         for r in missing.itertuples())
-        lines.append(f"请催交：{chase}")
+                         for r in group.itertuples())
+        lines.append(f"请催交{f'（{school}）' if multi and school else ''}：{chase}")
     lines.append(f"跨班重复 {len(result.duplicates)} 人，信息冲突 {result.conflicts['id_number'].nunique()} 人"
                  f"（{len(result.conflicts)} 项）")
     lines.append(f"学校花名册：{dest}")
@@ -107,6 +109,7 @@ def _pct(rate: Any) -> str:
 
 def cadence_text(run: Any, *, limit: int = 10) -> str:
     """School compliance, per teacher, and the first overdue / due-soon items."""
+    from .school import class_label  # not at import time: the command line starts without pandas & co.
     cad = run.cadence
     s = run.summary()
     lines = [f"截至 {cad.as_of:%Y-%m-%d}：{len(cad.students)} 名学生，落实率 {_pct(s['compliance_rate'])}，"
@@ -119,7 +122,7 @@ def cadence_text(run: Any, *, limit: int = 10) -> str:
         if len(frame):
             lines.append(f"{title}（前 {min(limit, len(frame))} 项，共 {len(frame)} 项）：")
             for r in frame.head(limit).to_dict("records"):
-                lines.append(f"  {r['mentor']} · {r['grade']}{r['class']} {r['name']} · {r['rule']}：{r['missing']}")
+                lines.append(f"  {r['mentor']} · {class_label(r['grade'], r['class'])} {r['name']} · {r['rule']}：{r['missing']}")
     for i in run.policy_issues:
         lines.append(f"制度表 {i.cell or ''} [{i.code}] {i.message}")
     lines += [f"{OUTPUT_NAMES.get(k, k)}：{v}" for k, v in run.outputs.items()]

@@ -32,10 +32,11 @@ class FileResult:
     annotated: Path | None = None
     raw: Any = field(default=None, repr=False)  # the RawWorkbook, for copies of files openpyxl cannot open
     pending: Any = field(default=None, repr=False)  # finish.Pending: read and cleaned, schema not yet run
+    shown: str = ""  # 城南小学/三年级1班.xlsx when two inboxes hold a file of that name (check.name_apart)
 
     @property
     def name(self) -> str:
-        return self.path.name
+        return self.shown or self.path.name
 
     @property
     def errors(self) -> int:

@@ -30,13 +30,13 @@ from rosterkit.write.fastsheet import FastWorkbook
 from rosterkit.masking import BIRTH_KEYS, mask_birth, mask_dates, mask_id, mask_phone, mask_text
 from rosterkit.write.cells import WIDEST, as_text, blank, write_body
 from rosterkit.write.pagesetup import grow_rows, header_width, print_list
+from rosterkit.write.stats import FONT_PT, stats_sheet
 
 __all__ = ["MASKED_NAME", "ROSTER_NAME", "UpwardLayout", "read_upward", "write_school_roster"]
 
 ROSTER_NAME, MASKED_NAME = "学校花名册.xlsx", "学校花名册_脱敏.xlsx"
 FIXED = {"序号": "seq", "学校": "school", "年级": "grade", "班级": "class"}  # not ledger fields: set by merge
 PROBLEM_LABEL = "校验问题"
-FONT_PT = 10  # the sheets' text, the size page setup keeps legible
 STREAM_CELLS = 8_000_000  # above this many 花名册 cells the workbook is written in constant_memory mode
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _TEXT_TYPES = {"id": "id", "phone": "phone", "code": "text"}  # template field type → how cells are written
@@ -176,18 +176,26 @@ def write_school_roster(result: MergeResult, dest: str | Path, *, mask: bool = F
         try:
             fmt = _formats(wb)
             _roster_sheet(_Sheet(wb, "花名册", fmt, mask), result, layout, on or dt.date.today())
-            _stats_sheet(wb, _Sheet(wb, "分类统计", fmt, mask), result.roster)
-            _submissions_sheet(_Sheet(wb, "提交情况", fmt, mask), result.submissions)
-            _cross_sheet(_Sheet(wb, "重复与冲突", fmt, mask), result)
-            _left_out_sheet(_Sheet(wb, "未纳入", fmt, mask), result.left_out)
+            stats_sheet(wb, _Sheet(wb, "分类统计", fmt, mask), result.roster)
+            multi = _schools(result) > 1
+            _submissions_sheet(_Sheet(wb, "提交情况", fmt, mask), result.submissions, multi)
+            _cross_sheet(_Sheet(wb, "重复与冲突", fmt, mask), result, multi)
+            _left_out_sheet(_Sheet(wb, "未纳入", fmt, mask), result.left_out, multi)
         finally:
             wb.close()
     return dest
 
 
+def _schools(result: MergeResult) -> int:
+    """How many schools the run holds (roster and submissions): above one, every sheet names each row's school."""
+    names = pd.concat([result.roster["school"], result.submissions["school"]]) if "school" in result.roster \
+        else result.submissions["school"]
+    return int(names.dropna().nunique())
+
+
 def _title(pattern: str, result: MergeResult, mask: bool) -> str:
     school = result.school.name
-    if not school and "school" in result.roster and result.roster["school"].notna().any():
+    if not school and _schools(result) <= 1 and "school" in result.roster and result.roster["school"].notna().any():
         school = str(result.roster["school"].dropna().mode().iloc[0])
     values = {"学校": school, "学校名称": school, "学期": result.school.term, "学年学期": result.school.term}
     title = _PLACEHOLDER.sub(lambda m: values.get(norm_label(m.group(1)), m.group(0)), pattern or "{学校}花名册")
@@ -205,13 +213,18 @@ def _column_keys(labels: Sequence[str], result: MergeResult) -> list[str | None]
 def _roster_sheet(sh: _Sheet, result: MergeResult, layout: UpwardLayout, on: dt.date) -> None:
     roster, ws = result.roster, sh.ws
     keys = _column_keys(layout.labels, result)
+    labels = list(layout.labels)
+    if _schools(result) > 1 and "school" not in keys:  # several schools: the roster says whose each row is
+        at = 1 if keys[:1] == ["seq"] else 0
+        keys.insert(at, "school")
+        labels.insert(at, "学校")
     types = {f.key: f.type for f in load_template().roster.fields}
     kinds = ["birth" if k in BIRTH_KEYS else _TEXT_TYPES.get(str(types.get(k or "")), "auto") for k in keys]
     n = len(roster)
     bad = (~roster["valid"].astype(bool)).tolist() if "valid" in roster else [False] * n
     problems = roster["problems"].tolist() if "problems" in roster else [""] * n
     note_col = keys.index("note") if "note" in keys else None
-    headers = list(layout.labels)
+    headers = labels
     if any(bad) and note_col is None:  # no 备注 column in this layout: the problems get a column of their own
         note_col = len(headers)
         headers.append(PROBLEM_LABEL)
@@ -258,93 +271,36 @@ def _print_setup(sh: _Sheet, columns: int, rows: tuple[int, int] | None = None, 
                repeat=repeat, title=title, last_row=last_row, apart=apart)
 
 
-def _student_id(rec: dict[Any, Any], i: int) -> Any:
-    number = rec.get("id_number")
-    return number if isinstance(number, str) and number else ("row", i)  # no ID: each row is its own student
-
-
-def _stats_sheet(wb: xlsxwriter.Workbook, sh: _Sheet, roster: pd.DataFrame) -> None:
-    """Counts of distinct students per class and 类别 (a student in two categories counts in both), per grade
-    and school-wide; then by gender; then a clustered column chart of the class rows."""
-    groups: dict[tuple[str, ...], dict[str, set[Any]]] = {}
-    classes: dict[str, str] = {}  # class label → grade, in roster (school) order
-    seen_cats: set[str] = set()
-    used = [c for c in ("grade", "class", "categories", "gender", "id_number") if c in roster]
-    for i, rec in enumerate(roster[used].to_dict("records")):  # only the columns counted: a county has 90,000 rows
-        grade, label = str(rec.get("grade") or ""), f"{rec.get('grade') or ''}{rec.get('class') or ''}"
-        classes.setdefault(label, grade)
-        sid = _student_id(rec, i)
-        cats = rec.get("categories")
-        cats = [str(c) for c in cats] if isinstance(cats, (tuple, list)) else [] if blank(cats) else [str(cats)]
-        seen_cats.update(cats)
-        gender = rec.get("gender") if rec.get("gender") in ("男", "女") else None
-        for g in (("class", label), ("grade", grade), ("school",)):
-            counts = groups.setdefault(g, {})
-            for col in ("学生数", *cats, *([gender] if gender else [])):
-                counts.setdefault(col, set()).add(sid)
-    field = load_template().roster.field("categories")
-    official = list(field.allowed) if field else []
-    cats = [c for c in official if c in seen_cats] + sorted(seen_cats - set(official))
-    headers = ["班级", *cats, "学生数"]
-    ws = sh.ws
-    if not classes:
-        sh.text(0, 0, "没有纳入花名册的学生", "line")
-        return
-
-    def row(g: tuple[str, ...], label: str, cols: Sequence[str], style: str, r: int) -> None:
-        sh.text(r, 0, label, style)
-        for c, col in enumerate(cols, start=1):
-            ws.write_number(r, c, len(groups[g].get(col, ())), sh.fmt[style if style == "total" else "number"])
-
-    sh.table(0, headers, [], empty=False)
-    for r, label in enumerate(classes, start=1):
-        row(("class", label), label, headers[1:], "text", r)
-    r = len(classes) + 1
-    for grade in dict.fromkeys(classes.values()):  # subtotals after the class rows: the chart needs them contiguous
-        row(("grade", grade), f"{grade}小计", headers[1:], "total", r)
-        r += 1
-    row(("school",), "全校合计", headers[1:], "total", r)
-    top = r + 2
-    sh.text(top, 0, "按性别统计", "line", measure=False)
-    sh.table(top + 1, ["班级", "男", "女", "学生数"], [], empty=False)
-    for r, label in enumerate(classes, start=top + 2):
-        row(("class", label), label, ["男", "女", "学生数"], "text", r)
-    row(("school",), "全校合计", ["男", "女", "学生数"], "total", r + 1)
-    sh.fit(low=8, high=24)
-    ws.freeze_panes(1, 1)
-    chart = wb.add_chart({"type": "column"})  # clustered: one bar per category, grouped by class
-    for c, cat in enumerate(cats, start=1):
-        chart.add_series({"name": [ws.name, 0, c], "categories": [ws.name, 1, 0, len(classes), 0],
-                          "values": [ws.name, 1, c, len(classes), c]})
-    chart.set_title({"name": "各班各类别学生人数"})
-    chart.set_y_axis({"name": "人数", "min": 0, "major_gridlines": {"visible": True}})
-    chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": max(640, 90 * len(classes)), "height": 380})
-    ws.insert_chart(1, len(headers) + 1, chart)
-    _print_setup(sh, len(headers), rows=(0, 0), apart=True)  # the chart on a page of its own, the table legible
-
-
-def _submissions_sheet(sh: _Sheet, subs: pd.DataFrame) -> None:
-    """One row per class (and per unrecognised file); 未提交 rows in red; the chase list above the table."""
+def _submissions_sheet(sh: _Sheet, subs: pd.DataFrame, multi: bool = False) -> None:
+    """One row per class (and per unrecognised file); 未提交 rows in red; the chase list above the table, each
+    school's missing classes under its school when there are several."""
     recs = subs.to_dict("records")
-    missing = [r for r in recs if r.get("status") == STATUS_MISSING]
-    chase = "、".join(f"{r['label']}（{r['head_teacher']}）" if r.get("head_teacher") else str(r["label"])
-                     for r in missing)
+    by_school: dict[str, list[str]] = {}
+    for r in recs:
+        if r.get("status") == STATUS_MISSING:
+            school = str(r["school"]) if multi and not blank(r.get("school")) else ""
+            by_school.setdefault(school, []).append(
+                f"{r['label']}（{r['head_teacher']}）" if r.get("head_teacher") else str(r["label"]))
+    chase = "；".join(f"{s}：{'、'.join(c)}" if s else "、".join(c) for s, c in by_school.items())
     sh.text(0, 0, f"未提交：{chase or '无'}", "line", measure=False)
-    headers = ["年级", "班级", "班主任", "状态", "文件", "填报日期", "逾期", "花名册行数", "错误数", "说明"]
-    rows = [(r.get("grade"), r.get("class"), r.get("head_teacher"), r.get("status"), r.get("file"),
-             r.get("filled_on"), "是" if r.get("late") in (True,) else "", r.get("rows"), r.get("errors"), r.get("note"))
+    headers = ["学校"] * multi + ["年级", "班级", "班主任", "状态", "文件", "填报日期", "逾期", "花名册行数", "错误数",
+                                  "说明"]
+    rows = [(*[r.get("school")] * multi, r.get("grade"), r.get("class"), r.get("head_teacher"), r.get("status"),
+             r.get("file"), r.get("filled_on"), "是" if r.get("late") in (True,) else "", r.get("rows"),
+             r.get("errors"), r.get("note"))
             for r in recs]
     marked = [r.get("status") == STATUS_MISSING for r in recs]
-    sh.table(1, headers, rows, kinds=["text"] * 5 + ["auto", "text", "auto", "auto", "text"], marked=marked)
+    sh.table(1, headers, rows, kinds=["text"] * (5 + multi) + ["auto", "text", "auto", "auto", "text"],
+             marked=marked)
     sh.fit(high=40)
     sh.ws.freeze_panes(2, 0)
     _print_setup(sh, len(headers), rows=(1, 1))
 
 
-def _place(p: dict[str, Any]) -> str:
+def _place(p: dict[str, Any], multi: bool = False) -> str:
+    school = f"{p['school']} " if multi and not blank(p.get("school")) else ""
     left = "（有错误，未纳入花名册）" if p.get("left_out") else ""  # found among the rows left out (未纳入)
-    return f"{p.get('class', '')} {p.get('file', '')} 第{p.get('row', '')}行{left}"
+    return f"{school}{p.get('class', '')} {p.get('file', '')} 第{p.get('row', '')}行{left}"
 
 
 def _value_text(v: Any, birth: bool = False) -> str:
@@ -357,12 +313,12 @@ def _problems(text: Any, mask: bool) -> Any:
     return mask_dates(text) if mask and isinstance(text, str) else text
 
 
-def _cross_sheet(sh: _Sheet, result: MergeResult) -> None:
+def _cross_sheet(sh: _Sheet, result: MergeResult, multi: bool = False) -> None:
     """Cross-class duplicates (identical records) and conflicts (a field that differs), each place spelled out."""
-    dups = [(d["id_number"], d["name"], "\n".join(_place(p) for p in d["places"]))
+    dups = [(d["id_number"], d["name"], "\n".join(_place(p, multi) for p in d["places"]))
             for d in result.duplicates.to_dict("records")]
     cons = [(c["id_number"], c["name"], result.labels.get(c["field"], c["field"]),
-             "\n".join(f"{_place(v)}：{_value_text(v.get('value'), sh.mask and c['field'] in BIRTH_KEYS)}"
+             "\n".join(f"{_place(v, multi)}：{_value_text(v.get('value'), sh.mask and c['field'] in BIRTH_KEYS)}"
                        for v in c["values"]))
             for c in result.conflicts.to_dict("records")]
     sh.text(0, 0, f"重复：同一学生在多个班级出现，信息一致（{len(dups)} 人）", "line", measure=False)
@@ -373,13 +329,13 @@ def _cross_sheet(sh: _Sheet, result: MergeResult) -> None:
     _print_setup(sh, 4)
 
 
-def _left_out_sheet(sh: _Sheet, left: pd.DataFrame) -> None:
+def _left_out_sheet(sh: _Sheet, left: pd.DataFrame, multi: bool = False) -> None:
     """Every roster row read but not in 花名册, with the reason and the problems found in it."""
-    cols = ["file", "class", "row", "name", "id_number", "reason", "problems"]
+    cols = ["file", *["school"] * multi, "class", "row", "name", "id_number", "reason", "problems"]
     rows = [tuple(_problems(rec.get(c), sh.mask) if c == "problems" else rec.get(c) for c in cols)
             for rec in left.to_dict("records")]
-    sh.table(0, ["文件", "班级", "行", "姓名", "身份证号", "原因", "问题"], rows,
-             kinds=["text", "text", "auto", "text", "id", "text", "text"])
+    sh.table(0, ["文件", *["学校"] * multi, "班级", "行", "姓名", "身份证号", "原因", "问题"], rows,
+             kinds=["text", *["text"] * multi, "text", "auto", "text", "id", "text", "text"])
     sh.fit(high=60)
     sh.ws.freeze_panes(1, 0)
     _print_setup(sh, len(cols), rows=(0, 0))

@@ -13,6 +13,7 @@ import xlsxwriter
 
 from rosterkit.cadence_rollup import OUTCOMES
 from rosterkit.order import school_order
+from rosterkit.school import class_label
 from rosterkit.write.pagesetup import print_list
 from rosterkit.write.annotate import text_width
 from rosterkit.masking import mask_text
@@ -134,7 +135,7 @@ class _Sheet:
 
 
 def _label(school: Any, grade: Any, klass: Any, multi: bool) -> str:
-    text = "".join(str(x) for x in (grade, klass) if not _blank(x)) or "（未填写班级）"
+    text = class_label(*(None if _blank(x) else str(x) for x in (grade, klass)))
     return f"{school} {text}" if multi and not _blank(school) else text
 
 

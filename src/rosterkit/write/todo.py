@@ -24,6 +24,7 @@ from openpyxl.utils import get_column_letter
 
 from rosterkit.cadence import Cadence
 from rosterkit.cadence_rollup import NO_MENTOR
+from rosterkit.school import class_label
 from rosterkit.write.cells import blank
 from rosterkit.write.atomic import atomic_output
 from rosterkit.write.annotate import RESULT_SHEET, load_copy, open_on, set_text, text_width, workbook_from_values
@@ -99,6 +100,12 @@ def _only(frame: pd.DataFrame, files: set[str] | None) -> tuple[pd.DataFrame, li
     return frame.iloc[rows], [of[i] for i in rows]
 
 
+def _class(grade: Any, cls: Any) -> str:
+    """The class's one label (school.class_label); "" when the file names none (the sheet says 本班)."""
+    parts = [None if _blank(v) else str(v) for v in (grade, cls)]
+    return class_label(*parts) if any(parts) else ""
+
+
 def rows_by_file(cad: Cadence, files: set[str] | None = None) -> dict[str, ClassTodo]:
     """Each source file's 待办 content (only the ``files`` named, when given), prepared for a whole run at once:
     two passes over plain records, not a DataFrame per class (at a county's 2,000 classes the per-class frames
@@ -109,7 +116,7 @@ def rows_by_file(cad: Cadence, files: set[str] | None = None) -> dict[str, Class
     for f, name, grade, cls in zip(st_files, st["name"].astype(str), st["grade"], st["class"]):
         names.setdefault(f, Counter())[name] += 1
         if f not in klass:
-            klass[f] = "".join(str(v) for v in (grade, cls) if not _blank(v))
+            klass[f] = _class(grade, cls)
     twice = {f: {n for n, k in c.items() if k > 1} for f, c in names.items()}
     groups: dict[str, dict[str, list[list[str]]]] = {}
     late: dict[str, set[str]] = {}
@@ -124,7 +131,7 @@ def rows_by_file(cad: Cadence, files: set[str] | None = None) -> dict[str, Class
     for f, (key, mentor, name, number, rule, missing, days, grade, cls, period, last) in zip(
             ov_files, _columns(ov, _OVERDUE_COLS)):
         if f not in klass:
-            klass[f] = "".join(str(v) for v in (grade, cls) if not _blank(v))
+            klass[f] = _class(grade, cls)
         late.setdefault(f, set()).add(key)
         groups.setdefault(f, {}).setdefault(_mentor(mentor), []).append(
             [who(f, name, number), rule, "逾期", missing, period, last, f"已逾期 {days} 天"])

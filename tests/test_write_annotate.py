@@ -20,7 +20,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from rosterkit.issues import Issue
 from rosterkit.write import annotate as annotate_mod
-from rosterkit.write.annotate import COMMENT_SEPARATOR, RESULT_SHEET, annotate_copy
+from rosterkit.write import workbooks as workbooks_mod
+from rosterkit.write.annotate import COMMENT_SEPARATOR, annotate_copy
+from rosterkit.write.workbooks import RESULT_SHEET
 from rosterkit.write.zippkg import Package, Unsupported
 
 FORMULA_TEXT = '=HYPERLINK("http://x","y")'
@@ -349,8 +351,8 @@ def test_module_never_writes_source(teacher_xlsx: Path, tmp_path: Path, monkeypa
     def refuse(*a, **k):
         raise Unsupported("forced")
     monkeypatch.setattr(annotate_mod, "fast_copy", refuse)
-    real = annotate_mod.load_workbook
-    monkeypatch.setattr(annotate_mod, "load_workbook", lambda f, **kw: seen.append(f) or real(f, **kw))
+    real = workbooks_mod.load_workbook
+    monkeypatch.setattr(workbooks_mod, "load_workbook", lambda f, **kw: seen.append(f) or real(f, **kw))
     annotate_copy(teacher_xlsx, tmp_path / "x.xlsx", [])
     assert len(seen) == 1 and not isinstance(seen[0], (str, os.PathLike))
 

@@ -23,7 +23,8 @@ from rosterkit.issues import Issue
 from rosterkit.merge import merge
 from rosterkit.read import read_workbook
 from rosterkit.write import compliance
-from rosterkit.write.annotate import RESULT_SHEET, annotate_copy
+from rosterkit.write.annotate import annotate_copy
+from rosterkit.write.workbooks import RESULT_SHEET
 from rosterkit.write.compliance import COMPLIANCE_NAME, MASKED_COMPLIANCE_NAME, SHEETS, write_compliance
 from rosterkit.write.todo import TODO_SHEET, write_todo_copy
 

@@ -22,7 +22,7 @@ from rosterkit.idcard import make_id
 from rosterkit.merge import MergeResult, merge
 from rosterkit.school import ExpectedClass, SchoolInfo
 from rosterkit.template import default_path
-from rosterkit.write.annotate import text_width
+from rosterkit.write.workbooks import text_width
 from rosterkit.write.roster import MASKED_NAME, ROSTER_NAME, read_upward, write_school_roster
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

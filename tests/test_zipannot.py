@@ -16,13 +16,14 @@ from openpyxl.styles import Font, PatternFill
 
 from rosterkit.issues import Issue
 from rosterkit.write import annotate as annotate_mod
+from rosterkit.write import workbooks as workbooks_mod
 from rosterkit.write import zipsheet
 from rosterkit.write.annotate import (
     COMMENT_SEPARATOR,
-    RESULT_SHEET,
     annotate_copy,
     fast_copy,
 )
+from rosterkit.write.workbooks import RESULT_SHEET
 from rosterkit.write.zippkg import Unsupported
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "inbox"
@@ -80,7 +81,7 @@ def test_fast_path_is_taken_for_a_template_ledger(tmp_path: Path, monkeypatch: p
     for src in sorted(EXAMPLES.glob("*.xlsx")):
         fast_copy(src.read_bytes(), src.name, ISSUES, "")  # no Unsupported
     called = []
-    monkeypatch.setattr(annotate_mod, "load_workbook", lambda *a, **k: called.append(1))
+    monkeypatch.setattr(workbooks_mod, "load_workbook", lambda *a, **k: called.append(1))
     annotate_copy(LEDGER, tmp_path / "a.xlsx", ISSUES)
     assert not called  # openpyxl never loaded the workbook
 

@@ -9,18 +9,13 @@ reader already extracted.
 
 from __future__ import annotations
 
-import functools
 import math
 import os
-import unicodedata
-import warnings
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, time, timedelta
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -37,12 +32,13 @@ from rosterkit.issues import Issue
 from rosterkit.sniff import OPENPYXL_XML_LIMIT, Sniff, sniff
 from rosterkit.write import zipannot, zipsheet
 from rosterkit.write.atomic import atomic_output
+from rosterkit.write.workbooks import EXCEL_CELL_LIMIT, RESULT_SHEET, load_copy, open_on, set_text, text_width, \
+    workbook_from_values
 from rosterkit.write.zippkg import Package, Unsupported
 
-__all__ = ["RESULT_SHEET", "annotate_copy", "load_copy", "open_on", "set_text", "text_width", "workbook_from_values"]
+__all__ = ["COMMENT_SEPARATOR", "annotate_copy", "fast_copy", "said_at"]
 
 
-RESULT_SHEET = "校验结果"
 COMMENT_AUTHOR = "rosterkit"
 # Put between a teacher's own comment and ours, so a re-check can tell the two apart again.
 COMMENT_SEPARATOR = "———— rosterkit 校验 ————"
@@ -54,7 +50,6 @@ _WIDTHS = (6, 14, 9, 16, 26, 22, 7, 80)
 _HEADER_ROW = 3
 _LEVEL = {"error": "错误", "warning": "警告"}
 _MAX_ROW, _MAX_COL = 1_048_576, 16_384
-EXCEL_CELL_LIMIT = 32_767
 
 
 def _fill(color: str) -> PatternFill:
@@ -216,75 +211,6 @@ def _cut_long_text(wb: Workbook) -> None:
                 set_text(cell, cell.value)
 
 
-def load_copy(data: bytes, *, keep_vba: bool) -> Workbook:
-    with warnings.catch_warnings():
-        # openpyxl warns about parts it drops (e.g. extension lists); nothing the teacher could act on.
-        warnings.simplefilter("ignore")
-        wb = load_workbook(BytesIO(data), keep_vba=keep_vba, rich_text=True)
-    wb.template = False  # a .xltx source must still come back as a normal workbook
-    wb.calculation.fullCalcOnLoad = True  # openpyxl drops cached formula results; let Excel recompute them
-    return wb
-
-
-def workbook_from_values(sheets: Mapping[str, list[list[Any]]]) -> tuple[Workbook, dict[str, str]]:
-    """A plain workbook holding ``sheets``; returns it with a map from original to (sanitised) sheet titles."""
-    wb = Workbook()
-    wb.remove(wb.worksheets[0])  # the one sheet a new Workbook comes with
-    names: dict[str, str] = {}
-    for name, rows in sheets.items():
-        if name == RESULT_SHEET:
-            continue
-        ws = wb.create_sheet(_safe_title(name, wb.sheetnames))
-        names[name] = ws.title
-        widths: dict[int, int] = {}
-        for r, row in enumerate(rows, start=1):
-            for c, value in enumerate(row, start=1):
-                if value is None or value == "":
-                    continue
-                _put_value(ws.cell(r, c), value)
-                if r <= 200:
-                    widths[c] = max(widths.get(c, 0), text_width(str(value)))
-        for c, w in widths.items():
-            ws.column_dimensions[get_column_letter(c)].width = min(max(w + 2, 8), 40)
-    return wb, names
-
-
-def _put_value(cell: Cell, value: Any) -> None:
-    if isinstance(value, str):
-        set_text(cell, value)
-    elif isinstance(value, float) and not math.isfinite(value):
-        set_text(cell, str(value))
-    elif isinstance(value, (datetime, date)) and value.year < 1900:
-        set_text(cell, value.isoformat())  # Excel has no serial number for these
-    elif isinstance(value, datetime):
-        cell.value = value
-        cell.number_format = "yyyy-mm-dd" if value.time() == time(0) else "yyyy-mm-dd hh:mm:ss"
-    elif isinstance(value, date):
-        cell.value = value
-        cell.number_format = "yyyy-mm-dd"
-    elif isinstance(value, (bool, int, float, time, timedelta)):
-        cell.value = value
-    else:
-        set_text(cell, str(value))
-
-
-def set_text(cell: Cell, text: str | None) -> None:
-    """Store ``text`` as a string: openpyxl would otherwise turn '=…' into a formula and '#N/A' into an error."""
-    if text is None or text == "":
-        return
-    cell.value = ILLEGAL_CHARACTERS_RE.sub("", text)[:EXCEL_CELL_LIMIT]
-    cell.data_type = "s"
-
-
-def _safe_title(name: str, taken: list[str]) -> str:
-    title = "".join("_" if ch in "[]:*?/\\" else ch for ch in name).strip("'")[:31] or "Sheet"
-    base, n = title, 1
-    while title.casefold() in {t.casefold() for t in taken} or title == RESULT_SHEET:
-        n += 1
-        title = f"{base[: 31 - len(str(n)) - 1]}_{n}"
-    return title
-
-
 def _target_cell(wb: Workbook, names: Mapping[str, str], issue: Issue) -> Cell | None:
     """The workbook cell ``issue`` points at (the anchor of a merged range), or None when there is none."""
     if not issue.sheet or not issue.cell or names.get(issue.sheet) not in wb.sheetnames:
@@ -343,15 +269,6 @@ def _comment_height(text: str) -> int:
     return min(max(lines, 4) * 17 + 12, 420)
 
 
-@functools.lru_cache(maxsize=8192)
-def text_width(text: str) -> int:
-    """Display width in Excel column units: East Asian wide characters count double (remembered: the same
-    labels and phrases are measured over and over)."""
-    if text.isascii():
-        return len(text)
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def _write_results(
     wb: Workbook, file_name: str, issues: Sequence[Issue], targets: Sequence[Cell | None], note: str
 ) -> None:
@@ -402,19 +319,3 @@ def _write_results(
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     open_on(wb, ws)
-
-
-def open_on(wb: Workbook, ws: Worksheet) -> None:
-    """Make ``ws`` the sheet Excel opens on. Excel also shows every tab still marked selected as a group,
-    so the other tabs are unselected."""
-    for sheet in wb.worksheets:
-        sheet.sheet_view.tabSelected = sheet is ws
-    for chart in wb.chartsheets:
-        for view in chart.sheetViews.sheetView:
-            view.tabSelected = False
-    wb.active = ws
-    if wb.views:
-        wb.views[0].firstSheet = 0
-
-
-

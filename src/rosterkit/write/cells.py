@@ -16,7 +16,7 @@ import pandas as pd
 
 from rosterkit.issues import excel_general
 from rosterkit.masking import mask_birth, mask_id, mask_phone, mask_text
-from rosterkit.write.annotate import text_width
+from rosterkit.write.workbooks import text_width
 from rosterkit.write.fastsheet import BLANK, DATE, NUMBER, TEXT
 
 __all__ = ["as_text", "blank", "write_body"]

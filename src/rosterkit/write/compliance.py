@@ -25,7 +25,7 @@ from rosterkit.cadence import Cadence
 from rosterkit.cadence_rollup import OUTCOMES
 from rosterkit.periods import term_periods
 from rosterkit.policy import PERIODS
-from rosterkit.write.annotate import text_width
+from rosterkit.write.workbooks import text_width
 from rosterkit.write.atomic import atomic_output
 from rosterkit.write.fastsheet import FastWorkbook
 from rosterkit.write.sheetkit import OUTCOME_COLORS, _formats, _blank, _Sheet, _label, _class_order, _dates, _rate, _outcome_codes

@@ -24,7 +24,7 @@ from rosterkit.errors import TemplateError
 from rosterkit.labels import norm_label
 from rosterkit.merge import STATUS_MISSING, MergeResult
 from rosterkit.template import default_path, load_template
-from rosterkit.write.annotate import text_width
+from rosterkit.write.workbooks import text_width
 from rosterkit.write.atomic import atomic_output
 from rosterkit.write.fastsheet import FastWorkbook
 from rosterkit.masking import BIRTH_KEYS, mask_birth, mask_dates, mask_id, mask_phone, mask_text

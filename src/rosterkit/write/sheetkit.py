@@ -15,7 +15,7 @@ from rosterkit.cadence_rollup import OUTCOMES
 from rosterkit.order import school_order
 from rosterkit.school import class_label
 from rosterkit.write.pagesetup import print_list
-from rosterkit.write.annotate import text_width
+from rosterkit.write.workbooks import text_width
 from rosterkit.masking import mask_text
 
 OUTCOME_COLORS = {"达标": ("C6EFCE", "006100"), "未达标": ("FFC7CE", "9C0006"),

@@ -13,7 +13,7 @@ import xlsxwriter
 from rosterkit.issues import Issue
 from rosterkit.masking import mask_fix_text, mask_issue_text, mask_text
 from rosterkit.validate import Fix
-from rosterkit.write.annotate import text_width
+from rosterkit.write.workbooks import text_width
 from rosterkit.write.atomic import atomic_output
 from rosterkit.write.fastsheet import FastWorkbook
 from rosterkit.write.pagesetup import grow_rows, print_list, width_left

@@ -27,7 +27,7 @@ from rosterkit.cadence_rollup import NO_MENTOR
 from rosterkit.school import class_label
 from rosterkit.write.cells import blank
 from rosterkit.write.atomic import atomic_output
-from rosterkit.write.annotate import RESULT_SHEET, load_copy, open_on, set_text, text_width, workbook_from_values
+from rosterkit.write.workbooks import RESULT_SHEET, load_copy, open_on, set_text, text_width, workbook_from_values
 from rosterkit.write import zipsheet
 
 __all__ = ["TODO_SHEET", "write_todo_copy"]

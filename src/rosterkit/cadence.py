@@ -123,6 +123,7 @@ def compute_cadence(students: pd.DataFrame, events: pd.DataFrame, policy: Policy
             flags.append(flagged)
     rows = {k: np.concatenate([p[k] for p in parts]) if parts else np.zeros(0, "int64") for k in _ROW_KEYS}
     flagged = {k: np.concatenate([f[k] for f in flags]) if flags else np.zeros(0, "int64") for k in _FLAG_KEYS}
+    del parts, flags  # the per-rule pieces, concatenated: a county's ~80 MB not kept through the tables
     rows["outcome"] = _outcomes(rows, today, st.own)
     frames: Frames = build_frames(st.frame, st.attrs, rows, flagged, (s_app, r_app, gov), policy,
                                   ev.last_by_kind(policy, st.n), today=today, due_within=due_within, limit=limit)

@@ -60,23 +60,25 @@ def _take(attrs: Arrays, s: np.ndarray, columns: tuple[str, ...] = STUDENT_COLUM
 def _categorical_take(values: np.ndarray, s: np.ndarray) -> pd.Categorical:
     """``values[s]`` as a Categorical: taking int codes is far cheaper than copying millions of objects."""
     codes, uniques = pd.factorize(values)
-    return pd.Categorical.from_codes(codes[s], categories=pd.Index(uniques, dtype=object))
+    # int32 codes before the take: a county's 2.8M int64 codes per column would be copied to int32 anyway
+    return pd.Categorical.from_codes(codes.astype(np.int32)[s], categories=pd.Index(uniques, dtype=object))
 
 
 def _periods(attrs: Arrays, rows: Arrays, names: list[str]) -> pd.DataFrame:
     """One row per owed period; student columns are Categorical (the table has millions of rows in a county)."""
-    order = np.argsort(rows["s"], kind="stable")  # student-major; rules then periods stay in order
-    r = {k: v[order] for k, v in rows.items()}
-    return pd.DataFrame({
-        **{c: _categorical_take(attrs[c], r["s"]) for c in STUDENT_COLUMNS},
-        "rule": pd.Categorical.from_codes(r["r"], categories=pd.Index(names, dtype=object)),
-        "period_no": r["period_no"],
-        "period_start": as_datetime(r["start"]),
-        "period_end": as_datetime(r["end"]),
-        "required": r["required"],
-        "done": r["done"],
-        "outcome": pd.Categorical.from_codes(r["outcome"], categories=pd.Index(OUTCOMES, dtype=object)),
-    })
+    order = np.argsort(rows["s"], kind="stable").astype(np.int32)  # student-major; rules, periods in order
+    s = rows["s"][order]
+    # column by column, each taken in order only when it is made: a county's temporaries stay one column wide
+    columns: dict[str, object] = {c: _categorical_take(attrs[c], s) for c in STUDENT_COLUMNS}
+    del s
+    columns["rule"] = pd.Categorical.from_codes(rows["r"][order], categories=pd.Index(names, dtype=object))
+    columns["period_no"] = rows["period_no"][order]
+    columns["period_start"] = as_datetime(rows["start"][order])
+    columns["period_end"] = as_datetime(rows["end"][order])
+    columns["required"] = rows["required"][order]
+    columns["done"] = rows["done"][order]
+    columns["outcome"] = pd.Categorical.from_codes(rows["outcome"][order], categories=pd.Index(OUTCOMES, dtype=object))
+    return pd.DataFrame(columns, copy=False)
 
 
 def _rules(attrs: Arrays, app: tuple[np.ndarray, np.ndarray, np.ndarray], policy: Policy) -> pd.DataFrame:

@@ -19,7 +19,7 @@ from .issues import Issue
 from .merge import MergeResult, merge
 from .report import CheckReport
 from .school import read_school_info
-from .side import Relay, Side, give_back_memory, settled
+from .side import TRIM_EVERY, Relay, Side, give_back_memory, settled
 from .write.roster import MASKED_NAME as MASKED_ROSTER_NAME, ROSTER_NAME
 
 
@@ -185,8 +185,7 @@ def report_inbox(
             gc.collect()  # the roster workbook's millions of cells (in cycles): gone before the copies,
             give_back_memory()  # and their pages given back, while the parent is at its peak
             with settled():
-                for task in relay.take():
-                    _return_copy(*task)
+                _return_copies(relay.take())
         return dest
 
     try:
@@ -235,6 +234,7 @@ def _write_outputs(run: RunResult, target: Path, side: Side, *, mask: bool, chec
 
     def compliance() -> Path:
         dest = write_compliance(cad, target / (MASKED_COMPLIANCE_NAME if mask else COMPLIANCE_NAME), mask=mask)
+        give_back_memory()  # the writer's freed ~130 MB (a county), while the 学校花名册's child is at its peak
         _write_returns(run, target, {}, theirs)
         return dest
 
@@ -262,9 +262,17 @@ def _write_returns(run: RunResult, target: Path, annotated: dict[str, Path], fil
              for f in run.check.files if f.name in by_file]
     if relay is not None:
         relay.offer(tasks)
-    for task in relay.take() if relay is not None else tasks:
-        _return_copy(*task)
+    _return_copies(relay.take() if relay is not None else tasks)
     run.outputs["returns"] = target / RETURN_DIR
+
+
+def _return_copies(tasks: Iterable[tuple[Any, ...]]) -> None:
+    """Copies handed back, one per task; the heap openpyxl frees is given back now and then (glibc keeps it,
+    and it would grow with the copies while another process is at its peak)."""
+    for i, task in enumerate(tasks, 1):
+        _return_copy(*task)
+        if i % TRIM_EVERY == 0:
+            give_back_memory()
 
 
 def _return_copy(src: Path, dest: Path, file_name: str, rows: Any, as_of: dt.date) -> None:

@@ -8,6 +8,7 @@ from typing import Sequence
 from ..errors import InputError
 from ..issues import make_issue
 from ..report import CheckReport, FileResult
+from ..side import TRIM_EVERY, give_back_memory
 from .annotate import annotate_copy
 from .summary import MASKED_SUMMARY_NAME, SUMMARY_NAME, FileSummary, write_summary
 
@@ -39,9 +40,13 @@ def write_check_outputs(report: CheckReport, out: Path, inputs: Sequence[Path], 
     guard_output(out, inputs)
     out.mkdir(parents=True, exist_ok=True)
     taken: set[str] = set()
+    made = 0
     for f in report.files:
         if f.issues and f.status != "unreadable":
             _annotate(f, out / annotated_name(f.path, taken))
+            made += 1
+            if made % TRIM_EVERY == 0:
+                give_back_memory()  # openpyxl's freed heap, which glibc keeps and which grows with the copies
         f.raw = None  # the cell values are no longer needed; keep memory flat over many files
     report.out = out
     report.summary_path = write_summary(out / (MASKED_SUMMARY_NAME if mask else SUMMARY_NAME), [

@@ -70,8 +70,8 @@ def stage_naive(inbox: Path, out: Path) -> dict[str, Any]:
     import pandas as pd
     import pandera.errors as pe
 
-    from rosterkit.schema import build_schema
-    from rosterkit.template import load_template
+    from rosterkit.checking.schema import build_schema
+    from rosterkit.core.template import load_template
 
     tpl = load_template()
     t0 = time.perf_counter()
@@ -108,31 +108,31 @@ STAGES = {"floor": stage_floor, "naive": stage_naive}
 
 # step → functions whose cumulative time is that step (cProfile, one serial in-process run: jobs=1)
 STEPS = [
-    ("check: read (calamine)", "rosterkit/read.py", "read_workbook"),
-    ("check: header+records", "rosterkit/read.py", "extract_records"),
-    ("check: header find", "rosterkit/read.py", "find_header"),
-    ("check: clean (normalize)", "rosterkit/validate.py", "clean_records"),
-    ("check: pandera schema (batched)", "rosterkit/validate.py", "run_schema_many"),
-    ("check: cross conditional", "rosterkit/crosscheck.py", "conditional"),
-    ("check: cross id", "rosterkit/crosscheck.py", "id_agreement"),
-    ("check: cross duplicates", "rosterkit/crosscheck.py", "duplicates"),
-    ("check: cross dates", "rosterkit/crosscheck.py", "dates"),
-    ("check: log vs roster", "rosterkit/crosscheck.py", "link_log"),
-    ("check: per-file (worker part)", "rosterkit/check.py", "prepare_file"),
-    ("check: schema + counts", "rosterkit/finish.py", "finish_files"),
-    ("annotated copies + 校验汇总", "rosterkit/write/outputs.py", "write_check_outputs"),
-    ("  annotated copies", "rosterkit/write/annotate.py", "annotate_copy"),
-    ("  校验汇总", "rosterkit/write/summary.py", "write_summary"),
-    ("merge", "rosterkit/merge.py", "merge"),
-    ("学校花名册 writer", "rosterkit/write/roster.py", "write_school_roster"),
-    ("cadence (follow_up)", "rosterkit/followup.py", "follow_up"),
-    ("  compute_cadence", "rosterkit/cadence.py", "compute_cadence"),
-    ("帮扶落实情况 writer", "rosterkit/write/compliance.py", "write_compliance"),
-    ("发回各班 copies", "rosterkit/write/todo.py", "write_todo_copy"),
-    ("  openpyxl load", "rosterkit/write/annotate.py", "load_copy"),
-    ("  待办 sheet", "rosterkit/write/todo.py", "_write_todo"),
+    ("check: read (calamine)", "rosterkit/checking/read.py", "read_workbook"),
+    ("check: header+records", "rosterkit/checking/read.py", "extract_records"),
+    ("check: header find", "rosterkit/checking/read.py", "find_header"),
+    ("check: clean (normalize)", "rosterkit/checking/validate.py", "clean_records"),
+    ("check: pandera schema (batched)", "rosterkit/checking/validate.py", "run_schema_many"),
+    ("check: cross conditional", "rosterkit/checking/crosscheck.py", "conditional"),
+    ("check: cross id", "rosterkit/checking/crosscheck.py", "id_agreement"),
+    ("check: cross duplicates", "rosterkit/checking/crosscheck.py", "duplicates"),
+    ("check: cross dates", "rosterkit/checking/crosscheck.py", "dates"),
+    ("check: log vs roster", "rosterkit/checking/crosscheck.py", "link_log"),
+    ("check: per-file (worker part)", "rosterkit/checking/run.py", "prepare_file"),
+    ("check: schema + counts", "rosterkit/checking/finish.py", "finish_files"),
+    ("annotated copies + 校验汇总", "rosterkit/outputs/checked.py", "write_check_outputs"),
+    ("  annotated copies", "rosterkit/outputs/annotate.py", "annotate_copy"),
+    ("  校验汇总", "rosterkit/outputs/summary.py", "write_summary"),
+    ("merge", "rosterkit/merging/merge.py", "merge"),
+    ("学校花名册 writer", "rosterkit/outputs/roster.py", "write_school_roster"),
+    ("cadence (follow_up)", "rosterkit/cadence/inputs.py", "follow_up"),
+    ("  compute_cadence", "rosterkit/cadence/engine.py", "compute_cadence"),
+    ("帮扶落实情况 writer", "rosterkit/outputs/compliance.py", "write_compliance"),
+    ("发回各班 copies", "rosterkit/outputs/todo.py", "write_todo_copy"),
+    ("  openpyxl load", "rosterkit/outputs/annotate.py", "load_copy"),
+    ("  待办 sheet", "rosterkit/outputs/todo.py", "_write_todo"),
     ("  openpyxl save", "openpyxl/writer/excel.py", "save_workbook"),
-    ("check total", "rosterkit/check.py", "check"),
+    ("check total", "rosterkit/checking/run.py", "check"),
     ("report_inbox total", "rosterkit/pipeline.py", "report_inbox"),
 ]
 

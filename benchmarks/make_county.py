@@ -93,8 +93,8 @@ class Skeleton:
                    "联系电话": "phone"}
 
     def __init__(self) -> None:
-        from rosterkit.template import load_template
-        from rosterkit.write.ledger import fill_ledger
+        from rosterkit.core.template import load_template
+        from rosterkit.outputs.ledger import fill_ledger
 
         self.tpl = load_template()
         meta = {label: f"@@{key}@@" for label, key in self.META_LABELS.items()}
@@ -293,7 +293,7 @@ def plan(files: int, seed: int, numbering: str) -> tuple[list[tuple[str, list[tu
 def write_school_info(dest: Path, name: str, rows: list[tuple[str, ...]]) -> Path:
     import openpyxl
 
-    from rosterkit.template import default_path
+    from rosterkit.core.template import default_path
 
     wb = openpyxl.load_workbook(default_path("学校信息"))
     ws = wb["学校信息"]

@@ -29,12 +29,12 @@ import openpyxl
 from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
 
 try:
-    from rosterkit.idcard import make_id
+    from rosterkit.core.idcard import make_id
 except ImportError:  # run from a checkout without installing
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-    from rosterkit.idcard import make_id
-from rosterkit.template import default_path
-from rosterkit.write.ledger import fill_ledger
+    from rosterkit.core.idcard import make_id
+from rosterkit.core.template import default_path
+from rosterkit.outputs.ledger import fill_ledger
 
 D = dt.date
 SEED = 2026

@@ -17,7 +17,7 @@ CELLS = [
         "城关镇中心小学: seven expected classes, six returned ledgers (`inbox/`), judged on 2026-11-23."),
     new_code_cell(
         "import datetime as dt\n\nimport matplotlib.pyplot as plt\n"
-        "import rosterkit\nfrom rosterkit.followup import follow_up\n\nAS_OF = dt.date(2026, 11, 23)"),
+        "import rosterkit\nfrom rosterkit.cadence.inputs import follow_up\n\nAS_OF = dt.date(2026, 11, 23)"),
     new_markdown_cell("## 1. Check: every problem of every returned workbook, one row each"),
     new_code_cell(
         "report = rosterkit.check('inbox', as_of=AS_OF, write=False)\n"

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from rosterkit.idcard import make_id
-from rosterkit.write.ledger import fill_ledger
+from rosterkit.core.idcard import make_id
+from rosterkit.outputs.ledger import fill_ledger
 
 AS_OF = dt.date(2026, 11, 23)
 NAMES = ["张小明", "李思雨", "王浩然", "刘子涵", "陈雨欣", "杨俊杰", "赵欣怡", "黄梓轩"]
@@ -52,7 +52,7 @@ def school_info(folder: Path, classes: list[tuple[str, ...]], *, name: str = "�
     """A filled 学校信息 workbook: (年级, 班级, 班主任[, 学校]) per expected class (学校: the optional column)."""
     import openpyxl
 
-    from rosterkit.template import default_path
+    from rosterkit.core.template import default_path
 
     wb = openpyxl.load_workbook(default_path("学校信息"))
     ws = wb["学校信息"]

@@ -21,8 +21,8 @@ from typing import Callable
 import openpyxl
 
 from builders import ledger, student
-from rosterkit.ooxml import sheet_parts
-from rosterkit.template import default_path
+from rosterkit.checking.ooxml import sheet_parts
+from rosterkit.core.template import default_path
 
 MB = 1 << 20
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "inbox"

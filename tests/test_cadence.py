@@ -13,10 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rosterkit.cadence import DEFAULT_LOAD_LIMIT, OUTCOMES, Cadence, compute_cadence
+from rosterkit.cadence.engine import DEFAULT_LOAD_LIMIT, OUTCOMES, Cadence, compute_cadence
 from rosterkit.errors import InputError
-from rosterkit.periods import term_periods
-from rosterkit.policy import Holiday, Policy, Rule, Term, load_policy
+from rosterkit.cadence.periods import term_periods
+from rosterkit.cadence.policy import Holiday, Policy, Rule, Term, load_policy
 
 D = dt.date
 POOR, LEFT = "建档立卡贫困家庭", "留守儿童"

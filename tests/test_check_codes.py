@@ -12,7 +12,7 @@ import pytest
 
 from builders import AS_OF, contact, ledger, student
 from rosterkit import check
-from rosterkit.idcard import make_id
+from rosterkit.core.idcard import make_id
 
 CORPUS = Path(__file__).resolve().parent / "corpus" / "calamine"
 D = dt.date
@@ -156,7 +156,7 @@ def test_file_encrypted(tmp_path: Path) -> None:
 
 
 def test_policy_term_decides_out_of_term(tmp_path: Path) -> None:
-    from rosterkit.template import default_path
+    from rosterkit.core.template import default_path
 
     policy = tmp_path / "制度.xlsx"
     shutil.copy(default_path("帮扶制度"), policy)

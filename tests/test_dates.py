@@ -15,9 +15,9 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from builders import AS_OF, NAMES, contact, ledger, student
 from rosterkit import check
-from rosterkit.dates import EARLIEST, clean_date, explain
+from rosterkit.core.dates import EARLIEST, clean_date, explain
 from rosterkit.issues import display_value
-from rosterkit.normalize import Clean
+from rosterkit.core.normalize import Clean
 
 SEPT_1 = date(2026, 9, 1)
 AUTUMN = (date(2026, 9, 1), date(2027, 1, 22))  # the official 校历's 2026—2027 first term
@@ -384,7 +384,7 @@ def test_fixes_and_questions_reach_the_summary_workbook(tmp_path: Path) -> None:
 def test_the_1904_flag_as_other_programs_write_it(tmp_path: Path, flag: str, epoch_1904: bool) -> None:
     import zipfile
 
-    from rosterkit.ooxml import date1904
+    from rosterkit.checking.ooxml import date1904
 
     src = _ledger_with(tmp_path, 1.0, epoch_1904=True)
     dest = tmp_path / "flag.xlsx"

@@ -20,11 +20,11 @@ from openpyxl.utils.cell import get_column_letter
 from builders import AS_OF, META, contact, ledger, school_info, student
 from rosterkit import check, load_template
 from rosterkit.errors import TemplateError
-from rosterkit.followup import follow_up
-from rosterkit.merge import merge
-from rosterkit.policy import load_term
-from rosterkit.template import default_path
-from rosterkit.words import SYNONYM_SHEET, choice_cleaner, closest
+from rosterkit.cadence.inputs import follow_up
+from rosterkit.merging.merge import merge
+from rosterkit.cadence.policy import load_term
+from rosterkit.core.template import default_path
+from rosterkit.core.words import SYNONYM_SHEET, choice_cleaner, closest
 
 TPL = load_template()
 

@@ -14,8 +14,8 @@ import xlsxwriter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rosterkit.write import fastsheet
-from rosterkit.write.fastsheet import FastWorkbook, FastWorksheet
+from rosterkit.xlsx import fastsheet
+from rosterkit.xlsx.fastsheet import FastWorkbook, FastWorksheet
 
 Build = Callable[[xlsxwriter.Workbook, Any, dict[str, Any]], None]
 FIXED_TIME = dt.datetime(2026, 11, 23, 8, 0, 0)  # docProps/core.xml carries the creation time

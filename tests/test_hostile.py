@@ -22,14 +22,15 @@ import pytest
 
 import hostile
 from builders import AS_OF, ledger, student
-from rosterkit import check, isolate
+from rosterkit import check
+from rosterkit.runtime import isolate
 from rosterkit.distribute import SUFFIX, safe_name
 from rosterkit.issues import CODES
-from rosterkit.report import CheckReport, FileResult
-from rosterkit.textsheets import read_text_sheets
-from rosterkit.write.atomic import atomic_output
+from rosterkit.checking.report import CheckReport, FileResult
+from rosterkit.checking.textsheets import read_text_sheets
+from rosterkit.xlsx.atomic import atomic_output
 
-CHECK = sys.modules["rosterkit.check"]  # the module (rosterkit.check is also the function)
+CHECK = sys.modules["rosterkit.checking.run"]  # the module (rosterkit.checking.run is also the function)
 CALAMINE = Path(__file__).resolve().parent / "corpus" / "calamine"
 SUFFIXES = (".xls", ".xlsx", ".xlsm", ".xlsb", ".ods")
 

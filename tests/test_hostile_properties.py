@@ -22,12 +22,12 @@ from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
 from builders import AS_OF, META, contact, student
 from rosterkit import check
-from rosterkit.crosscheck import several_students
-from rosterkit.followup import follow_up
-from rosterkit.idcard import digits_lost
+from rosterkit.checking.crosscheck import several_students
+from rosterkit.cadence.inputs import follow_up
+from rosterkit.core.idcard import digits_lost
 from rosterkit.issues import CODES
-from rosterkit.merge import merge
-from rosterkit.template import ID_LABEL, META_SHEET, VERSION_LABEL, load_template
+from rosterkit.merging.merge import merge
+from rosterkit.core.template import ID_LABEL, META_SHEET, VERSION_LABEL, load_template
 
 TPL = load_template()
 PROFILE = settings(max_examples=200, deadline=None, derandomize=True,

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rosterkit.idcard import birth_date, check_digit, gender, id_problem, make_id
-from rosterkit.masking import mask_id
+from rosterkit.core.idcard import birth_date, check_digit, gender, id_problem, make_id
+from rosterkit.core.masking import mask_id
 
 # The specimen number published with GB 11643-1999.
 SPECIMEN = "11010519491231002X"

@@ -7,7 +7,7 @@ import datetime as dt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rosterkit import idcard
+from rosterkit.core import idcard
 
 
 def reference(value: str) -> tuple[str | None, dt.date | None, str | None]:

@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 
 from builders import AS_OF, contact, ledger, scalars, school_info, student
 from rosterkit import check
-from rosterkit.idcard import id_problem, make_id
+from rosterkit.core.idcard import id_problem, make_id
 from rosterkit.issues import excel_general
-from rosterkit.masking import mask_issue_text
-from rosterkit.normalize import clean_id
+from rosterkit.core.masking import mask_issue_text
+from rosterkit.core.normalize import clean_id
 
 D = dt.date
 

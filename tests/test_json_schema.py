@@ -177,7 +177,7 @@ def test_to_json_turns_missing_values_into_null() -> None:
 def test_library_dicts_are_strict_before_to_json() -> None:
     """The sources give None, not NaN: to_json's cleaning is the safety net, not the fix."""
     import rosterkit
-    from rosterkit.followup import follow_up
+    from rosterkit.cadence.inputs import follow_up
     from rosterkit.pipeline import RunResult
 
     report = rosterkit.check(EXAMPLES / "inbox", as_of=dt.date(2026, 11, 23), write=False)

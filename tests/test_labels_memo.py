@@ -10,8 +10,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rosterkit import labels
-from rosterkit.labels import label_variants, norm_label
+from rosterkit.core import labels
+from rosterkit.core.labels import label_variants, norm_label
 
 
 def reference_norm(value: Any) -> str:

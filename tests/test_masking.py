@@ -1,4 +1,4 @@
-"""The one masking rule (rosterkit.masking) and a scan of every masked output of real runs: no value, and no two
+"""The one masking rule (rosterkit.core.masking) and a scan of every masked output of real runs: no value, and no two
 values in one row, give back an ID number or a phone number."""
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 from builders import contact, ledger, scalars, school_info, student
 from rosterkit import check
-from rosterkit.idcard import check_digit, id_problem, make_id
-from rosterkit.masking import mask_birth, mask_dates, mask_id, mask_issue_text, mask_phone, mask_text, mask_tree
+from rosterkit.core.idcard import check_digit, id_problem, make_id
+from rosterkit.core.masking import mask_birth, mask_dates, mask_id, mask_issue_text, mask_phone, mask_text, mask_tree
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

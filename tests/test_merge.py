@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from builders import AS_OF, contact, ledger, school_info, student
 from rosterkit.distribute import distribute
-from rosterkit.merge import merge
+from rosterkit.merging.merge import merge
 
 D = dt.date
 
@@ -125,7 +125,7 @@ def test_distributed_ledger_returns_clean_and_merges(tmp_path: Path) -> None:
     sent = distribute(info, tmp_path / "sent")
     assert [p.name for p in sent] == ["三年级1班_帮扶台账.xlsx", "三年级2班_帮扶台账.xlsx"]
     # a teacher fills the ledger that was sent and returns it
-    from rosterkit.write.ledger import fill_ledger
+    from rosterkit.outputs.ledger import fill_ledger
 
     returned = tmp_path / "inbox" / sent[0].name
     fill_ledger(returned, meta={"学校": "城关镇中心小学", "年级": "三年级", "班级": "1班", "班主任": "周丽"},

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rosterkit.normalize import (
+from rosterkit.core.normalize import (
     Clean,
     bad_parts,
     clean_choice,
@@ -17,8 +17,8 @@ from rosterkit.normalize import (
     clean_text,
     split_multi,
 )
-from rosterkit.dates import clean_date
-from rosterkit.phones import clean_phone
+from rosterkit.core.dates import clean_date
+from rosterkit.core.phones import clean_phone
 
 BLANKS = [None, "", " ", "   ", "\t\n", "\u3000", "\u200b"]
 CLEANERS = [clean_text, clean_integer, clean_id, clean_phone, clean_date,

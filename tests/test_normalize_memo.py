@@ -12,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rosterkit import dates as dz
-from rosterkit import normalize as nz
-from rosterkit import phones as ph
-from rosterkit.normalize import Clean
+from rosterkit.core import dates as dz
+from rosterkit.core import normalize as nz
+from rosterkit.core import phones as ph
+from rosterkit.core.normalize import Clean
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 ETHNIC = ("汉族", "蒙古族", "回族", "藏族", "ＡＢ", "Yes")

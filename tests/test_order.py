@@ -1,4 +1,4 @@
-"""School order of classes and file names (rosterkit.order): grades and class numbers, not code points."""
+"""School order of classes and file names (rosterkit.core.order): grades and class numbers, not code points."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rosterkit.order import class_number, class_order_key, file_order_key, grade_rank
+from rosterkit.core.order import class_number, class_order_key, file_order_key, grade_rank
 
 
 @pytest.mark.parametrize(("grade", "rank"), [

@@ -1,11 +1,11 @@
-"""Print plans (rosterkit.write.pagesetup): one page wide while legible, else split across pages at ≥ 8 pt."""
+"""Print plans (rosterkit.xlsx.pagesetup): one page wide while legible, else split across pages at ≥ 8 pt."""
 
 from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rosterkit.write.pagesetup import MIN_PT, SLACK, column_points, plan_pages, printable_points, width_left
+from rosterkit.xlsx.pagesetup import MIN_PT, SLACK, column_points, plan_pages, printable_points, width_left
 
 
 def pages(pixels: list[float], breaks: tuple[int, ...], repeat: int | None) -> list[list[int]]:

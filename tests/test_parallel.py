@@ -11,7 +11,7 @@ import pytest
 from builders import AS_OF, output_cells
 from rosterkit import check
 from rosterkit.pipeline import report_inbox
-from rosterkit.side import Side, side_by_side
+from rosterkit.runtime.side import Side, side_by_side
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "inbox"
 

@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 
 from builders import AS_OF, ledger, student
 from rosterkit import check
-from rosterkit.masking import mask_phone, mask_text
-from rosterkit.normalize import Clean
-from rosterkit.phones import clean_phone, phone_ok, phone_problem
+from rosterkit.core.masking import mask_phone, mask_text
+from rosterkit.core.normalize import Clean
+from rosterkit.core.phones import clean_phone, phone_ok, phone_problem
 
 # (as typed, written form); a number cell is a float or an int, as openpyxl and calamine give it.
 READ = [

@@ -128,7 +128,7 @@ EXAMPLE_XLS = Path(__file__).parent.parent / "examples" / "inbox" / "六年级1�
 
 
 def test_only_the_sheets_that_matter_are_read(tmp_path: Path) -> None:
-    from rosterkit.read import read_workbook
+    from rosterkit.checking.read import read_workbook
 
     raw = read_workbook(ledger(tmp_path), only=WANTED)
     assert sorted(raw.sheets) == sorted(WANTED)
@@ -141,7 +141,7 @@ def test_only_the_sheets_that_matter_are_read(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("how", ["renamed", "xls"])
 def test_a_renamed_sheet_or_another_format_is_read_whole(tmp_path: Path, how: str) -> None:
-    from rosterkit.read import read_workbook
+    from rosterkit.checking.read import read_workbook
 
     # A renamed 花名册 is found by its header, so every sheet is looked at; an .xls copy is rebuilt from the
     # cells, so every sheet is kept.

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rosterkit import read
-from rosterkit.ooxml import _scan
-from rosterkit.read import HEADER_SCAN_ROWS, Header, find_header, is_blank, match_label, norm_label
-from rosterkit.template import Field, SheetSpec, load_template
+from rosterkit.checking import read
+from rosterkit.checking.ooxml import _scan
+from rosterkit.checking.read import HEADER_SCAN_ROWS, Header, find_header, is_blank, match_label, norm_label
+from rosterkit.core.template import Field, SheetSpec, load_template
 
 TEMPLATE = load_template(None)
 ROSTER = TEMPLATE.sheets["花名册"]

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from rosterkit.side import Relay
+from rosterkit.runtime.side import Relay
 
 # A fork of its own rather than Side's: Side declines to fork while other tests' threads are alive.
 needs_fork = pytest.mark.skipif(sys.platform != "linux", reason="the relay serves forked writers (Linux)")

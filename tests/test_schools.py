@@ -13,9 +13,9 @@ from hypothesis import given, settings, strategies as st
 
 from builders import AS_OF, contact, ledger, school_info, student
 from rosterkit.distribute import distribute
-from rosterkit.merge import merge
+from rosterkit.merging.merge import merge
 from rosterkit.pipeline import report_inbox
-from rosterkit.school import ExpectedClass, SchoolInfo, class_id, class_label, class_parts, read_school_info
+from rosterkit.merging.school import ExpectedClass, SchoolInfo, class_id, class_label, class_parts, read_school_info
 
 SCHOOLS = ["城关镇中心小学", "城南小学", "城北小学"]
 CN = "零一二三四五六七八九"

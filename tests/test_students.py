@@ -20,10 +20,10 @@ import rosterkit
 from builders import AS_OF, contact, ledger, scalars, school_info, student
 from test_json_schema import run_json
 from rosterkit import check
-from rosterkit.crosscheck import several_names
-from rosterkit.followup import cadence_inputs, follow_up
-from rosterkit.write.annotate import annotate_copy
-from rosterkit.write.roster import write_school_roster
+from rosterkit.checking.crosscheck import several_names
+from rosterkit.cadence.inputs import cadence_inputs, follow_up
+from rosterkit.outputs.annotate import annotate_copy
+from rosterkit.outputs.roster import write_school_roster
 
 D = dt.date
 

@@ -11,8 +11,8 @@ import pytest
 from builders import AS_OF, ledger, student
 from rosterkit import check, load_template
 from rosterkit.errors import TemplateError
-from rosterkit.template import default_path
-from rosterkit.write.ledger import fill_ledger
+from rosterkit.core.template import default_path
+from rosterkit.outputs.ledger import fill_ledger
 
 
 def test_official_template_fields() -> None:

@@ -21,7 +21,7 @@ from builders import school_info
 from libreoffice import soffice_path
 from rosterkit import load_template
 from rosterkit.distribute import distribute
-from rosterkit.template import default_path
+from rosterkit.core.template import default_path
 
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
 BUILTIN = {"0": "General", "14": "date", "49": "@"}

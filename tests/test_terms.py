@@ -19,15 +19,15 @@ from builders import contact, ledger, school_info, student
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rosterkit.cadence import compute_cadence
-from rosterkit.check import check
+from rosterkit.cadence.engine import compute_cadence
+from rosterkit.checking.run import check
 from rosterkit.errors import InputError
-from rosterkit.followup import follow_up
-from rosterkit.merge import merge
-from rosterkit.policy import load_policy
-from rosterkit.template import default_path
-from rosterkit.write.compliance import write_compliance
-from rosterkit.write.todo import TODO_SHEET, write_todo_copy
+from rosterkit.cadence.inputs import follow_up
+from rosterkit.merging.merge import merge
+from rosterkit.cadence.policy import load_policy
+from rosterkit.core.template import default_path
+from rosterkit.outputs.compliance import write_compliance
+from rosterkit.outputs.todo import TODO_SHEET, write_todo_copy
 
 D = dt.date
 AUTUMN, SPRING = "2026年秋季学期", "2027年春季学期"

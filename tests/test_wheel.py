@@ -75,7 +75,7 @@ def test_wheel_holds_the_templates(wheel: Path) -> None:
 
 def test_installed_wheel_runs_its_own_code_and_templates(venv: Path, tmp_path: Path) -> None:
     proc = run([str(venv / "bin" / "python"), "-c",
-                "import rosterkit, rosterkit.template as t; print(rosterkit.__file__); "
+                "import rosterkit, rosterkit.core.template as t; print(rosterkit.__file__); "
                 "print(t.default_path('班级帮扶台账'))"], cwd=tmp_path, env=clean_env())
     assert proc.returncode == 0, proc.stderr
     module, template = (Path(line) for line in proc.stdout.splitlines())
@@ -132,7 +132,7 @@ def test_templates_from_a_zipped_package(tmp_path: Path) -> None:
         for p in sorted((ROOT / "src" / "rosterkit").rglob("*")):
             if p.is_file() and "__pycache__" not in p.parts:
                 z.write(p, p.relative_to(ROOT / "src").as_posix())
-    code = ("import rosterkit, rosterkit.template as t; p = t.default_path('帮扶制度'); "
+    code = ("import rosterkit, rosterkit.core.template as t; p = t.default_path('帮扶制度'); "
             "print(rosterkit.__file__); print(t.templates_dir()); print(p); "
             "print(p.exists() and t.default_path('帮扶制度') == p); "
             "print(len(t.load_template(t.default_path('班级帮扶台账')).sheets))")

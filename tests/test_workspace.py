@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from rosterkit.errors import InputError
-from rosterkit.template import default_path
+from rosterkit.core.template import default_path
 from rosterkit.workspace import GUIDE, INBOX, POLICY, SCHOOL_INFO, init_workspace
-from rosterkit.write.atomic import create_new
+from rosterkit.xlsx.atomic import create_new
 
 
 def rk(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -19,11 +19,11 @@ from openpyxl.styles import PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from rosterkit.issues import Issue
-from rosterkit.write import annotate as annotate_mod
-from rosterkit.write import workbooks as workbooks_mod
-from rosterkit.write.annotate import COMMENT_SEPARATOR, annotate_copy
-from rosterkit.write.workbooks import RESULT_SHEET
-from rosterkit.write.zippkg import Package, Unsupported
+from rosterkit.outputs import annotate as annotate_mod
+from rosterkit.xlsx import workbooks as workbooks_mod
+from rosterkit.outputs.annotate import COMMENT_SEPARATOR, annotate_copy
+from rosterkit.xlsx.workbooks import RESULT_SHEET
+from rosterkit.xlsx.zippkg import Package, Unsupported
 
 FORMULA_TEXT = '=HYPERLINK("http://x","y")'
 TEACHER_GREEN = "CCFFCC"

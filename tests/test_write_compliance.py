@@ -17,16 +17,16 @@ from libreoffice import convert
 from printing import printed
 from builders import AS_OF, contact, ledger, student, with_macros
 
-from rosterkit.cadence import Cadence
-from rosterkit.followup import follow_up
+from rosterkit.cadence.engine import Cadence
+from rosterkit.cadence.inputs import follow_up
 from rosterkit.issues import Issue
-from rosterkit.merge import merge
-from rosterkit.read import read_workbook
-from rosterkit.write import compliance
-from rosterkit.write.annotate import annotate_copy
-from rosterkit.write.workbooks import RESULT_SHEET
-from rosterkit.write.compliance import COMPLIANCE_NAME, MASKED_COMPLIANCE_NAME, SHEETS, write_compliance
-from rosterkit.write.todo import TODO_SHEET, write_todo_copy
+from rosterkit.merging.merge import merge
+from rosterkit.checking.read import read_workbook
+from rosterkit.outputs import compliance
+from rosterkit.outputs.annotate import annotate_copy
+from rosterkit.xlsx.workbooks import RESULT_SHEET
+from rosterkit.outputs.compliance import COMPLIANCE_NAME, MASKED_COMPLIANCE_NAME, SHEETS, write_compliance
+from rosterkit.outputs.todo import TODO_SHEET, write_todo_copy
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 ID_RE, MOBILE_RE = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)"), re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
@@ -458,7 +458,7 @@ def test_libreoffice_renders_both_workbooks(book: Path, example: Cadence, tmp_pa
 
 
 def test_todo_copy_of_xlsx_is_a_byte_level_copy(example: Cadence, tmp_path: Path, monkeypatch) -> None:
-    from rosterkit.write import zipsheet
+    from rosterkit.xlsx import zipsheet
     name = file_of(example, "四年级1班")
     src = EXAMPLES / "inbox" / name
     dest = write_todo_copy(src, tmp_path / "fast.xlsx", example, file_name=name)
@@ -507,7 +507,7 @@ def test_todo_copy_of_xlsx_is_a_byte_level_copy(example: Cadence, tmp_path: Path
 
 
 def test_todo_copy_fast_path_drops_macros_and_escapes(example: Cadence, tmp_path: Path) -> None:
-    from rosterkit.write import zipsheet
+    from rosterkit.xlsx import zipsheet
     name = file_of(example, "四年级1班")
     src = tmp_path / "m.xlsm"
     with_macros(EXAMPLES / "inbox" / name, src)
@@ -517,7 +517,7 @@ def test_todo_copy_fast_path_drops_macros_and_escapes(example: Cadence, tmp_path
         calls.append(a[2])
         a[2].cells.append(zipsheet.Cell(40, 1, "<&> \x01\"'", None))
         real(*a, **k)
-    import rosterkit.write.todo as todo_mod
+    import rosterkit.outputs.todo as todo_mod
     todo_mod.zipsheet.insert_first_sheet = spy
     try:
         dest = write_todo_copy(src, tmp_path / "m.xlsx", example, file_name=name)

@@ -18,12 +18,12 @@ from openpyxl.utils import get_column_letter
 from printing import column_points, printed
 from builders import AS_OF, ledger, student
 
-from rosterkit.idcard import make_id
-from rosterkit.merge import MergeResult, merge
-from rosterkit.school import ExpectedClass, SchoolInfo
-from rosterkit.template import default_path
-from rosterkit.write.workbooks import text_width
-from rosterkit.write.roster import MASKED_NAME, ROSTER_NAME, read_upward, write_school_roster
+from rosterkit.core.idcard import make_id
+from rosterkit.merging.merge import MergeResult, merge
+from rosterkit.merging.school import ExpectedClass, SchoolInfo
+from rosterkit.core.template import default_path
+from rosterkit.xlsx.workbooks import text_width
+from rosterkit.outputs.roster import MASKED_NAME, ROSTER_NAME, read_upward, write_school_roster
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 ON = dt.date(2026, 11, 23)
@@ -435,7 +435,7 @@ def test_streamed_roster_has_the_same_cells(which: str, request: pytest.FixtureR
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """A roster over STREAM_CELLS is written in constant_memory mode (inline strings, not shared ones): the
     workbook read back holds the same values, formats, fills and borders in every sheet."""
-    import rosterkit.write.roster as roster_mod
+    import rosterkit.outputs.roster as roster_mod
 
     result = request.getfixturevalue(which)
     shared = write_school_roster(result, tmp_path / "shared.xlsx", on=AS_OF)

@@ -10,7 +10,7 @@ import pytest
 from printing import printed
 
 from rosterkit.issues import Issue
-from rosterkit.write.summary import SUMMARY_NAME, FileSummary, write_summary
+from rosterkit.outputs.summary import SUMMARY_NAME, FileSummary, write_summary
 
 FORMULA_TEXT = '=HYPERLINK("http://x","y")'
 

@@ -15,16 +15,16 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 
 from rosterkit.issues import Issue
-from rosterkit.write import annotate as annotate_mod
-from rosterkit.write import workbooks as workbooks_mod
-from rosterkit.write import zipsheet
-from rosterkit.write.annotate import (
+from rosterkit.outputs import annotate as annotate_mod
+from rosterkit.xlsx import workbooks as workbooks_mod
+from rosterkit.xlsx import zipsheet
+from rosterkit.outputs.annotate import (
     COMMENT_SEPARATOR,
     annotate_copy,
     fast_copy,
 )
-from rosterkit.write.workbooks import RESULT_SHEET
-from rosterkit.write.zippkg import Unsupported
+from rosterkit.xlsx.workbooks import RESULT_SHEET
+from rosterkit.xlsx.zippkg import Unsupported
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "inbox"
 LEDGER = EXAMPLES / "三年级2班_帮扶台账.xlsx"

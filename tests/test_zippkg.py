@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from rosterkit.write import zipbook
-from rosterkit.write.zippkg import Package, Unsupported
+from rosterkit.xlsx import zipbook
+from rosterkit.xlsx.zippkg import Package, Unsupported
 
 VIEWS = b'<worksheet><sheetViews><sheetView tabSelected="1" workbookViewId="0"/></sheetViews>'
 CELLS = b"<sheetData>" + b"".join(b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (i, i, i * 7919 % 10007)

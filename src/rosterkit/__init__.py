@@ -1,25 +1,75 @@
 """rosterkit: check, merge and follow up the care-program ledgers (关爱帮扶台账) of Chinese schools.
 
-The pipeline: read → validate → merge → cadence → write. Public API::
+Every action is one call returning one result object whose tables are DataFrames::
 
-    from rosterkit import check, load_template
-    report = check("inbox/", out="out/")
-    report.issues_frame()
+    import rosterkit
+    report = rosterkit.check("inbox/", out="out/")          # CheckReport
+    merged = rosterkit.merge(report, school_info="学校信息.xlsx")  # MergeResult
+    cad = rosterkit.follow_up(merged, as_of=dt.date(2026, 11, 23))  # Cadence (its policy problems inside)
+    run = rosterkit.report("inbox/", out="out/")             # RunResult: every workbook of a round
+
+The names below are imported on first use, so ``import rosterkit`` (and ``rosterkit --help``) loads neither
+pandas nor pandera.
 """
 
 from __future__ import annotations
 
-from .check import check, check_file
-from .distribute import distribute
-from .merge import MergeResult, merge
-from .school import SchoolInfo, read_school_info
-from .errors import InputError, RosterkitError, TemplateError
-from .issues import Issue
-from .policy import Term, load_term
-from .report import CheckReport, FileResult
-from .template import Template, load_template
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["check", "check_file", "merge", "distribute", "load_template", "load_term", "read_school_info",
-           "CheckReport", "FileResult", "MergeResult", "SchoolInfo", "Issue", "Template", "Term", "RosterkitError",
-           "InputError", "TemplateError"]
+# public name → the module that defines it
+_EXPORTS: dict[str, str] = {
+    "check": "rosterkit.checking.run",
+    "check_file": "rosterkit.checking.run",
+    "CheckReport": "rosterkit.checking.report",
+    "FileResult": "rosterkit.checking.report",
+    "merge": "rosterkit.merging.merge",
+    "MergeResult": "rosterkit.merging.merge",
+    "read_school_info": "rosterkit.merging.school",
+    "SchoolInfo": "rosterkit.merging.school",
+    "follow_up": "rosterkit.cadence.inputs",
+    "Cadence": "rosterkit.cadence.engine",
+    "load_term": "rosterkit.cadence.policy",
+    "Term": "rosterkit.cadence.policy",
+    "report": "rosterkit.pipeline",
+    "merge_inbox": "rosterkit.pipeline",
+    "cadence_inbox": "rosterkit.pipeline",
+    "RunResult": "rosterkit.pipeline",
+    "distribute": "rosterkit.distribute",
+    "load_template": "rosterkit.core.template",
+    "Template": "rosterkit.core.template",
+    "Issue": "rosterkit.issues",
+    "RosterkitError": "rosterkit.errors",
+    "InputError": "rosterkit.errors",
+    "TemplateError": "rosterkit.errors",
+}
+
+__all__ = sorted(_EXPORTS)
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:  # the names as a type checker sees them; at run time __getattr__ imports them
+    from rosterkit.cadence.engine import Cadence
+    from rosterkit.cadence.inputs import follow_up
+    from rosterkit.cadence.policy import Term, load_term
+    from rosterkit.checking.report import CheckReport, FileResult
+    from rosterkit.checking.run import check, check_file
+    from rosterkit.core.template import Template, load_template
+    from rosterkit.distribute import distribute
+    from rosterkit.errors import InputError, RosterkitError, TemplateError
+    from rosterkit.issues import Issue
+    from rosterkit.merging.merge import MergeResult, merge
+    from rosterkit.merging.school import SchoolInfo, read_school_info
+    from rosterkit.pipeline import RunResult, cadence_inbox, merge_inbox, report
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'rosterkit' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # once imported, a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

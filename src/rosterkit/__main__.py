@@ -1,5 +1,5 @@
 """python -m rosterkit"""
 
-from .cli import main
+from rosterkit.cli import main
 
 main()

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from .errors import RosterkitError
+from rosterkit.errors import RosterkitError
 
 
 class _Date(click.ParamType):
@@ -45,9 +45,9 @@ def cli() -> None:
 def check_cmd(inbox: tuple[str, ...], out: str | None, as_json: bool, as_of: dt.date | None,
               policy: str | None, template: str | None, mask: bool, jobs: int | None, scheduler: str | None) -> None:
     """核对收到的台账：每个文件的问题、批注副本和校验汇总。"""
-    from . import render
-    from .check import check
-    from .cluster import dask_executor
+    from rosterkit import render
+    from rosterkit.checking.run import check
+    from rosterkit.runtime.cluster import dask_executor
 
     with _progress(as_json) as tick, dask_executor(scheduler) as executor:
         report = check(list(inbox), out=out, as_of=as_of, policy=policy, template=template, mask=mask,
@@ -71,9 +71,9 @@ def merge_cmd(inbox: tuple[str, ...], out: str | None, school_info: str | None, 
               as_json: bool, as_of: dt.date | None, policy: str | None, jobs: int | None,
               scheduler: str | None) -> None:
     """汇总各班台账为全校花名册：提交情况、跨班重复与冲突、未纳入的行。"""
-    from . import render
-    from .cluster import dask_executor
-    from .pipeline import merge_inbox
+    from rosterkit import render
+    from rosterkit.runtime.cluster import dask_executor
+    from rosterkit.pipeline import merge_inbox
 
     with _progress(as_json) as tick, dask_executor(scheduler) as executor:
         result, dest = merge_inbox(list(inbox), out=out, school_info=school_info, mask=mask,
@@ -88,7 +88,7 @@ def merge_cmd(inbox: tuple[str, ...], out: str | None, school_info: str | None, 
 @click.argument("folder", type=click.Path())
 def init_cmd(folder: str) -> None:
     """建立工作文件夹：学校信息、帮扶制度、收件箱和使用说明（已有的文件不覆盖）。"""
-    from .workspace import init_workspace
+    from rosterkit.workspace import init_workspace
 
     for line in init_workspace(folder).lines():
         click.echo(line)
@@ -100,8 +100,8 @@ def init_cmd(folder: str) -> None:
 @click.option("--from", "from_", type=click.Path(), help="上一轮的学校花名册或收件夹：按班预填学生")
 def distribute_cmd(school_info: str, out: str, from_: str | None) -> None:
     """按学校信息为每个班生成一份台账（已填好学校、年级、班级、班主任）。"""
-    from .distribute import distribute
-    from .order import file_order_key
+    from rosterkit.distribute import distribute
+    from rosterkit.core.order import file_order_key
 
     paths = distribute(school_info, out, from_=from_)
     for p in sorted(paths, key=lambda p: file_order_key(p.name)):
@@ -125,9 +125,9 @@ def cadence_cmd(inbox: tuple[str, ...], out: str | None, school_info: str | None
                 policy: str | None, mask: bool, as_json: bool, jobs: int | None, due_within: int,
                 load_limit: int | None, scheduler: str | None) -> None:
     """帮扶落实情况：每名学生、每位教师、每个班的谈心、家访等是否按制度完成，逾期和即将到期名单。"""
-    from . import render
-    from .cluster import dask_executor
-    from .pipeline import cadence_inbox
+    from rosterkit import render
+    from rosterkit.runtime.cluster import dask_executor
+    from rosterkit.pipeline import cadence_inbox
 
     with _progress(as_json) as tick, dask_executor(scheduler) as executor:
         run = cadence_inbox(list(inbox), out=out, school_info=school_info, as_of=as_of, policy=policy, mask=mask,
@@ -155,10 +155,10 @@ def report_cmd(inbox: tuple[str, ...], out: str | None, school_info: str | None,
                policy: str | None, mask: bool, include_invalid: bool, as_json: bool, jobs: int | None,
                due_within: int, load_limit: int | None, scheduler: str | None) -> None:
     """一条命令完成核对、汇总和落实情况统计（德育处老师常用）。"""
-    from . import render
-    from .cluster import dask_executor
-    from .masking import mask_tree
-    from .pipeline import report_inbox
+    from rosterkit import render
+    from rosterkit.runtime.cluster import dask_executor
+    from rosterkit.core.masking import mask_tree
+    from rosterkit.pipeline import report_inbox
 
     with _progress(as_json) as tick, dask_executor(scheduler) as executor:
         run = report_inbox(list(inbox), out=out, school_info=school_info, as_of=as_of, policy=policy, mask=mask,

@@ -14,11 +14,11 @@ from typing import Any
 
 import python_calamine as pc
 
-from .errors import InputError
-from .read import extract_records, find_header
-from .school import SchoolInfo, class_id, read_school_info
-from .template import Template, load_template
-from .write.ledger import fill_ledger
+from rosterkit.errors import InputError
+from rosterkit.checking.read import extract_records, find_header
+from rosterkit.merging.school import SchoolInfo, class_id, read_school_info
+from rosterkit.core.template import Template, load_template
+from rosterkit.outputs.ledger import fill_ledger
 
 SUFFIX = "_帮扶台账.xlsx"
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
@@ -42,12 +42,12 @@ def safe_name(text: str) -> str:
 
 
 def previous_rows(source: str | Path, template: Template) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
-    """Last round's students by class (:func:`rosterkit.school.class_id`), as ledger rows (column label → value)."""
+    """Last round's students by class (:func:`rosterkit.merging.school.class_id`), as ledger rows (column label → value)."""
     src = Path(source)
     labels = {f.key: f.label for f in template.roster.fields}
     out: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     if src.is_dir():
-        from .merge import merge
+        from rosterkit.merging.merge import merge
 
         roster = merge(src, include_invalid=True).roster
         for rec in roster.to_dict("records"):

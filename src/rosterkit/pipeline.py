@@ -12,15 +12,15 @@ from typing import Any, Callable, Iterable
 
 import pandas as pd
 
-from .cadence import Cadence
-from .check import check, collect_inputs, default_out
-from .followup import follow_up
-from .issues import Issue
-from .merge import MergeResult, merge
-from .report import CheckReport
-from .school import read_school_info
-from .side import TRIM_EVERY, Relay, Side, give_back_memory, settled
-from .write.roster import MASKED_NAME as MASKED_ROSTER_NAME, ROSTER_NAME
+from rosterkit.cadence.engine import Cadence
+from rosterkit.checking.run import check, collect_inputs, default_out
+from rosterkit.cadence.inputs import follow_up
+from rosterkit.issues import Issue
+from rosterkit.merging.merge import MergeResult, merge
+from rosterkit.checking.report import CheckReport
+from rosterkit.merging.school import read_school_info
+from rosterkit.runtime.side import TRIM_EVERY, Relay, Side, give_back_memory, settled
+from rosterkit.outputs.roster import MASKED_NAME as MASKED_ROSTER_NAME, ROSTER_NAME
 
 
 def merge_inbox(
@@ -38,7 +38,7 @@ def merge_inbox(
 ) -> tuple[MergeResult, Path]:
     """Check the inbox, merge it and write 学校花名册.xlsx (or, with ``mask``, 学校花名册_脱敏.xlsx) into ``out``.
     ``jobs``/``executor``: where the per-file check runs (see :func:`rosterkit.check`)."""
-    from .write.roster import write_school_roster
+    from rosterkit.outputs.roster import write_school_roster
 
     files, target = _prepare(inbox, out)
     report = check(files, as_of=as_of, term_name=_term_name(school_info), policy=policy, write=False,
@@ -103,7 +103,7 @@ class RunResult:
 
 
 def _prepare(inbox: Any, out: str | Path | None) -> tuple[list[Path], Path]:
-    from .write.outputs import guard_output
+    from rosterkit.outputs.checked import guard_output
 
     files = collect_inputs(inbox)
     target = Path(out) if out else default_out(files)
@@ -162,9 +162,9 @@ def report_inbox(
 
     ``jobs`` (default: the number of cores) worker processes check the files, or ``executor`` (any
     ``concurrent.futures.Executor``: a Dask client's, say) runs the per-file work while the merge and the
-    cadence run here. 学校花名册 is written in a forked child meanwhile (:mod:`rosterkit.side`), the rest here.
+    cadence run here. 学校花名册 is written in a forked child meanwhile (:mod:`rosterkit.runtime.side`), the rest here.
     """
-    from .write.roster import write_school_roster
+    from rosterkit.outputs.roster import write_school_roster
 
     files, target = _prepare(inbox, out)
     day = as_of or dt.date.today()
@@ -222,8 +222,8 @@ def _write_outputs(run: RunResult, target: Path, side: Side, *, mask: bool, chec
     When ``side`` is already writing (a report's 学校花名册, the run's longest step, has a core to itself), all
     of it runs here instead: a third process would only share this one's core, and each child that touches
     the run's data makes its own copy of the pages it touches (a county: ~400 MB)."""
-    from .write.compliance import write_compliance
-    from .write.outputs import write_check_outputs
+    from rosterkit.outputs.compliance import write_compliance
+    from rosterkit.outputs.checked import write_check_outputs
 
     cad = run.cadence
     assert cad is not None
@@ -252,7 +252,7 @@ def _write_returns(run: RunResult, target: Path, annotated: dict[str, Path], fil
                    relay: Relay | None = None) -> None:
     """The copies handed back (发回各班) of the classes in ``files``: 待办 first and, where the class has one,
     its 校验结果. With a ``relay``, a child that is done with its own work makes some of them."""
-    from .write.todo import rows_by_file
+    from rosterkit.outputs.todo import rows_by_file
 
     assert run.cadence is not None
     by_file = rows_by_file(run.cadence, files)
@@ -277,8 +277,8 @@ def _return_copies(tasks: Iterable[tuple[Any, ...]]) -> None:
 
 def _return_copy(src: Path, dest: Path, file_name: str, rows: Any, as_of: dt.date) -> None:
     """One class's copy handed back, from its prepared 待办 rows (here or in a writer process)."""
-    from .read import read_workbook
-    from .write.todo import write_todo_copy
+    from rosterkit.checking.read import read_workbook
+    from rosterkit.outputs.todo import write_todo_copy
 
     def values() -> Any:
         raw = read_workbook(src)
@@ -289,3 +289,6 @@ def _return_copy(src: Path, dest: Path, file_name: str, rows: Any, as_of: dt.dat
                         fallback_sheets=values() if src.suffix.lower() not in (".xlsx", ".xlsm") else None)
     except ValueError:  # openpyxl cannot load it (an .xls renamed .xlsx, a damaged zip): rebuilt from its values
         write_todo_copy(src, dest, None, file_name=file_name, rows=rows, as_of=as_of, fallback_sheets=values())
+
+
+report = report_inbox  # the public name: rosterkit.report(inbox, out=...) is the coordinator's one command

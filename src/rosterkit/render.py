@@ -25,7 +25,7 @@ def file_line(f: Any) -> str:
 def check_text(report: Any, *, details: bool = True, limit: int = 5, mask: bool = False) -> str:
     """Per-file summary, the first few problems of each file, and where the outputs are; ``mask``: the
     problems as the 脱敏 summary shows them (a screen is shared as easily as a file)."""
-    from .masking import mask_issue_text
+    from rosterkit.core.masking import mask_issue_text
 
     lines = []
     for f in report.files:
@@ -109,7 +109,7 @@ def _pct(rate: Any) -> str:
 
 def cadence_text(run: Any, *, limit: int = 10) -> str:
     """School compliance, per teacher, and the first overdue / due-soon items."""
-    from .school import class_label  # not at import time: the command line starts without pandas & co.
+    from rosterkit.merging.school import class_label  # not at import time: the command line starts without pandas & co.
     cad = run.cadence
     s = run.summary()
     lines = [f"截至 {cad.as_of:%Y-%m-%d}：{len(cad.students)} 名学生，落实率 {_pct(s['compliance_rate'])}，"

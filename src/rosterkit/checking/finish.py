@@ -1,0 +1,143 @@
+"""The parent's half of a check: the template schema over batches of prepared files, then counts and order.
+
+Workers (:func:`rosterkit.checking.run.prepare_file`) read, clean and cross-check one file each and send back a
+:class:`~rosterkit.checking.report.FileResult` carrying a :class:`Pending`; here the schema runs once per template sheet
+over a batch of those files (pandera's fixed cost per call is ten times a class's rows), each sheet's problems go
+where they belong, valid rows are counted and the problems put in reading order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+from rosterkit.runtime.isolate import GC_THRESHOLDS
+from rosterkit.issues import Issue, make_issue
+from rosterkit.checking.report import FileResult
+from rosterkit.core.template import SheetSpec, Template
+from rosterkit.checking.validate import SheetContext, run_schema_many
+
+ROLES = {"name": "roster", "student_name": "log"}  # a field that marks the sheet's role
+
+
+@dataclass
+class Pending:
+    """What :func:`finish_files` needs of a prepared file: its sheet order (to sort problems in reading order)
+    and, per role, the sheet's context and the place in ``issues`` where its schema problems belong."""
+
+    sheets: list[str]
+    schema: dict[str, tuple[SheetContext, int]] = field(default_factory=dict)
+
+    def shift(self, by: int) -> None:
+        """Problems were put in front of the list: the schema places move with them."""
+        self.schema = {role: (ctx, at + by) for role, (ctx, at) in self.schema.items()}
+
+
+def role_of(spec: SheetSpec) -> str:
+    """The role of a template sheet: ``roster`` (it has 姓名), ``log`` (学生姓名), else its name."""
+    return next((r for k, r in ROLES.items() if spec.field(k)), spec.name)
+
+
+def finish_files(results: Sequence[FileResult], template: Template) -> None:
+    """Run the template schema over the frames of prepared files, one lazy pass per sheet for all of them,
+    then count the valid rows and put each file's problems in reading order."""
+    waiting = [r for r in results if isinstance(r.pending, Pending)]
+    found: dict[tuple[int, str], list[Issue]] = {}
+    for spec in template.sheets.values():
+        role = role_of(spec)
+        batch = [(i, r) for i, r in enumerate(waiting) if role in r.pending.schema]
+        try:
+            issues = run_schema_many(spec, [(r.frames[role], r.pending.schema[role][0]) for _, r in batch])
+        except Exception:  # some file's values upset the batch: run each file alone to find which
+            issues = [_schema_alone(spec, r, role) for _, r in batch]
+        found.update({(i, role): got for (i, _), got in zip(batch, issues)})
+    for i, r in enumerate(waiting):
+        pending: Pending = r.pending
+        for role, (_, at) in sorted(pending.schema.items(), key=lambda kv: -kv[1][1]):  # last place first
+            r.issues[at:at] = found[i, role]
+        r.issues = _one_problem_per_crowded_cell(r.issues)
+        _count(r, {role: ctx for role, (ctx, _) in pending.schema.items()})
+        r.issues.sort(key=_place_order(pending.sheets))
+        r.pending = None
+        if not r.issues:
+            r.raw = None  # only kept for the annotated copy of a file with problems
+
+
+def _one_problem_per_crowded_cell(issues: list[Issue]) -> list[Issue]:
+    """A cell holding two students says that alone: its length or format (an ID of 37 digits) is no mistake to
+    fix on its own, the row is to be split."""
+    crowded = {(i.sheet, i.cell) for i in issues if i.code == "multiple-students"}
+    if not crowded:
+        return issues
+    return [i for i in issues if i.code == "multiple-students" or (i.sheet, i.cell) not in crowded]
+
+
+def _place_order(sheets: list[str]) -> Callable[[Issue], tuple[int, int, int]]:
+    """Problems in reading order: file-level first, then by sheet, row and column."""
+    def key(i: Issue) -> tuple[int, int, int]:
+        sheet = sheets.index(i.sheet) + 1 if i.sheet in sheets else 0
+        col = column_index_from_string(coordinate_from_string(i.cell)[0]) if i.cell else 0
+        return sheet, i.row or 0, col
+    return key
+
+
+def _schema_alone(spec: SheetSpec, r: FileResult, role: str) -> list[Issue]:
+    try:
+        return run_schema_many(spec, [(r.frames[role], r.pending.schema[role][0])])[0]
+    except Exception as exc:  # as in a worker: an input nobody foresaw costs this file only, with a code
+        r.frames.pop(role)
+        r.pending.schema.pop(role)
+        r.rows[role] = r.invalid[role] = 0
+        return [make_issue("file-crashed", file=r.name, detail=f"{type(exc).__name__}: {str(exc)[:100]}")]
+
+
+def _count(result: FileResult, contexts: dict[str, SheetContext]) -> None:
+    for role, ctx in contexts.items():
+        frame = result.frames[role]
+        bad = {i.row for i in result.issues if i.severity == "error" and i.sheet == ctx.spec.name and i.row
+               and i.row in frame.index}
+        result.rows[role] = len(frame)
+        result.invalid[role] = len(bad)
+        frame["valid"] = ~frame.index.isin(list(bad))
+
+
+@contextlib.contextmanager
+def collector_at_ease() -> Iterator[None]:
+    """Python's cyclic collector less often while results pile up (restored after): its full passes over a
+    growing heap cost ~15% of a county's check, and the results hold few cycles."""
+    before = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+class Finisher:
+    """The progress hook of the per-file stage: files that come back wait in a batch, whose schema is run
+    (:func:`finish_files`) while the workers read on; the caller's ``progress`` sees each file finished."""
+
+    BATCH = 64
+
+    def __init__(self, template: Template, progress: Callable[[int, int, FileResult], None] | None) -> None:
+        self.template, self.progress = template, progress
+        self.waiting: list[FileResult] = []
+        self.done, self.total = 0, 0
+
+    def __call__(self, done: int, total: int, result: FileResult) -> None:
+        self.total = total
+        self.waiting.append(result)
+        if len(self.waiting) >= self.BATCH or done == total:
+            self.flush()
+
+    def flush(self) -> None:
+        finish_files(self.waiting, self.template)
+        for r in self.waiting:
+            self.done += 1
+            if self.progress:
+                self.progress(self.done, self.total, r)
+        self.waiting = []

@@ -1,0 +1,391 @@
+"""Check returned class ledgers against the official template: the ``rosterkit check`` step.
+
+One file at a time in a worker: read (calamine) → find sheets, header and records → clean → cross-field checks.
+Then in this process, over batches of files (finish.py): template schema (lazy) → counts → reading order. Then,
+for the run: annotated copies and the 校验汇总 workbook.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+import functools
+import os
+from concurrent.futures import Executor, as_completed
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import pandas as pd
+from openpyxl.utils.cell import get_column_letter
+
+from rosterkit.checking import crosscheck
+from rosterkit.errors import InputError
+from rosterkit.checking.finish import Finisher, Pending, collector_at_ease, finish_files, role_of
+from rosterkit.runtime.isolate import Failure, Limits, run_isolated
+from rosterkit.checking.mergedcells import fill_merged
+from rosterkit.issues import Issue, display_value, make_issue
+from rosterkit.core.labels import norm_label
+from rosterkit.core.dates import clean_date, explain, typed
+from rosterkit.core.normalize import clean_text
+from rosterkit.core.phones import clean_phone
+from rosterkit.core.order import file_order_key
+from rosterkit.cadence.policy import Term, load_term
+from rosterkit.checking.read import SUFFIXES, RawWorkbook, extract_records, find_header, read_meta, read_workbook
+from rosterkit.checking.report import CheckReport, FileResult
+from rosterkit.checking.sniff import OPENPYXL_XML_LIMIT
+from rosterkit.core.template import FIELD_SHEET, ID_LABEL, META_SHEET, OPTIONS_SHEET, VERSION_LABEL, SheetSpec, Template, \
+    load_template
+from rosterkit.checking.validate import HINTS, Fix, SheetContext, clean_records
+from rosterkit.checking.wordbasis import decide_words
+from rosterkit.core.words import SYNONYM_SHEET
+
+
+def name_apart(results: list[FileResult]) -> None:
+    """Two inboxes (two schools' folders) may each hold a 三年级1班.xlsx: such files are named with their folder
+    (城南小学/三年级1班.xlsx), since a file's name is how the merge, the cadence and the copies tell files apart."""
+    seen = Counter(r.path.name for r in results)
+    for r in results:
+        if seen[r.path.name] > 1:
+            r.shown = f"{r.path.parent.name}/{r.path.name}"
+    if len({r.name for r in results}) < len(results):  # the folders share a name too: the whole path
+        for r in results:
+            r.shown = str(r.path) if seen[r.path.name] > 1 else ""
+
+
+def collect_inputs(inputs: str | Path | Iterable[str | Path]) -> list[Path]:
+    """The workbooks to check: a folder's spreadsheets in school order (三年级2班 before 三年级10班 and 四年级1班),
+    or the files given, in the order given."""
+    items = [inputs] if isinstance(inputs, (str, Path)) else list(inputs)
+    files: list[Path] = []
+    for item in map(Path, items):
+        if item.is_dir():
+            files += sorted((p for p in item.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES
+                             and not p.name.startswith(("~$", "."))), key=lambda p: file_order_key(p.name))
+        elif item.is_file():
+            files.append(item)
+        else:
+            raise InputError(f"没有这个文件或文件夹：{item}")
+    return files
+
+
+_PROGRAM_SHEETS = frozenset(norm_label(n) for n in (FIELD_SHEET, OPTIONS_SHEET, SYNONYM_SHEET))
+
+
+def _find_sheet(raw: RawWorkbook, spec: SheetSpec, taken: set[str]) -> str | None:
+    want = norm_label(spec.name)
+    for name in raw.sheets:
+        if norm_label(name) == want:
+            return name
+    # A renamed sheet (「Sheet1」) still counts when its header matches the template well.
+    best: tuple[int, str | None] = (0, None)
+    for name, rows in raw.sheets.items():
+        if name in taken or norm_label(name) in _PROGRAM_SHEETS:  # 同义词 rows name fields: never a data sheet
+            continue
+        header = find_header(rows, spec)
+        score = len(header.columns) if header else 0
+        if score >= max(3, len(spec.fields) // 3) and score > best[0]:
+            best = (score, name)
+    return best[1]
+
+
+def _check_meta(raw: RawWorkbook, template: Template, result: FileResult, name: str, term: Term | None) -> None:
+    sheet = next((s for s in raw.sheets if norm_label(s) == norm_label(META_SHEET)), None)
+    if sheet is None:
+        result.issues.append(make_issue("sheet-missing", file=name, sheet=META_SHEET))
+        return
+    labels = {n: f.key for f in template.meta for n in f.names()}
+    labels.update({ID_LABEL: "_template_id", VERSION_LABEL: "_template_version"})
+    found = read_meta(raw.sheets[sheet], labels)
+    # 填报日期 typed 11.20 or 11月20日 takes the term's year, as the contact dates do
+    how: dict[str, Any] = {"epoch_1904": raw.epoch_1904, "term": (term.start, term.end) if term else None}
+    for f in template.meta:
+        value, row, col = found.get(f.key, ("", None, None))
+        clean = (clean_date(value, **how) if f.type == "date" else clean_phone(value) if f.type == "phone"
+                 else clean_text(value))
+        cell = f"{_col(col)}{row}" if row else None
+        if f.type == "date" and clean.note:  # 11.2: 11月2日 or 11月20日? It bounds every contact: ask
+            result.issues.append(make_issue("date-ambiguous", file=name, sheet=sheet, cell=cell, column=f.label,
+                                            row=row, value=typed(value, raw.epoch_1904), detail=clean.note))
+        elif f.type == "date" and clean.problem:  # a 填报日期 that cannot be read is asked, not dropped unseen
+            code, asked = explain(value, **how)
+            details: dict[str, Any] = {"expected": "日期", "hint": HINTS["date"], **asked}
+            result.issues.append(make_issue(code, file=name, sheet=sheet, cell=cell, column=f.label, row=row,
+                                            value=typed(value, raw.epoch_1904), **details))
+        elif clean.value is None and f.required:
+            result.issues.append(make_issue("required-missing", file=name, sheet=sheet, cell=cell,
+                                            column=f.label, row=row))
+        elif clean.value is not None:
+            result.meta[f.key] = clean.value
+            if f.type == "date" and clean.changed and cell:  # 11.20 → 2026-11-20 is noted like any date
+                result.fixes.append(Fix(sheet, cell, f.label, display_value(typed(value, raw.epoch_1904)) or "",
+                                        clean.value.isoformat(), clean.note))
+    tid = str(found.get("_template_id", ("",))[0]).strip()
+    version = str(found.get("_template_version", ("",))[0]).strip()
+    if tid and tid != template.id:
+        result.issues.append(make_issue("template-unknown", file=name, sheet=sheet,
+                                        detail=f"模板编号 {tid}，应为 {template.id}"))
+    elif version and version != template.version:
+        result.issues.append(make_issue("template-version", file=name, sheet=sheet, detail=version,
+                                        expected=template.version))
+
+
+def _col(col: int | None) -> str:
+    return get_column_letter(col + 1) if col is not None else ""
+
+
+def _check_sheet(raw: RawWorkbook, sheet: str, spec: SheetSpec, result: FileResult, *, as_of: dt.date,
+                 term: Term | None) -> tuple[SheetContext, pd.DataFrame, int] | None:
+    name = result.name
+    rows = raw.sheets[sheet]
+    header = find_header(rows, spec)
+    if header is None:
+        result.issues.append(make_issue("header-missing", file=name, sheet=sheet))
+        return None
+    real = SheetSpec(sheet, spec.fields, spec.header_row)  # places are named by the teacher's sheet name
+    filled_on = result.meta.get("filled_on")
+    ctx = SheetContext(name, real, header, as_of, term, epoch_1904=raw.epoch_1904,
+                       report_date=filled_on if isinstance(filled_on, dt.date) else None)
+    for f in spec.fields:
+        if f.key not in header.columns and (f.required or f.condition is not None):
+            result.issues.append(make_issue("column-missing", file=name, sheet=sheet, column=f.label,
+                                            row=header.row))
+    for c, label in header.unknown:
+        result.issues.append(make_issue("column-unknown", file=name, sheet=sheet, cell=f"{_col(c)}{header.row}",
+                                        column=label, value=label, row=header.row))
+    rows, filled = fill_merged(rows, raw.merged.get(sheet, []), header, sheet)  # 帮扶教师 merged over 3 students
+    result.fixes += filled
+    records = extract_records(rows, header)
+    defaults: dict[str, Any] = {k: result.meta[k] for k in ("grade", "class") if k in result.meta}
+    frame, fixes = clean_records(records, ctx, defaults if spec.field("name") else None)
+    result.fixes += fixes
+    schema_at = len(result.issues)  # where this sheet's schema problems go once the batch has run
+    for step in (crosscheck.multiple_students, crosscheck.conditional, crosscheck.id_agreement, crosscheck.duplicates,
+                 crosscheck.dates):
+        result.issues += step(frame, ctx)
+    return ctx, frame, schema_at
+
+
+def check_file(path: Path, template: Template, *, as_of: dt.date, term: Term | None = None) -> FileResult:
+    """Check one returned workbook; every problem is an :class:`Issue` in the result, nothing is raised."""
+    result = prepare_file(path, template, as_of=as_of, term=term)
+    finish_files([result], template)
+    return result
+
+
+def prepare_file(path: Path, template: Template, *, as_of: dt.date, term: Term | None = None) -> FileResult:
+    """The per-file part of a check, as run in a worker: read, locate the sheets, clean, cross-field checks.
+
+    The template schema is left to :func:`finish_files`, which runs it over many files' frames at once:
+    pandera's fixed cost per ``validate`` call is ten times the cost of checking a class's few hundred rows.
+    """
+    result = FileResult(path)
+    raw = read_workbook(path, only=[*template.sheets, META_SHEET])  # not the template's own 字段, 选项
+    if isinstance(raw, Issue):
+        result.issues.append(raw)
+        return result
+    result.pending = Pending(raw.sheet_names)
+    result.raw = raw  # kept for the annotated copy of files openpyxl cannot open
+    name = result.name
+    located = {}
+    taken: set[str] = set()
+    for spec in template.sheets.values():
+        sheet = _find_sheet(raw, spec, taken)
+        if sheet:
+            taken.add(sheet)
+            located[spec.name] = sheet
+    if not located:
+        result.issues.append(make_issue("template-unknown", file=name,
+                                        detail=f"找不到{'、'.join(template.sheets)}工作表"))
+        return result
+    _check_meta(raw, template, result, name, term)
+    for spec in template.sheets.values():
+        if spec.name not in located:
+            result.issues.append(make_issue("sheet-missing", file=name, sheet=spec.name))
+            continue
+        done = _check_sheet(raw, located[spec.name], spec, result, as_of=as_of, term=term)
+        if done:
+            role = role_of(spec)
+            ctx, result.frames[role], at = done
+            result.pending.schema[role] = (ctx, at)
+            result.sheets[role] = located[spec.name]
+    if "log" in result.frames and "roster" in result.frames:
+        log = result.frames["log"]
+        linked, issues = crosscheck.link_log(log, result.frames["roster"], result.pending.schema["log"][0])
+        log["student_row"] = linked
+        result.issues += issues
+    if "log" in result.frames and result.frames["log"].empty:  # nothing to count: say so, not a plain 通过
+        result.issues.append(make_issue("log-empty", file=name, sheet=result.sheets["log"]))
+    # Everyday words another field decides (对象「奶奶」 by the student's 与学生关系), now that contacts are linked.
+    result.fixes += decide_words({spec.name: (result.frames[role_of(spec)], result.pending.schema[role_of(spec)][0])
+                                  for spec in template.sheets.values() if role_of(spec) in result.frames},
+                                 template.roster.name)
+    return result
+
+
+def default_out(inputs: list[Path]) -> Path:
+    """Beside the inbox, never inside it: ``<inbox>_rosterkit``."""
+    base = inputs[0].parent if inputs else Path.cwd()
+    return base.parent / f"{base.name}_rosterkit"
+
+
+def _check_one(path: Path, template: Template, as_of: dt.date, term: Term | None) -> FileResult:
+    """The per-file work, as run in a worker; never raises. The raw cells travel back only when the annotated
+    copy will be rebuilt from them (not an .xlsx openpyxl can load cheaply)."""
+    try:
+        res = prepare_file(path, template, as_of=as_of, term=term)
+        raw = res.raw
+        if isinstance(raw, RawWorkbook):
+            # Notes first: the sort is stable, so a file-level note (macros, a text export) leads the list.
+            notes = _reading_notes(raw, res, template)
+            res.issues = notes + res.issues
+            if isinstance(res.pending, Pending):
+                res.pending.shift(len(notes))
+    except MemoryError:
+        return _refused(path, "file-too-large", detail="读取时所需内存超过上限")
+    except Exception as exc:  # an input nobody foresaw must cost this file only, with a code, not the run
+        return _refused(path, "file-crashed", detail=f"{type(exc).__name__}: {str(exc)[:100]}")
+    loadable = (path.suffix.lower() in (".xlsx", ".xlsm") and isinstance(raw, RawWorkbook)
+                and raw.kind in ("xlsx", "xlsm") and raw.xml_bytes <= OPENPYXL_XML_LIMIT)
+    if loadable:
+        res.raw = None  # (the cells of other formats stay until finish_files knows whether a copy is needed)
+    return res
+
+
+@functools.cache
+def _warm_up() -> None:
+    """Pay pandera's lazy set-up (it imports its backends, and hypothesis, on first use) once here, before
+    the workers are forked, instead of once in every worker."""
+    try:
+        import pandera.pandas as pa
+
+        pa.DataFrameSchema({"x": pa.Column(object, nullable=True)}).validate(pd.DataFrame({"x": [None]}))
+    except Exception:  # only a speed-up: the workers do the same set-up themselves if this fails
+        pass
+
+
+def _refused(path: Path, code: str, **details: Any) -> FileResult:
+    res = FileResult(path)
+    res.issues.append(make_issue(code, file=path.name, **details))
+    return res
+
+
+def _failed(failure: Failure[Path]) -> FileResult:
+    """A file whose worker overran the time limit or died: one coded problem, the run goes on."""
+    if failure.reason == "timeout":
+        return _refused(failure.item, "file-timeout", seconds=failure.detail)
+    return _refused(failure.item, "file-crashed", detail=failure.detail)
+
+
+MAX_LAYOUT_NOTES = 50  # per sheet and kind: a whole hidden block is one note, a hostile file cannot flood
+
+
+def _reading_notes(raw: RawWorkbook, res: FileResult, template: Template) -> list[Issue]:
+    """What reading noticed (macros, long cells, formulas without values) and the layout of the data sheets
+    that changes what the values mean: hidden sheets, rows and columns, merged cells over records."""
+    name = res.name
+    data_sheets = {sheet: role for role, sheet in res.sheets.items()}
+    checked = set(data_sheets) | {s for s in raw.sheets if norm_label(s) == norm_label(META_SHEET)}
+    notes = [i for i in raw.notes if i.code != "formula-no-value" or i.sheet in checked]
+    for spec in template.sheets.values():
+        role = role_of(spec)
+        sheet = res.sheets.get(role)
+        known = res.pending.schema.get(role) if isinstance(res.pending, Pending) else None
+        header = known[0].header if known else find_header(raw.sheets[sheet], spec) if sheet else None
+        if sheet is None or header is None:
+            continue
+        records = set(res.frames[role].index) if role in res.frames else set()
+        if sheet in raw.hidden_sheets:
+            notes.append(make_issue("hidden-content", file=name, sheet=sheet, detail=f"工作表「{sheet}」"))
+        for first, last in _runs(sorted(records & raw.hidden_rows.get(sheet, set())))[:MAX_LAYOUT_NOTES]:
+            rows = f"第 {first} 行" if first == last else f"第 {first}–{last} 行"
+            notes.append(make_issue("hidden-content", file=name, sheet=sheet, cell=f"A{first}", row=first,
+                                    detail=rows))
+        labels = {c: str(raw.sheets[sheet][header.row - 1][c]) for c in header.columns.values()}
+        for col in sorted(c - 1 for c in raw.hidden_cols.get(sheet, set()) if c - 1 in labels)[:MAX_LAYOUT_NOTES]:
+            notes.append(make_issue("hidden-content", file=name, sheet=sheet, cell=f"{_col(col)}{header.row}",
+                                    column=labels[col], row=header.row, detail=f"「{labels[col]}」列"))
+        merged = [m for m in raw.merged.get(sheet, []) if m[2] > header.row and (m[0], m[1]) != (m[2], m[3])]
+        for r0, c0, r1, c1 in merged[:MAX_LAYOUT_NOTES]:
+            span = f"{_col(c0 - 1)}{r0}:{_col(c1 - 1)}{r1}"
+            notes.append(make_issue("cell-merged", file=name, sheet=sheet, cell=f"{_col(c0 - 1)}{r0}", row=r0,
+                                    detail=span))
+    return notes
+
+
+def _runs(numbers: list[int]) -> list[tuple[int, int]]:
+    """[3, 4, 5, 9] → [(3, 5), (9, 9)]."""
+    runs: list[tuple[int, int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], n)
+        else:
+            runs.append((n, n))
+    return runs
+
+
+def check(
+    inputs: str | Path | Iterable[str | Path],
+    *,
+    out: str | Path | None = None,
+    template: Template | str | Path | None = None,
+    policy: str | Path | None = None,
+    as_of: dt.date | None = None,
+    term_name: str | None = None,
+    write: bool = True,
+    mask: bool = False,
+    progress: Callable[[int, int, FileResult], None] | None = None,
+    jobs: int | None = None,
+    executor: Executor | None = None,
+) -> CheckReport:
+    """Check every returned workbook; write annotated copies and 校验汇总.xlsx (``mask``: 校验汇总_脱敏.xlsx) to
+    ``out`` when ``write``.
+
+    Each file is checked in one of ``jobs`` worker processes (default: the number of cores) under the limits
+    of :class:`rosterkit.runtime.isolate.Limits` (time per file, memory per worker, from the environment): a file that
+    overruns or kills its worker gets a coded problem and the others go on. Or on any
+    ``concurrent.futures.Executor`` given (a Dask client's executor, say), without a time limit. The workers
+    read, clean and cross-check; the template schema then runs here over batches of returned files
+    (:func:`finish_files`). Results come back in input order and equal a serial run.
+    ``progress(done, total, result)`` is called after each file is finished. Contact dates are checked against
+    the term of the ``policy``'s 校历 that ``term_name`` (学校信息's 学年学期) names, else the one holding ``as_of``.
+    """
+    files = collect_inputs(inputs)
+    tpl = template if isinstance(template, Template) else load_template(template)
+    as_of = as_of or dt.date.today()
+    term = load_term(policy, on=as_of, name=term_name)
+    workers = min(jobs or os.cpu_count() or 1, max(len(files), 1))
+    finisher = Finisher(tpl, progress)
+    with collector_at_ease():
+        if executor is not None:
+            results = _run(executor, files, tpl, as_of, term, finisher)
+        else:
+            # Every file is read in a worker process that is killed when it overruns (rosterkit.runtime.isolate).
+            _warm_up()
+            results = run_isolated(_check_one, files, (tpl, as_of, term), workers=workers,
+                                   limits=Limits.from_env(), failed=_failed, progress=finisher)
+        finisher.flush()
+    name_apart(results)
+    report = CheckReport(results)
+    if write:
+        from rosterkit.outputs.checked import write_check_outputs
+
+        target = Path(out) if out else default_out(files)
+        write_check_outputs(report, target, files, mask=mask)
+    return report
+
+
+def _run(executor: Executor, files: list[Path], tpl: Template, as_of: dt.date, term: Term | None,
+         progress: Callable[[int, int, FileResult], None] | None) -> list[FileResult]:
+    """Files on a caller's executor: no time limit (it cannot stop a task), but a task that dies (a broken
+    process pool, say) still gives its file a coded problem instead of ending the run."""
+    futures = {executor.submit(_check_one, path, tpl, as_of, term): i for i, path in enumerate(files)}
+    results: list[FileResult | None] = [None] * len(files)
+    for n, fut in enumerate(as_completed(futures), start=1):
+        try:
+            results[futures[fut]] = fut.result()
+        except Exception as exc:  # BrokenProcessPool and the like: the worker is gone, the file is not read
+            results[futures[fut]] = _failed(Failure(files[futures[fut]], "crashed", type(exc).__name__))
+        done = results[futures[fut]]
+        if progress and done is not None:  # always set just above
+            progress(n, len(files), done)
+    return [r for r in results if r is not None]

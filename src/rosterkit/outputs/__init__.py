@@ -1,0 +1,1 @@
+"""The workbooks rosterkit hands out, one module each: what each sheet holds."""

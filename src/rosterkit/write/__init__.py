@@ -1,1 +1,0 @@
-"""Output writers: the annotated copy handed back to each teacher and the coordinator's summary workbook."""

@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 OUT    ?= out
 
-.PHONY: demo test typecheck templates examples clean
+.PHONY: demo test typecheck lint templates examples clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ test: $(TSTAMP)
 # mypy over src/ (settings in pyproject.toml); CI runs it before the tests.
 typecheck: $(TSTAMP)
 	$(PY) -m mypy
+
+# The layers of src/rosterkit/ (contracts in pyproject.toml): an import that breaks one fails CI.
+lint: $(TSTAMP)
+	$(VENV)/bin/lint-imports
 
 templates: $(STAMP)
 	$(PY) scripts/build_templates.py src/rosterkit/templates_xlsx

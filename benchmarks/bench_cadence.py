@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from rosterkit.cadence.engine import compute_cadence
-from rosterkit.cadence.policy import load_policy
+from rosterkit.core.policy import load_policy
 
 KINDS = np.array(["谈心", "电话", "家访", "电话家访", "评估", "书信", "亲情电话", "其他"], dtype=object)
 KIND_P = [0.45, 0.15, 0.08, 0.08, 0.03, 0.02, 0.15, 0.04]

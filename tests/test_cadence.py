@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from rosterkit.cadence.engine import DEFAULT_LOAD_LIMIT, OUTCOMES, Cadence, compute_cadence
 from rosterkit.errors import InputError
 from rosterkit.cadence.periods import term_periods
-from rosterkit.cadence.policy import Holiday, Policy, Rule, Term, load_policy
+from rosterkit.core.policy import Holiday, Policy, Rule, Term, load_policy
 
 D = dt.date
 POOR, LEFT = "建档立卡贫困家庭", "留守儿童"

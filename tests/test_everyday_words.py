@@ -21,8 +21,8 @@ from builders import AS_OF, META, contact, ledger, school_info, student
 from rosterkit import check, load_template
 from rosterkit.errors import TemplateError
 from rosterkit.cadence.inputs import follow_up
-from rosterkit.merging.merge import merge
-from rosterkit.cadence.policy import load_term
+from rosterkit import merge
+from rosterkit.core.policy import load_term
 from rosterkit.core.template import default_path
 from rosterkit.core.words import SYNONYM_SHEET, choice_cleaner, closest
 

@@ -26,7 +26,7 @@ from rosterkit.checking.crosscheck import several_students
 from rosterkit.cadence.inputs import follow_up
 from rosterkit.core.idcard import digits_lost
 from rosterkit.issues import CODES
-from rosterkit.merging.merge import merge
+from rosterkit import merge
 from rosterkit.core.template import ID_LABEL, META_SHEET, VERSION_LABEL, load_template
 
 TPL = load_template()

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from builders import AS_OF, contact, ledger, school_info, student
 from rosterkit.distribute import distribute
-from rosterkit.merging.merge import merge
+from rosterkit import merge
 
 D = dt.date
 

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rosterkit.cadence.periods import NO_DAY, TermDays, as_datetime, day_no, nominal_days, term_periods, to_day_numbers
-from rosterkit.cadence.policy import PERIODS, Holiday, Term
+from rosterkit.core.policy import PERIODS, Holiday, Term
 
 D = dt.date
 TERM = Term("2026—2027学年第一学期", D(2026, 9, 1), D(2027, 1, 22),

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rosterkit.errors import InputError, TemplateError
-from rosterkit.cadence.policy import PERIODS, Rule, load_policy, load_term
+from rosterkit.core.policy import PERIODS, Rule, load_policy, load_term
 from rosterkit.core.template import default_path
 
 POOR = ("建档立卡贫困家庭", "农村低保家庭", "特困供养")

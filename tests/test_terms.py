@@ -20,11 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rosterkit.cadence.engine import compute_cadence
-from rosterkit.checking.run import check
+from rosterkit import check
 from rosterkit.errors import InputError
 from rosterkit.cadence.inputs import follow_up
-from rosterkit.merging.merge import merge
-from rosterkit.cadence.policy import load_policy
+from rosterkit import merge
+from rosterkit.core.policy import load_policy
 from rosterkit.core.template import default_path
 from rosterkit.outputs.compliance import write_compliance
 from rosterkit.outputs.todo import TODO_SHEET, write_todo_copy

@@ -20,7 +20,7 @@ from builders import AS_OF, contact, ledger, student, with_macros
 from rosterkit.cadence.engine import Cadence
 from rosterkit.cadence.inputs import follow_up
 from rosterkit.issues import Issue
-from rosterkit.merging.merge import merge
+from rosterkit import merge
 from rosterkit.checking.read import read_workbook
 from rosterkit.outputs import compliance
 from rosterkit.outputs.annotate import annotate_copy

@@ -19,7 +19,8 @@ from printing import column_points, printed
 from builders import AS_OF, ledger, student
 
 from rosterkit.core.idcard import make_id
-from rosterkit.merging.merge import MergeResult, merge
+from rosterkit import merge
+from rosterkit.merging.merge import MergeResult
 from rosterkit.merging.school import ExpectedClass, SchoolInfo
 from rosterkit.core.template import default_path
 from rosterkit.xlsx.workbooks import text_width

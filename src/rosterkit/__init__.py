@@ -19,18 +19,18 @@ from typing import TYPE_CHECKING, Any
 
 # public name → the module that defines it
 _EXPORTS: dict[str, str] = {
-    "check": "rosterkit.checking.run",
+    "check": "rosterkit.batch",
     "check_file": "rosterkit.checking.run",
     "CheckReport": "rosterkit.checking.report",
     "FileResult": "rosterkit.checking.report",
-    "merge": "rosterkit.merging.merge",
+    "merge": "rosterkit.batch",
     "MergeResult": "rosterkit.merging.merge",
     "read_school_info": "rosterkit.merging.school",
     "SchoolInfo": "rosterkit.merging.school",
     "follow_up": "rosterkit.cadence.inputs",
     "Cadence": "rosterkit.cadence.engine",
-    "load_term": "rosterkit.cadence.policy",
-    "Term": "rosterkit.cadence.policy",
+    "load_term": "rosterkit.core.policy",
+    "Term": "rosterkit.core.policy",
     "report": "rosterkit.pipeline",
     "merge_inbox": "rosterkit.pipeline",
     "cadence_inbox": "rosterkit.pipeline",
@@ -50,14 +50,15 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:  # the names as a type checker sees them; at run time __getattr__ imports them
     from rosterkit.cadence.engine import Cadence
     from rosterkit.cadence.inputs import follow_up
-    from rosterkit.cadence.policy import Term, load_term
+    from rosterkit.core.policy import Term, load_term
     from rosterkit.checking.report import CheckReport, FileResult
-    from rosterkit.checking.run import check, check_file
+    from rosterkit.batch import check, merge
+    from rosterkit.checking.run import check_file
     from rosterkit.core.template import Template, load_template
     from rosterkit.distribute import distribute
     from rosterkit.errors import InputError, RosterkitError, TemplateError
     from rosterkit.issues import Issue
-    from rosterkit.merging.merge import MergeResult, merge
+    from rosterkit.merging.merge import MergeResult
     from rosterkit.merging.school import SchoolInfo, read_school_info
     from rosterkit.pipeline import RunResult, cadence_inbox, merge_inbox, report
 

@@ -46,8 +46,8 @@ def check_cmd(inbox: tuple[str, ...], out: str | None, as_json: bool, as_of: dt.
               policy: str | None, template: str | None, mask: bool, jobs: int | None, scheduler: str | None) -> None:
     """核对收到的台账：每个文件的问题、批注副本和校验汇总。"""
     from rosterkit import render
-    from rosterkit.checking.run import check
-    from rosterkit.runtime.cluster import dask_executor
+    from rosterkit.batch import check
+    from rosterkit.pipeline import dask_executor
 
     with _progress(as_json) as tick, dask_executor(scheduler) as executor:
         report = check(list(inbox), out=out, as_of=as_of, policy=policy, template=template, mask=mask,
@@ -72,7 +72,7 @@ def merge_cmd(inbox: tuple[str, ...], out: str | None, school_info: str | None, 
               scheduler: str | None) -> None:
     """汇总各班台账为全校花名册：提交情况、跨班重复与冲突、未纳入的行。"""
     from rosterkit import render
-    from rosterkit.runtime.cluster import dask_executor
+    from rosterkit.pipeline import dask_executor
     from rosterkit.pipeline import merge_inbox
 
     with _progress(as_json) as tick, dask_executor(scheduler) as executor:
@@ -126,7 +126,7 @@ def cadence_cmd(inbox: tuple[str, ...], out: str | None, school_info: str | None
                 load_limit: int | None, scheduler: str | None) -> None:
     """帮扶落实情况：每名学生、每位教师、每个班的谈心、家访等是否按制度完成，逾期和即将到期名单。"""
     from rosterkit import render
-    from rosterkit.runtime.cluster import dask_executor
+    from rosterkit.pipeline import dask_executor
     from rosterkit.pipeline import cadence_inbox
 
     with _progress(as_json) as tick, dask_executor(scheduler) as executor:
@@ -156,7 +156,7 @@ def report_cmd(inbox: tuple[str, ...], out: str | None, school_info: str | None,
                due_within: int, load_limit: int | None, scheduler: str | None) -> None:
     """一条命令完成核对、汇总和落实情况统计（德育处老师常用）。"""
     from rosterkit import render
-    from rosterkit.runtime.cluster import dask_executor
+    from rosterkit.pipeline import dask_executor
     from rosterkit.core.masking import mask_tree
     from rosterkit.pipeline import report_inbox
 

@@ -47,7 +47,7 @@ def previous_rows(source: str | Path, template: Template) -> dict[tuple[str, str
     labels = {f.key: f.label for f in template.roster.fields}
     out: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     if src.is_dir():
-        from rosterkit.merging.merge import merge
+        from rosterkit.batch import merge
 
         roster = merge(src, include_invalid=True).roster
         for rec in roster.to_dict("records"):

@@ -13,13 +13,15 @@ from typing import Any, Callable, Iterable
 import pandas as pd
 
 from rosterkit.cadence.engine import Cadence
-from rosterkit.checking.run import check, collect_inputs, default_out
+from rosterkit.batch import check, merge
+from rosterkit.checking.run import collect_inputs, default_out
 from rosterkit.cadence.inputs import follow_up
 from rosterkit.issues import Issue
-from rosterkit.merging.merge import MergeResult, merge
+from rosterkit.merging.merge import MergeResult
+from rosterkit.runtime.cluster import dask_executor
 from rosterkit.checking.report import CheckReport
 from rosterkit.merging.school import read_school_info
-from rosterkit.runtime.side import TRIM_EVERY, Relay, Side, give_back_memory, settled
+from rosterkit.runtime.side import TRIM_EVERY, Relay, Side, give_back_memory, settled, trimmer
 from rosterkit.outputs.roster import MASKED_NAME as MASKED_ROSTER_NAME, ROSTER_NAME
 
 
@@ -240,7 +242,7 @@ def _write_outputs(run: RunResult, target: Path, side: Side, *, mask: bool, chec
 
     side.start("compliance", compliance, here=not beside)
     if checked is not None:
-        write_check_outputs(run.check, target / CHECK_DIR, checked, mask=mask)
+        write_check_outputs(run.check, target / CHECK_DIR, checked, mask=mask, after_copy=trimmer())
         run.outputs["check"] = target / CHECK_DIR
     ours = {f.name for f in run.check.files} - theirs
     _write_returns(run, target, {f.name: f.annotated for f in run.check.files if f.annotated}, ours, relay)

@@ -42,7 +42,7 @@ from rosterkit.errors import InputError
 from rosterkit.core.normalize import split_multi
 from rosterkit.cadence.periods import NO_DAY, TermDays, as_datetime, day_no, nominal_days, to_day_numbers
 from rosterkit.merging.school import class_label
-from rosterkit.cadence.policy import ALL, OTHER, Policy, Rule
+from rosterkit.core.policy import ALL, OTHER, Policy, Rule
 
 __all__ = ["DEFAULT_LOAD_LIMIT", "OUTCOMES", "PARTY_MATCH", "Cadence", "applicable", "compute_cadence"]
 

@@ -23,7 +23,7 @@ from rosterkit.checking.crosscheck import several_students
 from rosterkit.core.idcard import digits_lost
 from rosterkit.issues import Issue
 from rosterkit.merging.merge import MergeResult
-from rosterkit.cadence.policy import load_policy
+from rosterkit.core.policy import load_policy
 from rosterkit.core.template import load_template
 
 STUDENT_COLUMNS = ["student_key", "id_number", "name", "school", "grade", "class", "mentor", "categories",

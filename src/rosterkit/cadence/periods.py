@@ -6,7 +6,7 @@ Conventions (the cadence engine relies on them):
 - 每两周 pairs weeks from the term's first week: weeks 1–2, 3–4, … (each pair clipped to the term).
 - 每月 / 每季度 are calendar months / quarters clipped to the term.
 - 每学期 is the whole term. 每学年 is the whole term too: the engine counts one term at a time (a workbook holding
-  several terms gives a ``policy-year-as-term`` warning in :func:`rosterkit.cadence.policy.load_policy`).
+  several terms gives a ``policy-year-as-term`` warning in :func:`rosterkit.core.policy.load_policy`).
 - The periods of a word partition the term: they are contiguous, in order, and cover every day of it.
 - A period is *owed-free* when every weekday (Mon–Fri) of the clipped period lies in a holiday of 校历; a clipped
   stub that holds no weekday at all (a term starting on a Saturday) is owed-free as well.
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from rosterkit.cadence.policy import PERIODS, Term
+from rosterkit.core.policy import PERIODS, Term
 
 _EPOCH = dt.date(1970, 1, 1).toordinal()
 NO_DAY = -(2**62)  # "no date": below every real day number

@@ -11,7 +11,7 @@ import pandas as pd
 
 from rosterkit.core.order import school_order
 from rosterkit.cadence.periods import NO_DAY, as_datetime
-from rosterkit.cadence.policy import Policy
+from rosterkit.core.policy import Policy
 
 # 未报: the period starts after the class's own 填报日期 (its file cannot show it yet); counted like 未到期.
 OUTCOMES: tuple[str, ...] = ("达标", "未达标", "进行中", "未到期", "未报")

@@ -8,14 +8,11 @@ where they belong, valid rows are counted and the problems put in reading order.
 
 from __future__ import annotations
 
-import contextlib
-import gc
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
-from rosterkit.runtime.isolate import GC_THRESHOLDS
 from rosterkit.issues import Issue, make_issue
 from rosterkit.checking.report import FileResult
 from rosterkit.core.template import SheetSpec, Template
@@ -103,18 +100,6 @@ def _count(result: FileResult, contexts: dict[str, SheetContext]) -> None:
         result.rows[role] = len(frame)
         result.invalid[role] = len(bad)
         frame["valid"] = ~frame.index.isin(list(bad))
-
-
-@contextlib.contextmanager
-def collector_at_ease() -> Iterator[None]:
-    """Python's cyclic collector less often while results pile up (restored after): its full passes over a
-    growing heap cost ~15% of a county's check, and the results hold few cycles."""
-    before = gc.get_threshold()
-    gc.set_threshold(*GC_THRESHOLDS)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
 
 
 class Finisher:

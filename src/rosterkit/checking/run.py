@@ -1,27 +1,23 @@
 """Check returned class ledgers against the official template: the ``rosterkit check`` step.
 
 One file at a time in a worker: read (calamine) → find sheets, header and records → clean → cross-field checks.
-Then in this process, over batches of files (finish.py): template schema (lazy) → counts → reading order. Then,
-for the run: annotated copies and the 校验汇总 workbook.
+Then in the parent, over batches of files (finish.py): template schema (lazy) → counts → reading order. Which
+process runs each file, and the check's own workbooks, are the job's business (:mod:`rosterkit.batch`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-import functools
-import os
-from concurrent.futures import Executor, as_completed
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 import pandas as pd
 from openpyxl.utils.cell import get_column_letter
 
 from rosterkit.checking import crosscheck
 from rosterkit.errors import InputError
-from rosterkit.checking.finish import Finisher, Pending, collector_at_ease, finish_files, role_of
-from rosterkit.runtime.isolate import Failure, Limits, run_isolated
+from rosterkit.checking.finish import Pending, finish_files, role_of
 from rosterkit.checking.mergedcells import fill_merged
 from rosterkit.issues import Issue, display_value, make_issue
 from rosterkit.core.labels import norm_label
@@ -29,12 +25,11 @@ from rosterkit.core.dates import clean_date, explain, typed
 from rosterkit.core.normalize import clean_text
 from rosterkit.core.phones import clean_phone
 from rosterkit.core.order import file_order_key
-from rosterkit.cadence.policy import Term, load_term
+from rosterkit.core.policy import Term
 from rosterkit.checking.read import SUFFIXES, RawWorkbook, extract_records, find_header, read_meta, read_workbook
-from rosterkit.checking.report import CheckReport, FileResult
+from rosterkit.checking.report import FileResult
 from rosterkit.checking.sniff import OPENPYXL_XML_LIMIT
-from rosterkit.core.template import FIELD_SHEET, ID_LABEL, META_SHEET, OPTIONS_SHEET, VERSION_LABEL, SheetSpec, Template, \
-    load_template
+from rosterkit.core.template import FIELD_SHEET, ID_LABEL, META_SHEET, OPTIONS_SHEET, VERSION_LABEL, SheetSpec, Template
 from rosterkit.checking.validate import HINTS, Fix, SheetContext, clean_records
 from rosterkit.checking.wordbasis import decide_words
 from rosterkit.core.words import SYNONYM_SHEET
@@ -228,7 +223,7 @@ def default_out(inputs: list[Path]) -> Path:
     return base.parent / f"{base.name}_rosterkit"
 
 
-def _check_one(path: Path, template: Template, as_of: dt.date, term: Term | None) -> FileResult:
+def check_one(path: Path, template: Template, as_of: dt.date, term: Term | None) -> FileResult:
     """The per-file work, as run in a worker; never raises. The raw cells travel back only when the annotated
     copy will be rebuilt from them (not an .xlsx openpyxl can load cheaply)."""
     try:
@@ -241,9 +236,9 @@ def _check_one(path: Path, template: Template, as_of: dt.date, term: Term | None
             if isinstance(res.pending, Pending):
                 res.pending.shift(len(notes))
     except MemoryError:
-        return _refused(path, "file-too-large", detail="读取时所需内存超过上限")
+        return refused(path, "file-too-large", detail="读取时所需内存超过上限")
     except Exception as exc:  # an input nobody foresaw must cost this file only, with a code, not the run
-        return _refused(path, "file-crashed", detail=f"{type(exc).__name__}: {str(exc)[:100]}")
+        return refused(path, "file-crashed", detail=f"{type(exc).__name__}: {str(exc)[:100]}")
     loadable = (path.suffix.lower() in (".xlsx", ".xlsm") and isinstance(raw, RawWorkbook)
                 and raw.kind in ("xlsx", "xlsm") and raw.xml_bytes <= OPENPYXL_XML_LIMIT)
     if loadable:
@@ -251,29 +246,10 @@ def _check_one(path: Path, template: Template, as_of: dt.date, term: Term | None
     return res
 
 
-@functools.cache
-def _warm_up() -> None:
-    """Pay pandera's lazy set-up (it imports its backends, and hypothesis, on first use) once here, before
-    the workers are forked, instead of once in every worker."""
-    try:
-        import pandera.pandas as pa
-
-        pa.DataFrameSchema({"x": pa.Column(object, nullable=True)}).validate(pd.DataFrame({"x": [None]}))
-    except Exception:  # only a speed-up: the workers do the same set-up themselves if this fails
-        pass
-
-
-def _refused(path: Path, code: str, **details: Any) -> FileResult:
+def refused(path: Path, code: str, **details: Any) -> FileResult:
     res = FileResult(path)
     res.issues.append(make_issue(code, file=path.name, **details))
     return res
-
-
-def _failed(failure: Failure[Path]) -> FileResult:
-    """A file whose worker overran the time limit or died: one coded problem, the run goes on."""
-    if failure.reason == "timeout":
-        return _refused(failure.item, "file-timeout", seconds=failure.detail)
-    return _refused(failure.item, "file-crashed", detail=failure.detail)
 
 
 MAX_LAYOUT_NOTES = 50  # per sheet and kind: a whole hidden block is one note, a hostile file cannot flood
@@ -321,71 +297,3 @@ def _runs(numbers: list[int]) -> list[tuple[int, int]]:
         else:
             runs.append((n, n))
     return runs
-
-
-def check(
-    inputs: str | Path | Iterable[str | Path],
-    *,
-    out: str | Path | None = None,
-    template: Template | str | Path | None = None,
-    policy: str | Path | None = None,
-    as_of: dt.date | None = None,
-    term_name: str | None = None,
-    write: bool = True,
-    mask: bool = False,
-    progress: Callable[[int, int, FileResult], None] | None = None,
-    jobs: int | None = None,
-    executor: Executor | None = None,
-) -> CheckReport:
-    """Check every returned workbook; write annotated copies and 校验汇总.xlsx (``mask``: 校验汇总_脱敏.xlsx) to
-    ``out`` when ``write``.
-
-    Each file is checked in one of ``jobs`` worker processes (default: the number of cores) under the limits
-    of :class:`rosterkit.runtime.isolate.Limits` (time per file, memory per worker, from the environment): a file that
-    overruns or kills its worker gets a coded problem and the others go on. Or on any
-    ``concurrent.futures.Executor`` given (a Dask client's executor, say), without a time limit. The workers
-    read, clean and cross-check; the template schema then runs here over batches of returned files
-    (:func:`finish_files`). Results come back in input order and equal a serial run.
-    ``progress(done, total, result)`` is called after each file is finished. Contact dates are checked against
-    the term of the ``policy``'s 校历 that ``term_name`` (学校信息's 学年学期) names, else the one holding ``as_of``.
-    """
-    files = collect_inputs(inputs)
-    tpl = template if isinstance(template, Template) else load_template(template)
-    as_of = as_of or dt.date.today()
-    term = load_term(policy, on=as_of, name=term_name)
-    workers = min(jobs or os.cpu_count() or 1, max(len(files), 1))
-    finisher = Finisher(tpl, progress)
-    with collector_at_ease():
-        if executor is not None:
-            results = _run(executor, files, tpl, as_of, term, finisher)
-        else:
-            # Every file is read in a worker process that is killed when it overruns (rosterkit.runtime.isolate).
-            _warm_up()
-            results = run_isolated(_check_one, files, (tpl, as_of, term), workers=workers,
-                                   limits=Limits.from_env(), failed=_failed, progress=finisher)
-        finisher.flush()
-    name_apart(results)
-    report = CheckReport(results)
-    if write:
-        from rosterkit.outputs.checked import write_check_outputs
-
-        target = Path(out) if out else default_out(files)
-        write_check_outputs(report, target, files, mask=mask)
-    return report
-
-
-def _run(executor: Executor, files: list[Path], tpl: Template, as_of: dt.date, term: Term | None,
-         progress: Callable[[int, int, FileResult], None] | None) -> list[FileResult]:
-    """Files on a caller's executor: no time limit (it cannot stop a task), but a task that dies (a broken
-    process pool, say) still gives its file a coded problem instead of ending the run."""
-    futures = {executor.submit(_check_one, path, tpl, as_of, term): i for i, path in enumerate(files)}
-    results: list[FileResult | None] = [None] * len(files)
-    for n, fut in enumerate(as_completed(futures), start=1):
-        try:
-            results[futures[fut]] = fut.result()
-        except Exception as exc:  # BrokenProcessPool and the like: the worker is gone, the file is not read
-            results[futures[fut]] = _failed(Failure(files[futures[fut]], "crashed", type(exc).__name__))
-        done = results[futures[fut]]
-        if progress and done is not None:  # always set just above
-            progress(n, len(files), done)
-    return [r for r in results if r is not None]

@@ -20,7 +20,7 @@ from rosterkit.issues import Issue, display_value, make_issue
 from rosterkit.core.masking import BIRTH_KEYS
 from rosterkit.core.normalize import Clean, bad_parts, clean_id, clean_integer, clean_text
 from rosterkit.core.phones import clean_phone, invalid_detail
-from rosterkit.cadence.policy import Term
+from rosterkit.core.policy import Term
 from rosterkit.checking.read import Header, Records
 from rosterkit.checking.schema import build_schema
 from rosterkit.core.template import Field, SheetSpec

@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Hashable, Iterable
+from typing import Any, Hashable
 
 import numpy as np
 import pandas as pd
 
-from rosterkit.checking.run import check
 from rosterkit.core.idcard import digits_lost
 from rosterkit.core.masking import mask_tree
 from rosterkit.checking.report import CheckReport, FileResult
 from rosterkit.core.order import class_order_key, file_order_key, natural_key, school_order
-from rosterkit.merging.school import SchoolInfo, class_id, class_label, class_parts, read_school_info
+from rosterkit.merging.school import SchoolInfo, class_id, class_label, class_parts
 from rosterkit.core.template import load_template
 
 # Fields that legitimately differ when a student appears twice (a move between classes), or are bookkeeping.
@@ -108,19 +106,9 @@ def _mode(col: pd.Series | None) -> str | None:
     return str(values.mode().iloc[0]) if len(values) else None
 
 
-def merge(
-    inbox: CheckReport | str | Path | Iterable[str | Path],
-    *,
-    school_info: str | Path | SchoolInfo | None = None,
-    include_invalid: bool = False,
-    as_of: dt.date | None = None,
-    policy: str | Path | None = None,
-) -> MergeResult:
-    """Merge the checked class ledgers into one school roster (see :class:`MergeResult`)."""
-    school = school_info if isinstance(school_info, SchoolInfo) else (
-        read_school_info(school_info) if school_info else SchoolInfo())
-    report = inbox if isinstance(inbox, CheckReport) else check(inbox, as_of=as_of, policy=policy, write=False,
-                                                                 term_name=school.term or None)  # 学年学期: the term
+def merge_report(report: CheckReport, school: SchoolInfo, *, include_invalid: bool = False) -> MergeResult:
+    """Merge the checked class ledgers of ``report`` into one school roster (see :class:`MergeResult`); ``school``:
+    学校信息's expected classes. (:func:`rosterkit.merge` takes an inbox too, and checks it first.)"""
     subs = [s for f in report.files if (s := _identify(f, school)) is not None]
     groups: dict[ClassId, list[_Submission]] = {}
     for s in subs:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from rosterkit.errors import InputError
 from rosterkit.issues import make_issue
 from rosterkit.checking.report import CheckReport, FileResult
-from rosterkit.runtime.side import TRIM_EVERY, give_back_memory
 from rosterkit.outputs.annotate import annotate_copy
 from rosterkit.outputs.summary import MASKED_SUMMARY_NAME, SUMMARY_NAME, FileSummary, write_summary
 
@@ -33,20 +32,20 @@ def guard_output(out: Path, inputs: Sequence[Path]) -> None:
         raise InputError(f"输出文件夹不能是收件夹本身（老师的原文件只读）：{out}")
 
 
-def write_check_outputs(report: CheckReport, out: Path, inputs: Sequence[Path], *, mask: bool = False) -> None:
+def write_check_outputs(report: CheckReport, out: Path, inputs: Sequence[Path], *, mask: bool = False,
+                        after_copy: Callable[[], None] | None = None) -> None:
     """Annotated copy of every file with problems, then the summary; originals are only read. ``mask``: the
     summary is the 脱敏 variant (校验汇总_脱敏.xlsx); the annotated copies are not, since each goes back to the
-    teacher whose own file it is, and who must see the very digits to fix them."""
+    teacher whose own file it is, and who must see the very digits to fix them. ``after_copy``: called after
+    each annotated copy (the pipeline gives memory back now and then)."""
     guard_output(out, inputs)
     out.mkdir(parents=True, exist_ok=True)
     taken: set[str] = set()
-    made = 0
     for f in report.files:
         if f.issues and f.status != "unreadable":
             _annotate(f, out / annotated_name(f.path, taken))
-            made += 1
-            if made % TRIM_EVERY == 0:
-                give_back_memory()  # openpyxl's freed heap, which glibc keeps and which grows with the copies
+            if after_copy is not None:
+                after_copy()
         f.raw = None  # the cell values are no longer needed; keep memory flat over many files
     report.out = out
     report.summary_path = write_summary(out / (MASKED_SUMMARY_NAME if mask else SUMMARY_NAME), [

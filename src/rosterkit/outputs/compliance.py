@@ -24,7 +24,7 @@ import xlsxwriter
 from rosterkit.cadence.engine import Cadence
 from rosterkit.cadence.rollup import OUTCOMES
 from rosterkit.cadence.periods import term_periods
-from rosterkit.cadence.policy import PERIODS
+from rosterkit.core.policy import PERIODS
 from rosterkit.xlsx.workbooks import text_width
 from rosterkit.xlsx.atomic import atomic_output
 from rosterkit.xlsx.fastsheet import FastWorkbook

@@ -47,6 +47,18 @@ def give_back_memory() -> None:
         pass
 
 
+def trimmer(every: int = TRIM_EVERY) -> Callable[[], None]:
+    """A hook to call after each workbook copied: every ``every`` calls, :func:`give_back_memory`."""
+    count = 0
+
+    def tick() -> None:
+        nonlocal count
+        count += 1
+        if count % every == 0:
+            give_back_memory()
+    return tick
+
+
 @contextlib.contextmanager
 def settled(*, collect: bool = False) -> Iterator[None]:
     """Everything alive now is left out of the cyclic collector's passes until the block ends (gc.freeze).

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
 
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.utils.exceptions import CellCoordinatesException
 
-from rosterkit.xlsx.zipnotes import merge_comments, merge_vml, new_vml
+from rosterkit.xlsx.zipnotes import Mark, merge_comments, merge_vml, new_vml
 from rosterkit.xlsx.zippkg import Package, Unsupported
 from rosterkit.xlsx.zipbook import MAIN_NS, PKG_REL_NS, REL_NS, _parse, _q
 from rosterkit.xlsx.zipsheet import _append, _col
@@ -37,16 +36,6 @@ _STYLE = re.compile(r'\ss="(\d+)"')
 # Elements that follow <legacyDrawing> in a worksheet (CT_Worksheet order).
 _AFTER_LEGACY = ("<legacyDrawingHF", "<drawingHF", "<picture", "<oleObjects", "<controls", "<webPublishItems",
                  "<tableParts", "<extLst", "</worksheet>")
-
-
-@dataclass(frozen=True)
-class Mark:
-    """What one problem cell gets: a solid fill and a comment (its whole text, author rosterkit)."""
-
-    color: str  # RRGGBB
-    text: str  # the whole new comment text
-    height: int  # comment box size in px
-    width: int = 320
 
 
 def _resolve(base: str, target: str) -> str:

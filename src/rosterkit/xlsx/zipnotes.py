@@ -7,7 +7,7 @@ Excel wrote it) is only cut at shape boundaries, with its own namespace prefixes
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
@@ -15,10 +15,17 @@ from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from rosterkit.xlsx.zippkg import Unsupported
 from rosterkit.xlsx.zipbook import _parse, _q
 
-if TYPE_CHECKING:
-    from rosterkit.xlsx.zipannot import Mark
+__all__ = ["Mark", "merge_comments", "merge_vml", "new_vml"]
 
-__all__ = ["merge_comments", "merge_vml", "new_vml"]
+
+@dataclass(frozen=True)
+class Mark:
+    """What one problem cell gets: a solid fill and a comment (its whole text, author rosterkit)."""
+
+    color: str  # RRGGBB
+    text: str  # the whole new comment text
+    height: int  # comment box size in px
+    width: int = 320
 
 _NS = {"v": "urn:schemas-microsoft-com:vml", "o": "urn:schemas-microsoft-com:office:office",
        "x": "urn:schemas-microsoft-com:office:excel"}

@@ -24,7 +24,7 @@ import hostile
 from builders import AS_OF, ledger, student
 from rosterkit import check
 from rosterkit.runtime import isolate
-from rosterkit.distribute import SUFFIX, safe_name
+from rosterkit.distribution import SUFFIX, safe_name
 from rosterkit.issues import CODES
 from rosterkit.checking.report import CheckReport, FileResult
 from rosterkit.checking.textsheets import read_text_sheets

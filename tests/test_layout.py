@@ -28,6 +28,9 @@ def test_import_rosterkit_and_the_help_load_no_pandas() -> None:
 
 def test_the_public_names_are_imported_on_first_use() -> None:
     import rosterkit
+    import rosterkit.batch
+    import rosterkit.distribution  # noqa: F401 - a submodule imported first must not shadow a public name
+    import rosterkit.pipeline  # noqa: F401
 
     assert set(rosterkit.__all__) <= set(dir(rosterkit))
     for name in rosterkit.__all__:

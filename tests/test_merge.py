@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from builders import AS_OF, contact, ledger, school_info, student
-from rosterkit.distribute import distribute
+from rosterkit.distribution import distribute
 from rosterkit import merge
 
 D = dt.date

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from builders import AS_OF, contact, ledger, school_info, student
-from rosterkit.distribute import distribute
+from rosterkit.distribution import distribute
 from rosterkit import merge
 from rosterkit.pipeline import report_inbox
 from rosterkit.merging.school import ExpectedClass, SchoolInfo, class_id, class_label, class_parts, read_school_info

@@ -20,7 +20,7 @@ from openpyxl.utils.cell import column_index_from_string, get_column_letter
 from builders import school_info
 from libreoffice import soffice_path
 from rosterkit import load_template
-from rosterkit.distribute import distribute
+from rosterkit.distribution import distribute
 from rosterkit.core.template import default_path
 
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}

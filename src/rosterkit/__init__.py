@@ -8,7 +8,8 @@ Every action is one call returning one result object whose tables are DataFrames
     cad = rosterkit.follow_up(merged, as_of=dt.date(2026, 11, 23))  # Cadence (its policy problems inside)
     run = rosterkit.report("inbox/", out="out/")             # RunResult: every workbook of a round
 
-The names below are imported on first use, so ``import rosterkit`` (and ``rosterkit --help``) loads neither
+The names below are imported on first use (no module of the package is named like one of them: importing it
+would shadow the name), so ``import rosterkit`` (and ``rosterkit --help``) loads neither
 pandas nor pandera.
 """
 
@@ -35,7 +36,7 @@ _EXPORTS: dict[str, str] = {
     "merge_inbox": "rosterkit.pipeline",
     "cadence_inbox": "rosterkit.pipeline",
     "RunResult": "rosterkit.pipeline",
-    "distribute": "rosterkit.distribute",
+    "distribute": "rosterkit.distribution",
     "load_template": "rosterkit.core.template",
     "Template": "rosterkit.core.template",
     "Issue": "rosterkit.issues",
@@ -55,7 +56,7 @@ if TYPE_CHECKING:  # the names as a type checker sees them; at run time __getatt
     from rosterkit.batch import check, merge
     from rosterkit.checking.run import check_file
     from rosterkit.core.template import Template, load_template
-    from rosterkit.distribute import distribute
+    from rosterkit.distribution import distribute
     from rosterkit.errors import InputError, RosterkitError, TemplateError
     from rosterkit.issues import Issue
     from rosterkit.merging.merge import MergeResult

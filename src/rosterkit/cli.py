@@ -100,7 +100,7 @@ def init_cmd(folder: str) -> None:
 @click.option("--from", "from_", type=click.Path(), help="上一轮的学校花名册或收件夹：按班预填学生")
 def distribute_cmd(school_info: str, out: str, from_: str | None) -> None:
     """按学校信息为每个班生成一份台账（已填好学校、年级、班级、班主任）。"""
-    from rosterkit.distribute import distribute
+    from rosterkit.distribution import distribute
     from rosterkit.core.order import file_order_key
 
     paths = distribute(school_info, out, from_=from_)

@@ -21,7 +21,7 @@ from rosterkit.merging.merge import MergeResult
 from rosterkit.runtime.cluster import dask_executor
 from rosterkit.checking.report import CheckReport
 from rosterkit.merging.school import read_school_info
-from rosterkit.runtime.side import TRIM_EVERY, Relay, Side, give_back_memory, settled, trimmer
+from rosterkit.runtime.side import Relay, Side, give_back_memory, settled, trimmer
 from rosterkit.outputs.roster import MASKED_NAME as MASKED_ROSTER_NAME, ROSTER_NAME
 
 
@@ -271,10 +271,10 @@ def _write_returns(run: RunResult, target: Path, annotated: dict[str, Path], fil
 def _return_copies(tasks: Iterable[tuple[Any, ...]]) -> None:
     """Copies handed back, one per task; the heap openpyxl frees is given back now and then (glibc keeps it,
     and it would grow with the copies while another process is at its peak)."""
-    for i, task in enumerate(tasks, 1):
+    tick = trimmer()
+    for task in tasks:
         _return_copy(*task)
-        if i % TRIM_EVERY == 0:
-            give_back_memory()
+        tick()
 
 
 def _return_copy(src: Path, dest: Path, file_name: str, rows: Any, as_of: dt.date) -> None:

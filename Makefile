@@ -33,9 +33,12 @@ test: $(TSTAMP)
 typecheck: $(TSTAMP)
 	$(PY) -m mypy
 
-# The layers of src/rosterkit/ (contracts in pyproject.toml): an import that breaks one fails CI.
+# The layers of src/rosterkit/ (contracts in pyproject.toml), ruff's rules ([tool.ruff]) and no dead code
+# (vulture; vulture_whitelist.py says why each name it cannot see used is kept): each fails CI when broken.
 lint: $(TSTAMP)
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/ruff check src
+	$(VENV)/bin/vulture src vulture_whitelist.py
 
 templates: $(STAMP)
 	$(PY) scripts/build_templates.py src/rosterkit/templates_xlsx

@@ -32,7 +32,7 @@ def test_the_public_names_are_imported_on_first_use() -> None:
     import rosterkit.distribution  # noqa: F401 - a submodule imported first must not shadow a public name
     import rosterkit.pipeline  # noqa: F401
 
-    assert set(rosterkit.__all__) <= set(dir(rosterkit))
+    assert sorted(rosterkit.__all__) == sorted(rosterkit._EXPORTS) and set(rosterkit.__all__) <= set(dir(rosterkit))
     for name in rosterkit.__all__:
         assert getattr(rosterkit, name).__name__ == name or name == "report"
     assert rosterkit.report.__name__ == "report_inbox"

@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
-
 from builders import AS_OF, output_cells
+
 from rosterkit import check
 from rosterkit.pipeline import report_inbox
-from rosterkit.runtime.side import Side, side_by_side
+from rosterkit.runtime.side import Side
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "inbox"
 
@@ -58,13 +59,23 @@ def _boom() -> None:
     raise ValueError("disk full")
 
 
+def _side_by_side(tasks: dict[str, Any], *, here: Any = None, jobs: int = 2) -> dict[str, Any]:
+    """Each task in a forked child (jobs ≥ 2) and ``here`` meanwhile: how the pipeline uses Side."""
+    side = Side(jobs)
+    for name, task in tasks.items():
+        side.start(name, task)
+    if here is not None:
+        here()
+    return side.results()
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_side_by_side_results_errors_and_here(jobs: int) -> None:
     seen: list[str] = []
-    got = side_by_side({"a": lambda: 1 + 1, "b": lambda: "two"}, here=lambda: seen.append("here"), jobs=jobs)
+    got = _side_by_side({"a": lambda: 1 + 1, "b": lambda: "two"}, here=lambda: seen.append("here"), jobs=jobs)
     assert got == {"a": 2, "b": "two"} and seen == ["here"]
     with pytest.raises(ValueError, match="disk full"):
-        side_by_side({"a": _boom}, jobs=jobs)
+        _side_by_side({"a": _boom}, jobs=jobs)
 
 
 def test_side_runs_a_task_here_when_asked() -> None:

@@ -17,7 +17,6 @@ import openpyxl
 import pytest
 from openpyxl.utils.cell import column_index_from_string, get_column_letter
 
-from builders import school_info
 from libreoffice import soffice_path
 from rosterkit import load_template
 from rosterkit.distribution import distribute

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 # public name → the module that defines it
 _EXPORTS: dict[str, str] = {
     "check": "rosterkit.batch",
-    "check_file": "rosterkit.checking.run",
     "CheckReport": "rosterkit.checking.report",
     "FileResult": "rosterkit.checking.report",
     "merge": "rosterkit.batch",
@@ -45,16 +44,18 @@ _EXPORTS: dict[str, str] = {
     "TemplateError": "rosterkit.errors",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = ["Cadence", "CheckReport", "FileResult", "InputError", "Issue", "MergeResult", "RosterkitError",
+           "RunResult", "SchoolInfo", "Template", "TemplateError", "Term", "cadence_inbox", "check",
+           "distribute", "follow_up", "load_template", "load_term", "merge", "merge_inbox", "read_school_info",
+           "report"]  # the keys of _EXPORTS (tests/test_layout.py)
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # the names as a type checker sees them; at run time __getattr__ imports them
+    from rosterkit.batch import check, merge
     from rosterkit.cadence.engine import Cadence
     from rosterkit.cadence.inputs import follow_up
-    from rosterkit.core.policy import Term, load_term
     from rosterkit.checking.report import CheckReport, FileResult
-    from rosterkit.batch import check, merge
-    from rosterkit.checking.run import check_file
+    from rosterkit.core.policy import Term, load_term
     from rosterkit.core.template import Template, load_template
     from rosterkit.distribution import distribute
     from rosterkit.errors import InputError, RosterkitError, TemplateError

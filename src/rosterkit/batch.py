@@ -10,15 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, as_completed
 from pathlib import Path
-from typing import Callable, Iterable
 
 import pandas as pd
 
 from rosterkit.checking.finish import Finisher
 from rosterkit.checking.report import CheckReport, FileResult
-from rosterkit.checking.run import check_one, refused, collect_inputs, default_out, name_apart
+from rosterkit.checking.run import check_one, collect_inputs, default_out, name_apart, refused
 from rosterkit.core.policy import Term, load_term
 from rosterkit.core.template import Template, load_template
 from rosterkit.merging.merge import MergeResult, merge_report

@@ -72,8 +72,7 @@ def merge_cmd(inbox: tuple[str, ...], out: str | None, school_info: str | None, 
               scheduler: str | None) -> None:
     """汇总各班台账为全校花名册：提交情况、跨班重复与冲突、未纳入的行。"""
     from rosterkit import render
-    from rosterkit.pipeline import dask_executor
-    from rosterkit.pipeline import merge_inbox
+    from rosterkit.pipeline import dask_executor, merge_inbox
 
     with _progress(as_json) as tick, dask_executor(scheduler) as executor:
         result, dest = merge_inbox(list(inbox), out=out, school_info=school_info, mask=mask,
@@ -100,8 +99,8 @@ def init_cmd(folder: str) -> None:
 @click.option("--from", "from_", type=click.Path(), help="上一轮的学校花名册或收件夹：按班预填学生")
 def distribute_cmd(school_info: str, out: str, from_: str | None) -> None:
     """按学校信息为每个班生成一份台账（已填好学校、年级、班级、班主任）。"""
-    from rosterkit.distribution import distribute
     from rosterkit.core.order import file_order_key
+    from rosterkit.distribution import distribute
 
     paths = distribute(school_info, out, from_=from_)
     for p in sorted(paths, key=lambda p: file_order_key(p.name)):
@@ -126,8 +125,7 @@ def cadence_cmd(inbox: tuple[str, ...], out: str | None, school_info: str | None
                 load_limit: int | None, scheduler: str | None) -> None:
     """帮扶落实情况：每名学生、每位教师、每个班的谈心、家访等是否按制度完成，逾期和即将到期名单。"""
     from rosterkit import render
-    from rosterkit.pipeline import dask_executor
-    from rosterkit.pipeline import cadence_inbox
+    from rosterkit.pipeline import cadence_inbox, dask_executor
 
     with _progress(as_json) as tick, dask_executor(scheduler) as executor:
         run = cadence_inbox(list(inbox), out=out, school_info=school_info, as_of=as_of, policy=policy, mask=mask,
@@ -156,9 +154,8 @@ def report_cmd(inbox: tuple[str, ...], out: str | None, school_info: str | None,
                due_within: int, load_limit: int | None, scheduler: str | None) -> None:
     """一条命令完成核对、汇总和落实情况统计（德育处老师常用）。"""
     from rosterkit import render
-    from rosterkit.pipeline import dask_executor
     from rosterkit.core.masking import mask_tree
-    from rosterkit.pipeline import report_inbox
+    from rosterkit.pipeline import dask_executor, report_inbox
 
     with _progress(as_json) as tick, dask_executor(scheduler) as executor:
         run = report_inbox(list(inbox), out=out, school_info=school_info, as_of=as_of, policy=policy, mask=mask,

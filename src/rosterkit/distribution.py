@@ -14,10 +14,10 @@ from typing import Any
 
 import python_calamine as pc
 
-from rosterkit.errors import InputError
 from rosterkit.checking.read import extract_records, find_header
-from rosterkit.merging.school import SchoolInfo, class_id, read_school_info
 from rosterkit.core.template import Template, load_template
+from rosterkit.errors import InputError
+from rosterkit.merging.school import SchoolInfo, class_id, read_school_info
 from rosterkit.outputs.ledger import fill_ledger
 
 SUFFIX = "_帮扶台账.xlsx"

@@ -5,24 +5,26 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import pandas as pd
 
-from rosterkit.cadence.engine import Cadence
 from rosterkit.batch import check, merge
-from rosterkit.checking.run import collect_inputs, default_out
+from rosterkit.cadence.engine import Cadence
 from rosterkit.cadence.inputs import follow_up
+from rosterkit.checking.report import CheckReport
+from rosterkit.checking.run import collect_inputs, default_out
 from rosterkit.issues import Issue
 from rosterkit.merging.merge import MergeResult
-from rosterkit.runtime.cluster import dask_executor
-from rosterkit.checking.report import CheckReport
 from rosterkit.merging.school import read_school_info
+from rosterkit.outputs.roster import MASKED_NAME as MASKED_ROSTER_NAME
+from rosterkit.outputs.roster import ROSTER_NAME
+from rosterkit.runtime.cluster import dask_executor as dask_executor  # for the CLI: it does not import runtime
 from rosterkit.runtime.side import Relay, Side, give_back_memory, settled, trimmer
-from rosterkit.outputs.roster import MASKED_NAME as MASKED_ROSTER_NAME, ROSTER_NAME
 
 
 def merge_inbox(
@@ -224,8 +226,8 @@ def _write_outputs(run: RunResult, target: Path, side: Side, *, mask: bool, chec
     When ``side`` is already writing (a report's 学校花名册, the run's longest step, has a core to itself), all
     of it runs here instead: a third process would only share this one's core, and each child that touches
     the run's data makes its own copy of the pages it touches (a county: ~400 MB)."""
-    from rosterkit.outputs.compliance import write_compliance
     from rosterkit.outputs.checked import write_check_outputs
+    from rosterkit.outputs.compliance import write_compliance
 
     cad = run.cadence
     assert cad is not None

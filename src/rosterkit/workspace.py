@@ -11,8 +11,8 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rosterkit.errors import InputError
 from rosterkit.core.template import default_path
+from rosterkit.errors import InputError
 from rosterkit.xlsx.atomic import create_new
 
 SCHOOL_INFO, POLICY, INBOX, GUIDE = "学校信息.xlsx", "帮扶制度.xlsx", "收件箱", "使用说明.txt"

@@ -36,13 +36,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rosterkit.cadence.rollup import (LATER, MET, MISSED, OPEN, OUTCOMES, STUDENT_COLUMNS, UNREPORTED, Frames,
-                             build_frames)
-from rosterkit.errors import InputError
-from rosterkit.core.normalize import split_multi
 from rosterkit.cadence.periods import NO_DAY, TermDays, as_datetime, day_no, nominal_days, to_day_numbers
-from rosterkit.merging.school import class_label
+from rosterkit.cadence.rollup import (
+    LATER,
+    MET,
+    MISSED,
+    OPEN,
+    OUTCOMES,
+    STUDENT_COLUMNS,
+    UNREPORTED,
+    Frames,
+    build_frames,
+)
+from rosterkit.core.normalize import split_multi
 from rosterkit.core.policy import ALL, OTHER, Policy, Rule
+from rosterkit.errors import InputError
+from rosterkit.merging.school import class_label
 
 __all__ = ["DEFAULT_LOAD_LIMIT", "OUTCOMES", "PARTY_MATCH", "Cadence", "applicable", "compute_cadence"]
 

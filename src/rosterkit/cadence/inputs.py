@@ -21,10 +21,10 @@ import pandas as pd
 from rosterkit.cadence.engine import Cadence, compute_cadence
 from rosterkit.checking.crosscheck import several_students
 from rosterkit.core.idcard import digits_lost
-from rosterkit.issues import Issue
-from rosterkit.merging.merge import MergeResult
 from rosterkit.core.policy import load_policy
 from rosterkit.core.template import load_template
+from rosterkit.issues import Issue
+from rosterkit.merging.merge import MergeResult
 
 STUDENT_COLUMNS = ["student_key", "id_number", "name", "school", "grade", "class", "mentor", "categories",
                    "enrolled_on", "source_file", "source_row"]

@@ -34,11 +34,6 @@ def day_no(day: dt.date) -> int:
     return day.toordinal() - _EPOCH
 
 
-def day_of(no: int) -> dt.date:
-    """The date of a day number."""
-    return dt.date.fromordinal(int(no) + _EPOCH)
-
-
 def to_day_numbers(values: pd.Series | np.ndarray | list[object]) -> np.ndarray:
     """Day numbers of a column of dates (date objects, Timestamps, datetime64 or date text).
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from rosterkit.core.order import school_order
 from rosterkit.cadence.periods import NO_DAY, as_datetime
+from rosterkit.core.order import school_order
 from rosterkit.core.policy import Policy
 
 # 未报: the period starts after the class's own 填报日期 (its file cannot show it yet); counted like 未到期.

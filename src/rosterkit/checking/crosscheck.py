@@ -9,11 +9,11 @@ from typing import Any
 
 import pandas as pd
 
+from rosterkit.checking.validate import SheetContext
 from rosterkit.core import idcard
-from rosterkit.issues import Issue
 from rosterkit.core.labels import norm_label
 from rosterkit.core.template import Condition, Field
-from rosterkit.checking.validate import SheetContext
+from rosterkit.issues import Issue
 
 TERM_RULE = "学期内"
 # What teachers put between two students' names in one cell. Not spaces (「欧阳 明月」 is one name typed with a

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
-from rosterkit.issues import Issue, make_issue
 from rosterkit.checking.report import FileResult
-from rosterkit.core.template import SheetSpec, Template
 from rosterkit.checking.validate import SheetContext, run_schema_many
+from rosterkit.core.template import SheetSpec, Template
+from rosterkit.issues import Issue, make_issue
 
 ROLES = {"name": "roster", "student_name": "log"}  # a field that marks the sheet's role
 

@@ -13,9 +13,9 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
-from rosterkit.issues import display_value
 from rosterkit.checking.read import Header, is_blank
 from rosterkit.checking.validate import Fix
+from rosterkit.issues import display_value
 
 
 def fill_merged(rows: list[list[Any]], merged: list[tuple[int, int, int, int]], header: Header, sheet: str

@@ -15,12 +15,12 @@ from typing import Any
 
 import python_calamine as pc
 
-from rosterkit.issues import Issue, make_issue
-from rosterkit.core.labels import MEMO_MAX_LEN, label_variants, norm_label, variants_of_text
 from rosterkit.checking.ooxml import date1904, scan_xlsx, sheet_rows
 from rosterkit.checking.sniff import OPENPYXL_XML_LIMIT, Sniff, sniff
-from rosterkit.core.template import SheetSpec
 from rosterkit.checking.textsheets import read_text_sheets
+from rosterkit.core.labels import MEMO_MAX_LEN, label_variants, norm_label, variants_of_text
+from rosterkit.core.template import SheetSpec
+from rosterkit.issues import Issue, make_issue
 
 # What a folder of returns is read for: workbooks, WPS's .et, text exports, and the things teachers send by
 # mistake (a Word file, a PDF, a photo of the form), so each of those gets an answer instead of being skipped.

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from rosterkit.issues import UNREADABLE, Issue
 from rosterkit.checking.validate import Fix
+from rosterkit.issues import UNREADABLE, Issue
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,7 +28,7 @@ class FileResult:
     rows: dict[str, int] = field(default_factory=lambda: {"roster": 0, "log": 0})
     invalid: dict[str, int] = field(default_factory=lambda: {"roster": 0, "log": 0})
     meta: dict[str, Any] = field(default_factory=dict)
-    frames: dict[str, "pd.DataFrame"] = field(default_factory=dict)
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     sheets: dict[str, str] = field(default_factory=dict)  # role (roster, log) → the sheet's name in this file
     annotated: Path | None = None
     raw: Any = field(default=None, repr=False)  # the RawWorkbook, for copies of files openpyxl cannot open
@@ -105,7 +106,7 @@ class CheckReport:
         names = list(fields)
         return [[getattr(i, n) for n in names] for i in self.issues]
 
-    def issues_frame(self) -> "pd.DataFrame":
+    def issues_frame(self) -> pd.DataFrame:
         """Every problem of every file as a DataFrame (one row per issue)."""
         import pandas as pd
 

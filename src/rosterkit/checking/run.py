@@ -9,30 +9,31 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import pandas as pd
 from openpyxl.utils.cell import get_column_letter
 
 from rosterkit.checking import crosscheck
-from rosterkit.errors import InputError
-from rosterkit.checking.finish import Pending, finish_files, role_of
+from rosterkit.checking.finish import Pending, role_of
 from rosterkit.checking.mergedcells import fill_merged
-from rosterkit.issues import Issue, display_value, make_issue
-from rosterkit.core.labels import norm_label
-from rosterkit.core.dates import clean_date, explain, typed
-from rosterkit.core.normalize import clean_text
-from rosterkit.core.phones import clean_phone
-from rosterkit.core.order import file_order_key
-from rosterkit.core.policy import Term
 from rosterkit.checking.read import SUFFIXES, RawWorkbook, extract_records, find_header, read_meta, read_workbook
 from rosterkit.checking.report import FileResult
 from rosterkit.checking.sniff import OPENPYXL_XML_LIMIT
-from rosterkit.core.template import FIELD_SHEET, ID_LABEL, META_SHEET, OPTIONS_SHEET, VERSION_LABEL, SheetSpec, Template
 from rosterkit.checking.validate import HINTS, Fix, SheetContext, clean_records
 from rosterkit.checking.wordbasis import decide_words
+from rosterkit.core.dates import clean_date, explain, typed
+from rosterkit.core.labels import norm_label
+from rosterkit.core.normalize import clean_text
+from rosterkit.core.order import file_order_key
+from rosterkit.core.phones import clean_phone
+from rosterkit.core.policy import Term
+from rosterkit.core.template import FIELD_SHEET, ID_LABEL, META_SHEET, OPTIONS_SHEET, VERSION_LABEL, SheetSpec, Template
 from rosterkit.core.words import SYNONYM_SHEET
+from rosterkit.errors import InputError
+from rosterkit.issues import Issue, display_value, make_issue
 
 
 def name_apart(results: list[FileResult]) -> None:
@@ -158,13 +159,6 @@ def _check_sheet(raw: RawWorkbook, sheet: str, spec: SheetSpec, result: FileResu
                  crosscheck.dates):
         result.issues += step(frame, ctx)
     return ctx, frame, schema_at
-
-
-def check_file(path: Path, template: Template, *, as_of: dt.date, term: Term | None = None) -> FileResult:
-    """Check one returned workbook; every problem is an :class:`Issue` in the result, nothing is raised."""
-    result = prepare_file(path, template, as_of=as_of, term=term)
-    finish_files([result], template)
-    return result
 
 
 def prepare_file(path: Path, template: Template, *, as_of: dt.date, term: Term | None = None) -> FileResult:

@@ -7,23 +7,24 @@ cell (pandera reports some failures with ``index=None``; we never rely on its in
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence, cast
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from openpyxl.utils.cell import get_column_letter
 
+from rosterkit.checking.read import Header, Records
+from rosterkit.checking.schema import build_schema
 from rosterkit.core import dates, idcard, words
-from rosterkit.issues import Issue, display_value, make_issue
 from rosterkit.core.masking import BIRTH_KEYS
 from rosterkit.core.normalize import Clean, bad_parts, clean_id, clean_integer, clean_text
 from rosterkit.core.phones import clean_phone, invalid_detail
 from rosterkit.core.policy import Term
-from rosterkit.checking.read import Header, Records
-from rosterkit.checking.schema import build_schema
 from rosterkit.core.template import Field, SheetSpec
+from rosterkit.issues import Issue, display_value, make_issue
 
 EXPECTED = {"date": "日期", "integer": "整数"}
 HINTS = {"date": "请写成 2026-09-01 或 2026年9月1日。", "integer": "请只填数字。"}
@@ -165,13 +166,8 @@ def _details(f: Field, code: str, value: Any) -> dict[str, Any]:
     return {}
 
 
-def run_schema(frame: pd.DataFrame, ctx: SheetContext) -> list[Issue]:
-    """Every per-column problem of the sheet, found in one lazy pass of the template schema."""
-    return run_schema_many(ctx.spec, [(frame, ctx)])[0]
-
-
 def run_schema_many(spec: SheetSpec, items: Sequence[tuple[pd.DataFrame, SheetContext]]) -> list[list[Issue]]:
-    """:func:`run_schema` for the frames of many files' copies of one template sheet, in one lazy pass.
+    """Every per-column problem of many files' copies of one template sheet, in one lazy pass of its schema.
 
     The frames are stacked (a column a file lacks is absent there, not blank: its failures are dropped) and
     each failure goes back to its file and Excel row by position. Checking a class's rows costs a fraction

@@ -7,13 +7,14 @@ blank) stays as typed, and the schema reports it as ``value-ambiguous`` (see wor
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 
+from rosterkit.checking.validate import Fix, SheetContext
 from rosterkit.core import words
 from rosterkit.core.template import Field
-from rosterkit.checking.validate import Fix, SheetContext
 
 
 def _depends(f: Field) -> set[tuple[str, str]]:

@@ -16,9 +16,9 @@ from datetime import date, datetime, time
 from functools import lru_cache
 from typing import Any, TypeVar
 
-
 from rosterkit.core.idcard import digits_lost
 from rosterkit.issues import excel_general
+
 
 @dataclass(frozen=True, slots=True)
 class Clean:

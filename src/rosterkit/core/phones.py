@@ -25,8 +25,18 @@ from typing import Any
 
 import phonenumbers
 
-from rosterkit.core.normalize import _DASH, MEMO_MAX_LEN, Clean, _as_text, _changed, _integral, _is_blank, _is_number, _memo, \
-    _tidy
+from rosterkit.core.normalize import (
+    _DASH,
+    MEMO_MAX_LEN,
+    Clean,
+    _as_text,
+    _changed,
+    _integral,
+    _is_blank,
+    _is_number,
+    _memo,
+    _tidy,
+)
 
 __all__ = ["clean_phone", "invalid_detail", "phone_ok", "phone_problem"]
 

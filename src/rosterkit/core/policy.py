@@ -19,12 +19,12 @@ from typing import Any
 import python_calamine as pc
 from openpyxl.utils import get_column_letter
 
-from rosterkit.errors import InputError, TemplateError
-from rosterkit.issues import Issue, display_value, make_issue
-from rosterkit.core.labels import norm_label
 from rosterkit.core.dates import clean_date
+from rosterkit.core.labels import norm_label
 from rosterkit.core.normalize import clean_integer, clean_text, split_multi
 from rosterkit.core.template import default_path
+from rosterkit.errors import InputError, TemplateError
+from rosterkit.issues import Issue, display_value, make_issue
 
 CALENDAR_SHEET = "校历"
 RULES_SHEET = "周期规则"

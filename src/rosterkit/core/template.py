@@ -11,7 +11,7 @@ import os
 import re
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib.resources import as_file, files
 from pathlib import Path
 from typing import Any, Literal
@@ -19,9 +19,9 @@ from typing import Any, Literal
 import openpyxl
 from openpyxl.utils.cell import range_boundaries
 
-from rosterkit.errors import TemplateError
 from rosterkit.core.labels import label_variants, norm_label
 from rosterkit.core.words import SYNONYM_SHEET, Synonym, attach_synonyms
+from rosterkit.errors import TemplateError
 
 FieldType = Literal["text", "integer", "date", "id", "code", "phone", "choice", "multi"]
 TYPES: dict[str, FieldType] = {
@@ -30,7 +30,6 @@ TYPES: dict[str, FieldType] = {
 }
 FIELD_SHEET, META_SHEET, OPTIONS_SHEET = "字段", "填表说明", "选项"
 ID_LABEL, VERSION_LABEL = "模板编号", "模板版本"
-BLANK_WORDS = ("空", "空白")
 
 
 @dataclass(frozen=True)
@@ -137,7 +136,7 @@ def templates_dir() -> Path | None:
     return res if isinstance(res, Path) else None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _packaged(name: str) -> Path:
     # A zipped install (zipapp, some freezers) has no file to hand openpyxl or shutil.copy: as_file extracts
     # one to a temporary file, removed at exit. Cached so that each template is extracted once per process.
@@ -183,7 +182,7 @@ def _read_fields(ws: Any) -> list[Field]:
     col = {n: head.index(n) for n in need}
     out: list[Field] = []
     for r in rows[1:]:
-        get = lambda n: ("" if r[col[n]] is None else str(r[col[n]]).strip()) if col[n] < len(r) else ""  # noqa: E731
+        get = lambda n, r=r: ("" if r[col[n]] is None else str(r[col[n]]).strip()) if col[n] < len(r) else ""  # noqa: E731
         if not get("列名"):
             continue
         sheet, label, kind = get("工作表"), get("列名"), get("类型")

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from typing import TYPE_CHECKING, Any
 
-from rosterkit.errors import TemplateError
 from rosterkit.core.labels import norm_label
 from rosterkit.core.normalize import Clean, bad_parts, clean_choice, clean_multi, clean_text
+from rosterkit.errors import TemplateError
 
 if TYPE_CHECKING:
     from rosterkit.core.template import Field, SheetSpec
@@ -67,7 +67,7 @@ def attach_synonyms(rows: Iterable[tuple[Any, ...]], sheets: Mapping[str, SheetS
     col = {n: head.index(n) for n in _HEAD if n in head}
     found: dict[tuple[str, str], list[Synonym]] = {}
     for n, r in enumerate(rows[1:], start=2):
-        def get(name: str) -> str:
+        def get(name: str, r: Sequence[Any] = r) -> str:  # this row's cell, bound now
             i = col.get(name)
             return "" if i is None or i >= len(r) or r[i] is None else str(r[i]).strip()
         if not get("列名") and not get("常见写法"):

@@ -7,18 +7,19 @@ or a class's older submission). ``MergeResult.rows_read == len(roster) + len(lef
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Hashable
 from dataclasses import dataclass, field
-from typing import Any, Hashable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from rosterkit.checking.report import CheckReport, FileResult
 from rosterkit.core.idcard import digits_lost
 from rosterkit.core.masking import mask_tree
-from rosterkit.checking.report import CheckReport, FileResult
 from rosterkit.core.order import class_order_key, file_order_key, natural_key, school_order
-from rosterkit.merging.school import SchoolInfo, class_id, class_label, class_parts
 from rosterkit.core.template import load_template
+from rosterkit.merging.school import SchoolInfo, class_id, class_label, class_parts
 
 # Fields that legitimately differ when a student appears twice (a move between classes), or are bookkeeping.
 NOT_COMPARED = frozenset({"seq", "grade", "class", "mentor", "mentor_phone", "note", "enrolled_on", "valid"})

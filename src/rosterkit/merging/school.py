@@ -16,13 +16,13 @@ from typing import Any
 
 import python_calamine as pc
 
-from rosterkit.errors import InputError
-from rosterkit.core.labels import norm_label
+from rosterkit.checking.read import is_blank, read_meta
 from rosterkit.core.dates import clean_date
+from rosterkit.core.labels import norm_label
 from rosterkit.core.normalize import clean_text
 from rosterkit.core.order import class_number, grade_rank
 from rosterkit.core.phones import clean_phone
-from rosterkit.checking.read import is_blank, read_meta
+from rosterkit.errors import InputError
 
 INFO_SHEET, CLASSES_SHEET = "学校信息", "班级名单"
 _NUMERALS = {"一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9",
@@ -199,7 +199,7 @@ def read_school_info(path: str | Path) -> SchoolInfo:
 def _read_classes(rows: list[list[Any]], path: Path) -> tuple[ExpectedClass, ...]:
     want = {"年级": "grade", "班级": "klass", "班主任": "head_teacher", "联系电话": "phone", "电话": "phone",
             "学校": "school", "学校名称": "school"}
-    for r, row in enumerate(rows[:20]):
+    for r, row in enumerate(rows[:20]):  # noqa: B007 - r, the header row, is read after the break
         cols = {want[norm_label(v)]: c for c, v in enumerate(row) if norm_label(v) in want}
         if "grade" in cols and "klass" in cols:
             break

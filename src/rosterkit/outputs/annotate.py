@@ -28,12 +28,19 @@ from openpyxl.utils.exceptions import CellCoordinatesException
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
-from rosterkit.issues import Issue
 from rosterkit.checking.sniff import OPENPYXL_XML_LIMIT, Sniff, sniff
+from rosterkit.issues import Issue
 from rosterkit.xlsx import zipannot, zipsheet
 from rosterkit.xlsx.atomic import atomic_output
-from rosterkit.xlsx.workbooks import EXCEL_CELL_LIMIT, RESULT_SHEET, load_copy, open_on, set_text, text_width, \
-    workbook_from_values
+from rosterkit.xlsx.workbooks import (
+    EXCEL_CELL_LIMIT,
+    RESULT_SHEET,
+    load_copy,
+    open_on,
+    set_text,
+    text_width,
+    workbook_from_values,
+)
 from rosterkit.xlsx.zippkg import Package, Unsupported
 
 __all__ = ["COMMENT_SEPARATOR", "annotate_copy", "fast_copy", "said_at"]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
+from rosterkit.checking.report import CheckReport, FileResult
 from rosterkit.errors import InputError
 from rosterkit.issues import make_issue
-from rosterkit.checking.report import CheckReport, FileResult
 from rosterkit.outputs.annotate import annotate_copy
 from rosterkit.outputs.summary import MASKED_SUMMARY_NAME, SUMMARY_NAME, FileSummary, write_summary
 

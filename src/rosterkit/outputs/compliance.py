@@ -22,13 +22,23 @@ import pandas as pd
 import xlsxwriter
 
 from rosterkit.cadence.engine import Cadence
-from rosterkit.cadence.rollup import OUTCOMES
 from rosterkit.cadence.periods import term_periods
+from rosterkit.cadence.rollup import OUTCOMES
 from rosterkit.core.policy import PERIODS
-from rosterkit.xlsx.workbooks import text_width
+from rosterkit.outputs.sheetkit import (
+    OUTCOME_COLORS,
+    _blank,
+    _class_order,
+    _dates,
+    _formats,
+    _label,
+    _outcome_codes,
+    _rate,
+    _Sheet,
+)
 from rosterkit.xlsx.atomic import atomic_output
 from rosterkit.xlsx.fastsheet import FastWorkbook
-from rosterkit.outputs.sheetkit import OUTCOME_COLORS, _formats, _blank, _Sheet, _label, _class_order, _dates, _rate, _outcome_codes
+from rosterkit.xlsx.workbooks import text_width
 
 __all__ = ["COMPLIANCE_NAME", "MASKED_COMPLIANCE_NAME", "OUTCOME_COLORS", "SHEETS", "write_compliance"]
 

@@ -7,15 +7,15 @@ looks like a formula stays text.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import openpyxl
 
 from rosterkit.core.labels import norm_label
 from rosterkit.core.template import META_SHEET, Template, load_template
 from rosterkit.xlsx.atomic import atomic_output
-
 
 TEXT_TYPES = ("id", "code", "phone")  # columns whose cells must stay text: Excel would make an ID 4.3E+17
 

@@ -20,17 +20,17 @@ import pandas as pd
 import python_calamine as pc
 import xlsxwriter
 
-from rosterkit.errors import TemplateError
 from rosterkit.core.labels import norm_label
-from rosterkit.merging.merge import STATUS_MISSING, MergeResult
-from rosterkit.core.template import default_path, load_template
-from rosterkit.xlsx.workbooks import text_width
-from rosterkit.xlsx.atomic import atomic_output
-from rosterkit.xlsx.fastsheet import FastWorkbook
 from rosterkit.core.masking import BIRTH_KEYS, mask_birth, mask_dates, mask_id, mask_phone, mask_text
-from rosterkit.xlsx.cells import WIDEST, as_text, blank, write_body
-from rosterkit.xlsx.pagesetup import grow_rows, header_width, print_list
+from rosterkit.core.template import default_path, load_template
+from rosterkit.errors import TemplateError
+from rosterkit.merging.merge import STATUS_MISSING, MergeResult
 from rosterkit.outputs.stats import FONT_PT, stats_sheet
+from rosterkit.xlsx.atomic import atomic_output
+from rosterkit.xlsx.cells import WIDEST, as_text, blank, write_body
+from rosterkit.xlsx.fastsheet import FastWorkbook
+from rosterkit.xlsx.pagesetup import grow_rows, header_width, print_list
+from rosterkit.xlsx.workbooks import text_width
 
 __all__ = ["MASKED_NAME", "ROSTER_NAME", "UpwardLayout", "read_upward", "write_school_roster"]
 

@@ -12,11 +12,11 @@ import pandas as pd
 import xlsxwriter
 
 from rosterkit.cadence.rollup import OUTCOMES
+from rosterkit.core.masking import mask_text
 from rosterkit.core.order import school_order
 from rosterkit.merging.school import class_label
 from rosterkit.xlsx.pagesetup import print_list
 from rosterkit.xlsx.workbooks import text_width
-from rosterkit.core.masking import mask_text
 
 OUTCOME_COLORS = {"达标": ("C6EFCE", "006100"), "未达标": ("FFC7CE", "9C0006"),
                   "进行中": ("FFEB9C", "9C5700"), "未到期": ("D9D9D9", "595959"), "未报": ("DDEBF7", "1F4E78")}

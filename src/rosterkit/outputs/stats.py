@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import xlsxwriter
 
-from rosterkit.merging.school import class_label
 from rosterkit.core.template import load_template
+from rosterkit.merging.school import class_label
 from rosterkit.xlsx.cells import blank
 from rosterkit.xlsx.pagesetup import print_list
 
@@ -98,7 +98,7 @@ def stats_sheet(wb: xlsxwriter.Workbook, sh: _Sheet, roster: pd.DataFrame) -> No
     sh.fit(low=8, high=24)
     ws.freeze_panes(1, 1)
     chart = wb.add_chart({"type": "column"})  # clustered: one bar per category, grouped by class
-    for c, cat in enumerate(cats, start=1):
+    for c in range(1, len(cats) + 1):
         chart.add_series({"name": [ws.name, 0, c], "categories": [ws.name, 1, 0, len(classes), 0],
                           "values": [ws.name, 1, c, len(classes), c]})
     chart.set_title({"name": "各班各类别学生人数"})

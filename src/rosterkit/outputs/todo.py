@@ -25,10 +25,10 @@ from openpyxl.utils import get_column_letter
 from rosterkit.cadence.engine import Cadence
 from rosterkit.cadence.rollup import NO_MENTOR
 from rosterkit.merging.school import class_label
-from rosterkit.xlsx.cells import blank
-from rosterkit.xlsx.atomic import atomic_output
-from rosterkit.xlsx.workbooks import RESULT_SHEET, load_copy, open_on, set_text, text_width, workbook_from_values
 from rosterkit.xlsx import zipsheet
+from rosterkit.xlsx.atomic import atomic_output
+from rosterkit.xlsx.cells import blank
+from rosterkit.xlsx.workbooks import RESULT_SHEET, load_copy, open_on, set_text, text_width, workbook_from_values
 
 __all__ = ["TODO_SHEET", "write_todo_copy"]
 
@@ -57,7 +57,6 @@ class ClassTodo:
     judged_on: dt.date | None = None  # the class's 填报日期 when before the report date: later periods are 未报
 
 
-ClassRows = ClassTodo  # the name of the ``rows=`` argument's type before it held the prepared rows
 # the columns a 待办 row reads (dates come preformatted as _period and _last: a Timestamp per value is slow)
 _OVERDUE_COLS = ["student_key", "mentor", "name", "id_number", "rule", "missing", "days_overdue", "grade", "class",
                  "_period", "_last"]
@@ -137,7 +136,7 @@ def rows_by_file(cad: Cadence, files: set[str] | None = None) -> dict[str, Class
             [who(f, name, number), rule, "逾期", missing, period, last, f"已逾期 {days} 天"])
     ds, ds_files = _only(cad.due_soon, files)
     ds = ds.assign(_period=_periods(ds))
-    for f, (key, mentor, name, number, rule, missing, days, period) in zip(ds_files, _columns(ds, _DUE_COLS)):
+    for f, (_key, mentor, name, number, rule, missing, days, period) in zip(ds_files, _columns(ds, _DUE_COLS)):
         due[f] += 1
         left = "今天到期" if days <= 0 else f"还剩 {days} 天"
         groups.setdefault(f, {}).setdefault(_mentor(mentor), []).append(
@@ -216,10 +215,6 @@ def write_todo_copy(src: Path, dest: Path, cad: Cadence | None, *, file_name: st
 
 def _blank(v: Any) -> bool:
     return v is None or v is pd.NaT or v is pd.NA or (isinstance(v, float) and math.isnan(v))
-
-
-def _md(v: Any) -> str:
-    return f"{v.month}/{v.day}"
 
 
 def _write_todo(wb: Workbook, as_of: dt.date, todo: ClassTodo, rebuilt_from: str) -> None:

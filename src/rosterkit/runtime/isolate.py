@@ -18,9 +18,10 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from typing import Any, Callable, Generic, Iterator, Sequence, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -46,7 +47,7 @@ class Limits:
     memory: int | None = 1024 * MB
 
     @classmethod
-    def from_env(cls) -> "Limits":
+    def from_env(cls) -> Limits:
         """``$ROSTERKIT_TIME_LIMIT`` (seconds, default 60) and ``$ROSTERKIT_MEMORY_MB`` (default 1024; 0: none)."""
         seconds = _number("ROSTERKIT_TIME_LIMIT", 60.0)
         memory = _number("ROSTERKIT_MEMORY_MB", 1024.0)
@@ -85,7 +86,7 @@ def _cap_memory(extra: int | None) -> None:
             vm = next(int(line.split()[1]) * 1024 for line in fh if line.startswith("VmSize:"))
     except (OSError, StopIteration, ValueError):
         return
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     want = vm + extra
     if hard != resource.RLIM_INFINITY:
         want = min(want, hard)

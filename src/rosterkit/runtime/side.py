@@ -19,8 +19,9 @@ import sys
 import tempfile
 import threading
 import traceback
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 
 def can_fork() -> bool:
@@ -225,15 +226,3 @@ class Relay:
     def remove(self) -> None:
         """Delete the file (once every taker is done)."""
         self.path.unlink(missing_ok=True)
-
-
-def side_by_side(tasks: dict[str, Callable[[], Any]], *, here: Callable[[], Any] | None = None,
-                 jobs: int = 2) -> dict[str, Any]:
-    """Run each of ``tasks`` (name → no-argument callable returning something picklable) in its own forked
-    child and ``here`` in this process meanwhile; return the tasks' results by name (see :class:`Side`)."""
-    side = Side(jobs)
-    for name, task in tasks.items():
-        side.start(name, task)
-    if here is not None:
-        here()
-    return side.results()

@@ -14,10 +14,10 @@ from typing import Any
 
 import pandas as pd
 
-from rosterkit.issues import excel_general
 from rosterkit.core.masking import mask_birth, mask_id, mask_phone, mask_text
-from rosterkit.xlsx.workbooks import text_width
+from rosterkit.issues import excel_general
 from rosterkit.xlsx.fastsheet import BLANK, DATE, NUMBER, TEXT
+from rosterkit.xlsx.workbooks import text_width
 
 __all__ = ["as_text", "blank", "write_body"]
 

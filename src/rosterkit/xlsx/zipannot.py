@@ -16,9 +16,9 @@ import re
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.utils.exceptions import CellCoordinatesException
 
+from rosterkit.xlsx.zipbook import MAIN_NS, PKG_REL_NS, REL_NS, _parse, _q
 from rosterkit.xlsx.zipnotes import Mark, merge_comments, merge_vml, new_vml
 from rosterkit.xlsx.zippkg import Package, Unsupported
-from rosterkit.xlsx.zipbook import MAIN_NS, PKG_REL_NS, REL_NS, _parse, _q
 from rosterkit.xlsx.zipsheet import _append, _col
 
 __all__ = ["Book", "Mark"]

@@ -12,8 +12,8 @@ from xml.sax.saxutils import escape
 
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
-from rosterkit.xlsx.zippkg import Unsupported
 from rosterkit.xlsx.zipbook import _parse, _q
+from rosterkit.xlsx.zippkg import Unsupported
 
 __all__ = ["Mark", "merge_comments", "merge_vml", "new_vml"]
 

@@ -37,7 +37,6 @@ __all__ = [
     "Unsupported",
     "add_first_sheet",
     "insert_first_sheet",
-    "sheet_names",
 ]
 
 CELL_LIMIT = 32_767
@@ -101,12 +100,6 @@ def _text(s: str) -> str:
     if len(s) <= CELL_LIMIT and _PLAIN.search(s) is None:
         return s  # the common case: nothing to escape or drop
     return escape(ILLEGAL_CHARACTERS_RE.sub("", s)[:CELL_LIMIT])
-
-
-def sheet_names(src: Path) -> list[str]:
-    """The sheet names of an .xlsx in order, read from xl/workbook.xml only."""
-    root = _parse(Package(src).read("xl/workbook.xml"))
-    return [s.get("name", "") for s in root.iter(_q("sheet"))]
 
 
 def _font_xml(font: Font, face: str | None) -> str:

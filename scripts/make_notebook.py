@@ -32,7 +32,7 @@ CELLS = [
                   ".unstack(fill_value=0)"),
     new_markdown_cell("## 3. Cadence: compliance with the 帮扶制度 per class, teacher and student"),
     new_code_cell(
-        "cad, policy_problems = follow_up(merged, as_of=AS_OF)\n"
+        "cad = follow_up(merged, as_of=AS_OF)\n"
         "cad.classes[['grade', 'class', 'students', 'periods_owed', 'periods_met', 'compliance_rate']]"),
     new_code_cell("cad.teachers.sort_values('compliance_rate')[['mentor', 'students', 'compliance_rate', "
                   "'students_overdue']]"),

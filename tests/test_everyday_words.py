@@ -173,7 +173,8 @@ def test_teacher_logging_everything_in_everyday_words_is_fully_compliant(
         school: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
     inbox, _ = school
     info = school_info(tmp_path, [(g, k, t) for g, k, t, _ in CLASSES])
-    cad, problems = follow_up(merge(inbox, school_info=info, as_of=AS_OF), as_of=AS_OF)
+    cad = follow_up(merge(inbox, school_info=info, as_of=AS_OF), as_of=AS_OF)
+    problems = cad.policy_issues
     assert problems == []
     zhou = cad.teachers[cad.teachers["mentor"] == "周丽"]
     assert len(zhou) == 1 and zhou["periods_met"].iloc[0] > 20

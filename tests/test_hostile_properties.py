@@ -142,7 +142,7 @@ def test_check_merge_follow_up_never_raise_conserve_rows_and_point_at_real_cells
         merged = merge(report, as_of=AS_OF)
         assert merged.rows_read == sum(f.rows["roster"] for f in report.files)
         assert len(merged.roster) + len(merged.left_out) == merged.rows_read
-        cad, _ = follow_up(merged, as_of=AS_OF)
+        cad = follow_up(merged, as_of=AS_OF)
         assert len(cad.students) == _owed(merged)
 
 

@@ -182,7 +182,7 @@ def test_library_dicts_are_strict_before_to_json() -> None:
 
     report = rosterkit.check(EXAMPLES / "inbox", as_of=dt.date(2026, 11, 23), write=False)
     merged = rosterkit.merge(report, school_info=EXAMPLES / "学校信息.xlsx")
-    cad, _ = follow_up(merged, as_of=dt.date(2026, 11, 23))
+    cad = follow_up(merged, as_of=dt.date(2026, 11, 23))
     classes = {c["class"]: c for c in merged.to_dict()["classes"]}
     assert classes["六年级2班"]["file"] is None
     for data in (report.to_dict(), merged.to_dict(), merged.to_dict(mask=True), cad.to_dict(),

@@ -46,3 +46,24 @@ def test_the_layer_contracts_hold() -> None:
     out = subprocess.run([lint], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0, out.stdout[-3000:]
     assert "0 broken" in out.stdout
+
+
+def test_each_action_returns_one_result_object(tmp_path: Path) -> None:
+    """check → CheckReport, merge and merge_inbox → MergeResult (merge_inbox's says where it wrote), follow_up →
+    Cadence with its policy problems inside, report → RunResult: no tuples to unpack."""
+    import datetime as dt
+
+    import rosterkit
+
+    examples = ROOT / "examples"
+    day = dt.date(2026, 11, 23)
+    report = rosterkit.check(examples / "inbox", as_of=day, write=False)
+    assert isinstance(report, rosterkit.CheckReport)
+    merged = rosterkit.merge(report, school_info=examples / "学校信息.xlsx")
+    assert isinstance(merged, rosterkit.MergeResult) and merged.path is None
+    cad = rosterkit.follow_up(merged, as_of=day)
+    assert isinstance(cad, rosterkit.Cadence) and cad.policy_issues == []
+    written = rosterkit.merge_inbox(examples / "inbox", out=tmp_path, school_info=examples / "学校信息.xlsx",
+                                    as_of=day, jobs=1)
+    assert isinstance(written, rosterkit.MergeResult) and written.path == tmp_path / "学校花名册.xlsx"
+    assert written.path.is_file() and len(written.roster) == len(merged.roster)

@@ -53,7 +53,7 @@ def test_a_student_typed_twice_is_one_student(tmp_path: Path) -> None:
     students, events = cadence_inputs(merged)
     assert len(students) == 8 and students["name"].tolist().count(twin) == 1
     assert len(events) == 8 and set(events["student_key"]) <= set(students["student_key"])
-    cad, _ = follow_up(merged, as_of=AS_OF)
+    cad = follow_up(merged, as_of=AS_OF)
     assert cad.teachers.set_index("mentor").loc["王老师", "students"] == 8
 
 
@@ -121,7 +121,7 @@ def test_a_mentor_merged_over_three_students(tmp_path: Path) -> None:
     assert [[x.sheet, x.cell, x.column, x.before, x.after] for x in report.files[0].fixes] == fixes
     summary = _sheet_rows(tmp_path / "out" / "校验汇总.xlsx", "自动修正")
     assert [list(r[1:6]) for r in summary[1:]] == fixes
-    cad, _ = follow_up(rosterkit.merge(report), as_of=AS_OF)
+    cad = follow_up(rosterkit.merge(report), as_of=AS_OF)
     assert cad.teachers["mentor"].tolist() == ["王老师"] and cad.teachers["students"].tolist() == [3]
 
 

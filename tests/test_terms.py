@@ -94,7 +94,8 @@ def test_a_class_is_checked_and_counted_in_the_term_of_its_date(two_terms: Path,
     careful_ledger(tmp_path / "inbox", first, filled_on)
     report = check(tmp_path / "inbox", as_of=as_of, policy=two_terms, write=False)
     assert codes(report) == []  # no date-out-of-term flood
-    cad, problems = follow_up(merge(report), as_of=as_of, policy=two_terms)
+    cad = follow_up(merge(report), as_of=as_of, policy=two_terms)
+    problems = cad.policy_issues
     assert problems == [] and cad.policy.term.name == term
     assert cad.school["compliance_rate"].iloc[0] == 1.0
     assert set(cad.periods["outcome"].astype(str)) <= {"达标", "进行中", "未到期", "未报"}
@@ -105,7 +106,7 @@ def test_the_same_class_in_november_and_in_april(two_terms: Path, tmp_path: Path
     careful_ledger(tmp_path / "autumn", D(2026, 9, 1), D(2026, 11, 20))
     careful_ledger(tmp_path / "spring", D(2027, 2, 24), D(2027, 4, 16))
     for folder, as_of, term in (("autumn", D(2026, 11, 23), AUTUMN), ("spring", D(2027, 4, 19), SPRING)):
-        cad, _ = follow_up(merge(tmp_path / folder, as_of=as_of, policy=two_terms), as_of=as_of, policy=two_terms)
+        cad = follow_up(merge(tmp_path / folder, as_of=as_of, policy=two_terms), as_of=as_of, policy=two_terms)
         assert cad.policy.term.name == term
         assert cad.school["compliance_rate"].iloc[0] == 1.0 and cad.overdue.empty
         starts = cad.periods["period_start"].dt.date
@@ -113,7 +114,7 @@ def test_the_same_class_in_november_and_in_april(two_terms: Path, tmp_path: Path
     # the default policy ships both terms: a spring ledger is no longer judged by the autumn 校历
     report = check(tmp_path / "spring", as_of=D(2027, 4, 19), write=False)
     assert codes(report) == []
-    cad, _ = follow_up(merge(report), as_of=D(2027, 4, 19))
+    cad = follow_up(merge(report), as_of=D(2027, 4, 19))
     assert cad.policy.term.name == "2026—2027学年第二学期" and cad.school["compliance_rate"].iloc[0] == 1.0
 
 
@@ -145,7 +146,7 @@ def test_the_term_school_info_names_is_used(tmp_path: Path, named: str, as_of: D
                 wb["学校信息"].cell(c.row, c.column + 1).value = named
     wb.save(info)
     careful_ledger(tmp_path / "inbox", D(2026, 9, 1), D(2026, 11, 20))
-    cad, _ = follow_up(merge(tmp_path / "inbox", school_info=info, as_of=as_of), as_of=as_of)
+    cad = follow_up(merge(tmp_path / "inbox", school_info=info, as_of=as_of), as_of=as_of)
     assert cad.policy.term.name == term
 
 
@@ -156,7 +157,7 @@ def test_a_careful_teacher_is_not_overdue_after_she_submitted(tmp_path: Path) ->
     careful_ledger(tmp_path / "inbox", D(2026, 9, 1), D(2026, 11, 23), "三年级3班.xlsx", last=D(2026, 11, 10),
                    meta={"班级": "3班"})
     as_of = D(2026, 11, 23)
-    cad, _ = follow_up(merge(tmp_path / "inbox", as_of=as_of), as_of=as_of)
+    cad = follow_up(merge(tmp_path / "inbox", as_of=as_of), as_of=as_of)
     p = cad.periods.assign(outcome=cad.periods["outcome"].astype(str), start=cad.periods["period_start"].dt.date,
                            end=cad.periods["period_end"].dt.date, klass=cad.periods["class"].astype(str))
     talks = p[(p["rule"] == "贫困谈心") & (p["klass"] == "2班")]

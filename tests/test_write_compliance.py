@@ -36,7 +36,7 @@ FORMULA_NAME = '=HYPERLINK("x","y")'
 @pytest.fixture(scope="module")
 def example() -> Cadence:
     r = merge(EXAMPLES / "inbox", school_info=EXAMPLES / "学校信息.xlsx", as_of=AS_OF)
-    return follow_up(r, as_of=AS_OF, due_within=7)[0]  # 7 days: the weekly periods ending 11-29 are due soon
+    return follow_up(r, as_of=AS_OF, due_within=7)  # 7 days: the weekly periods ending 11-29 are due soon
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +65,7 @@ def small_inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def small(small_inbox: Path) -> Cadence:
-    return follow_up(merge(small_inbox, as_of=AS_OF), as_of=AS_OF, due_within=7)[0]
+    return follow_up(merge(small_inbox, as_of=AS_OF), as_of=AS_OF, due_within=7)
 
 
 @pytest.fixture(scope="module")
@@ -306,7 +306,7 @@ def test_two_schools_get_a_total_row_and_school_columns(tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     ledger(inbox, "a.xlsx")
     ledger(inbox, "b.xlsx", meta={"学校": "东山小学", "班级": "5班"}, students=[student(3), student(4)])
-    cad = follow_up(merge(inbox, as_of=AS_OF), as_of=AS_OF)[0]
+    cad = follow_up(merge(inbox, as_of=AS_OF), as_of=AS_OF)
     wb = openpyxl.load_workbook(write_compliance(cad, tmp_path / "out.xlsx"))
     assert wb["总览"]["A1"].value == "2 所学校帮扶落实情况（截至 2026-11-23）"
     figures = table(wb["总览"], 5)

@@ -75,11 +75,11 @@ def merge_cmd(inbox: tuple[str, ...], out: str | None, school_info: str | None, 
     from rosterkit.pipeline import dask_executor, merge_inbox
 
     with _progress(as_json) as tick, dask_executor(scheduler) as executor:
-        result, dest = merge_inbox(list(inbox), out=out, school_info=school_info, mask=mask,
+        result = merge_inbox(list(inbox), out=out, school_info=school_info, mask=mask,
                                    include_invalid=include_invalid, as_of=as_of, policy=policy, progress=tick,
                                    jobs=jobs, executor=executor)
-    click.echo(render.to_json({**result.to_dict(mask=mask), "output": str(dest)}) if as_json
-               else render.merge_text(result, dest))
+    click.echo(render.to_json({**result.to_dict(mask=mask), "output": str(result.path)}) if as_json
+               else render.merge_text(result))
     sys.exit(0 if result.report.valid and result.missing.empty else 1)
 
 

@@ -39,8 +39,9 @@ def merge_inbox(
     progress: Callable[[int, int, Any], None] | None = None,
     jobs: int | None = None,
     executor: Executor | None = None,
-) -> tuple[MergeResult, Path]:
-    """Check the inbox, merge it and write 学校花名册.xlsx (or, with ``mask``, 学校花名册_脱敏.xlsx) into ``out``.
+) -> MergeResult:
+    """Check the inbox, merge it and write 学校花名册.xlsx (or, with ``mask``, 学校花名册_脱敏.xlsx) into ``out``;
+    the result's ``path`` says where.
     ``jobs``/``executor``: where the per-file check runs (see :func:`rosterkit.check`)."""
     from rosterkit.outputs.roster import write_school_roster
 
@@ -49,8 +50,8 @@ def merge_inbox(
                    progress=progress, jobs=jobs, executor=executor)
     result = merge(report, school_info=school_info, include_invalid=include_invalid)
     dest = target / (MASKED_ROSTER_NAME if mask else ROSTER_NAME)
-    write_school_roster(result, dest, mask=mask, on=as_of)
-    return result, dest
+    result.path = write_school_roster(result, dest, mask=mask, on=as_of)
+    return result
 
 
 def _term_name(school_info: str | Path | None) -> str | None:
@@ -137,8 +138,8 @@ def cadence_inbox(
                    progress=progress, jobs=jobs, executor=executor)
     merged = merge(report, school_info=school_info)
     run = RunResult(report, merged)
-    run.cadence, run.policy_issues = follow_up(merged, as_of=day, policy=policy, due_within=due_within,
-                                               load_limit=load_limit)
+    run.cadence = follow_up(merged, as_of=day, policy=policy, due_within=due_within, load_limit=load_limit)
+    run.policy_issues = run.cadence.policy_issues
     if write:
         target.mkdir(parents=True, exist_ok=True)
         with settled():
@@ -199,8 +200,8 @@ def report_inbox(
         if not side.fork:
             side.start("roster", lambda: roster(merged))
         run = RunResult(report, merged)
-        run.cadence, run.policy_issues = follow_up(merged, as_of=day, policy=policy, due_within=due_within,
-                                                   load_limit=load_limit)
+        run.cadence = follow_up(merged, as_of=day, policy=policy, due_within=due_within, load_limit=load_limit)
+        run.policy_issues = run.cadence.policy_issues
         with settled(collect=True):  # the run's data lives to the end: the writers' collections need not walk it
             _write_outputs(run, target, side, mask=mask, checked=files, relay=relay)
     finally:

@@ -83,7 +83,7 @@ def jsonable(v: Any) -> Any:
     return str(v)
 
 
-def merge_text(result: Any, dest: Any) -> str:
+def merge_text(result: Any) -> str:
     """Roster rows, classes by status with the chase list, duplicates, conflicts, rows left out."""
     subs = result.submissions
     multi = subs["school"].dropna().nunique() > 1  # several schools: each class named with its school
@@ -99,7 +99,7 @@ def merge_text(result: Any, dest: Any) -> str:
         lines.append(f"请催交{f'（{school}）' if multi and school else ''}：{chase}")
     lines.append(f"跨班重复 {len(result.duplicates)} 人，信息冲突 {result.conflicts['id_number'].nunique()} 人"
                  f"（{len(result.conflicts)} 项）")
-    lines.append(f"学校花名册：{dest}")
+    lines.append(f"学校花名册：{result.path}")
     return "\n".join(lines)
 
 

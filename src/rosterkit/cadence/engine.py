@@ -30,7 +30,7 @@ of the policy and the periods of the calendar. Decisions (see also :mod:`rosterk
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -51,6 +51,7 @@ from rosterkit.cadence.rollup import (
 from rosterkit.core.normalize import split_multi
 from rosterkit.core.policy import ALL, OTHER, Policy, Rule
 from rosterkit.errors import InputError
+from rosterkit.issues import Issue
 from rosterkit.merging.school import class_label
 
 __all__ = ["DEFAULT_LOAD_LIMIT", "OUTCOMES", "PARTY_MATCH", "Cadence", "applicable", "compute_cadence"]
@@ -86,6 +87,8 @@ class Cadence(Frames):
     policy: Policy
     load_limit: int = DEFAULT_LOAD_LIMIT
     due_within: int = 3
+    # problems of the policy workbook it was judged under (follow_up fills it; compute_cadence leaves it empty)
+    policy_issues: list[Issue] = field(default_factory=list)
 
     def to_dict(self, *, mask: bool = False) -> dict[str, Any]:
         """JSON-ready data: ``as_of``, ``periods``, ``teachers``, ``overdue``, ``due_soon`` (dates as ISO text);

@@ -23,7 +23,6 @@ from rosterkit.checking.crosscheck import several_students
 from rosterkit.core.idcard import digits_lost
 from rosterkit.core.policy import load_policy
 from rosterkit.core.template import load_template
-from rosterkit.issues import Issue
 from rosterkit.merging.merge import MergeResult
 
 STUDENT_COLUMNS = ["student_key", "id_number", "name", "school", "grade", "class", "mentor", "categories",
@@ -93,9 +92,10 @@ def cadence_inputs(result: MergeResult) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def follow_up(result: MergeResult, *, as_of: dt.date | None = None, policy: str | Path | None = None,
-              due_within: int = 3, load_limit: int | None = None) -> tuple[Cadence, list[Issue]]:
+              due_within: int = 3, load_limit: int | None = None) -> Cadence:
     """Cadence compliance of a merged school under the policy workbook (default: the official one), in the term
-    学校信息's 学年学期 names, else the one holding ``as_of``."""
+    学校信息's 学年学期 names, else the one holding ``as_of``. The policy workbook's problems are in
+    ``policy_issues``."""
     day = as_of or dt.date.today()
     tpl = load_template()
     kinds = tpl.log.field("kind")
@@ -104,4 +104,5 @@ def follow_up(result: MergeResult, *, as_of: dt.date | None = None, policy: str 
                                 kinds=kinds.allowed if kinds else None, categories=cats.allowed if cats else None)
     students, events = cadence_inputs(result)
     cad = compute_cadence(students, events, pol, as_of=day, due_within=due_within, load_limit=load_limit)
-    return cad, problems
+    cad.policy_issues = problems
+    return cad

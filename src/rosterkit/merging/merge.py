@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Hashable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -40,6 +41,7 @@ class MergeResult:
     report: CheckReport
     rows_read: int
     labels: dict[str, str] = field(default_factory=dict)  # field key → column label of the ledger template
+    path: Path | None = None  # where merge_inbox wrote 学校花名册.xlsx (None: not written)
 
     @property
     def missing(self) -> pd.DataFrame:

@@ -23,7 +23,7 @@ from rosterkit import merge
 from rosterkit.merging.merge import MergeResult
 from rosterkit.merging.school import ExpectedClass, SchoolInfo
 from rosterkit.core.template import default_path
-from rosterkit.xlsx.workbooks import text_width
+from rosterkit.core.values import text_width
 from rosterkit.outputs.roster import MASKED_NAME, ROSTER_NAME, read_upward, write_school_roster
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

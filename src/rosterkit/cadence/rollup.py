@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from rosterkit.cadence.periods import NO_DAY, as_datetime
@@ -99,8 +100,8 @@ def _rules(attrs: Arrays, app: tuple[np.ndarray, np.ndarray, np.ndarray], policy
     })
 
 
-def _rate(met: pd.Series | np.ndarray, missed: pd.Series | np.ndarray) -> np.ndarray:
-    """达标 / (达标 + 未达标); NaN when no period is decided yet."""
+def rate(met: npt.ArrayLike, missed: npt.ArrayLike) -> np.ndarray:
+    """达标 / (达标 + 未达标); NaN when no period is decided yet (counts, or arrays of them; the writers use it too)."""
     met, missed = np.asarray(met, dtype=float), np.asarray(missed, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(met + missed > 0, met / (met + missed), np.nan)
@@ -123,7 +124,7 @@ def _students(students: pd.DataFrame, attrs: Arrays, rows: Arrays, flagged: Arra
         "periods_upcoming": count[LATER],
         "periods_unreported": count[UNREPORTED],
     })
-    out["compliance_rate"] = _rate(out["periods_met"], out["periods_missed"])
+    out["compliance_rate"] = rate(out["periods_met"], out["periods_missed"])
     out["overdue_items"] = np.bincount(flagged["s"], minlength=n)
     out["due_soon_items"] = np.bincount(rows["s"][due], minlength=n)
     for kind, last in last_by_kind.items():
@@ -142,7 +143,7 @@ def _group(per_student: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
         students_overdue=("overdue", "sum"),
         students_due_soon=("due", "sum"),
     ).reset_index()
-    out["compliance_rate"] = _rate(out["periods_met"], out["periods_missed"])
+    out["compliance_rate"] = rate(out["periods_met"], out["periods_missed"])
     return out
 
 

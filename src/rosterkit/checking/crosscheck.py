@@ -13,6 +13,7 @@ from rosterkit.checking.validate import SheetContext
 from rosterkit.core import idcard
 from rosterkit.core.labels import norm_label
 from rosterkit.core.template import Condition, Field
+from rosterkit.core.values import blank
 from rosterkit.issues import Issue
 
 TERM_RULE = "学期内"
@@ -28,10 +29,6 @@ def _items(frame: pd.DataFrame, key: str) -> zip[tuple[int, Any]]:
     return zip(frame.index.tolist(), frame[key].tolist())
 
 
-def _blank(v: Any) -> bool:
-    return v is None or (isinstance(v, float) and pd.isna(v)) or (isinstance(v, (str, tuple)) and not v)
-
-
 def _field_by_label(ctx: SheetContext, label: str) -> Field | None:
     want = norm_label(label)
     return next((f for f in ctx.spec.fields if want in f.names()), None)
@@ -39,7 +36,7 @@ def _field_by_label(ctx: SheetContext, label: str) -> Field | None:
 
 def _holds(cond: Condition, value: Any) -> bool:
     if cond.when_blank:
-        return _blank(value)
+        return blank(value)
     if isinstance(value, tuple):
         return any(v in cond.values for v in value)
     return value in cond.values
@@ -55,7 +52,7 @@ def conditional(frame: pd.DataFrame, ctx: SheetContext) -> list[Issue]:
         if other is None or other.key not in frame:
             continue
         for row, value, target in zip(frame.index.tolist(), frame[other.key], frame[f.key]):
-            if _blank(target) and _holds(f.condition, value):
+            if blank(target) and _holds(f.condition, value):
                 out.append(ctx.issue("conditional-missing", f.key, row, None, condition=f.condition.describe()))
     return out
 

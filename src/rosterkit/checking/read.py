@@ -20,6 +20,7 @@ from rosterkit.checking.sniff import OPENPYXL_XML_LIMIT, Sniff, sniff
 from rosterkit.checking.textsheets import read_text_sheets
 from rosterkit.core.labels import MEMO_MAX_LEN, label_variants, norm_label, variants_of_text
 from rosterkit.core.template import SheetSpec
+from rosterkit.core.values import column_letter
 from rosterkit.issues import Issue, make_issue
 
 # What a folder of returns is read for: workbooks, WPS's .et, text exports, and the things teachers send by
@@ -77,6 +78,8 @@ class Records:
 
 
 def is_blank(value: Any) -> bool:
+    """A raw cell read as empty: None or text of only whitespace. Not :func:`rosterkit.core.values.blank`: a raw
+    number, NaN included, is a cell's value here and is matched by its own text (tests/test_read_memo.py)."""
     return value is None or (isinstance(value, str) and not value.strip())
 
 
@@ -202,18 +205,8 @@ def _note_long_cells(raw: RawWorkbook, name: str) -> None:
             for c, v in enumerate(row):
                 if isinstance(v, str) and len(v) >= EXCEL_CELL_LIMIT and found < _MAX_LONG_NOTES:
                     found += 1
-                    raw.notes.append(make_issue("cell-too-long", file=name, sheet=sheet, cell=f"{_letter(c)}{r}",
+                    raw.notes.append(make_issue("cell-too-long", file=name, sheet=sheet, cell=f"{column_letter(c)}{r}",
                                                 row=r))
-
-
-def _letter(col: int) -> str:
-    """0-based column index → letters (A, …, Z, AA, …)."""
-    out = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        out = chr(65 + rem) + out
-    return out
 
 
 def _short(exc: BaseException) -> str:

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from openpyxl.utils.cell import get_column_letter
 
 from rosterkit.checking import crosscheck
 from rosterkit.checking.finish import Pending, role_of
@@ -31,6 +30,7 @@ from rosterkit.core.order import file_order_key
 from rosterkit.core.phones import clean_phone
 from rosterkit.core.policy import Term
 from rosterkit.core.template import FIELD_SHEET, ID_LABEL, META_SHEET, OPTIONS_SHEET, VERSION_LABEL, SheetSpec, Template
+from rosterkit.core.values import column_letter
 from rosterkit.core.words import SYNONYM_SHEET
 from rosterkit.errors import InputError
 from rosterkit.issues import Issue, display_value, make_issue
@@ -126,7 +126,7 @@ def _check_meta(raw: RawWorkbook, template: Template, result: FileResult, name: 
 
 
 def _col(col: int | None) -> str:
-    return get_column_letter(col + 1) if col is not None else ""
+    return column_letter(col) if col is not None else ""
 
 
 def _check_sheet(raw: RawWorkbook, sheet: str, spec: SheetSpec, result: FileResult, *, as_of: dt.date,

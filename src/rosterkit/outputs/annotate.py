@@ -29,6 +29,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from rosterkit.checking.sniff import OPENPYXL_XML_LIMIT, Sniff, sniff
+from rosterkit.core.values import text_width
 from rosterkit.issues import Issue
 from rosterkit.xlsx import zipannot, zipsheet
 from rosterkit.xlsx.atomic import atomic_output
@@ -38,7 +39,6 @@ from rosterkit.xlsx.workbooks import (
     load_copy,
     open_on,
     set_text,
-    text_width,
     workbook_from_values,
 )
 from rosterkit.xlsx.zippkg import Package, Unsupported

@@ -23,22 +23,20 @@ import xlsxwriter
 
 from rosterkit.cadence.engine import Cadence
 from rosterkit.cadence.periods import term_periods
-from rosterkit.cadence.rollup import OUTCOMES
+from rosterkit.cadence.rollup import OUTCOMES, rate
 from rosterkit.core.policy import PERIODS
+from rosterkit.core.values import missing, text_width
 from rosterkit.outputs.sheetkit import (
     OUTCOME_COLORS,
-    _blank,
-    _class_order,
-    _dates,
-    _formats,
-    _label,
-    _outcome_codes,
-    _rate,
-    _Sheet,
+    Sheet,
+    class_name,
+    class_order,
+    date_range,
+    formats,
+    outcome_codes,
 )
 from rosterkit.xlsx.atomic import atomic_output
 from rosterkit.xlsx.fastsheet import FastWorkbook
-from rosterkit.xlsx.workbooks import text_width
 
 __all__ = ["COMPLIANCE_NAME", "MASKED_COMPLIANCE_NAME", "OUTCOME_COLORS", "SHEETS", "write_compliance"]
 
@@ -83,8 +81,8 @@ def write_compliance(cad: Cadence, dest: Path, *, mask: bool = False, detail_row
         wb = FastWorkbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
                                             "constant_memory": True})
         try:
-            fmt = _formats(wb)
-            sheets = [_Sheet(wb, name, fmt, mask) for name in SHEETS]
+            fmt = formats(wb)
+            sheets = [Sheet(wb, name, fmt, mask) for name in SHEETS]
             _overview(wb, sheets[0], cad, multi)
             _teachers(sheets[1], cad, multi)
             _students(sheets[2], cad, multi, detail_rows)
@@ -95,7 +93,7 @@ def write_compliance(cad: Cadence, dest: Path, *, mask: bool = False, detail_row
     return dest
 
 
-def _overview(wb: xlsxwriter.Workbook, sh: _Sheet, cad: Cadence, multi: bool) -> None:
+def _overview(wb: xlsxwriter.Workbook, sh: Sheet, cad: Cadence, multi: bool) -> None:
     school, p = cad.school, cad.periods
     name = f"{len(school)} 所学校" if multi else sh.masked(school["school"].iloc[0]) if len(school) else ""
     sh.title(f"{name}帮扶落实情况（截至 {cad.as_of.isoformat()}）",
@@ -110,15 +108,15 @@ def _overview(wb: xlsxwriter.Workbook, sh: _Sheet, cad: Cadence, multi: bool) ->
                      "超出结对上限教师数"], kinds, rows)
     if multi:  # a total row for a county
         total = ["合计", *school[cols[1:]].sum().tolist()]
-        total[8] = _rate(total[5], total[6]).item()  # a rate of the sums, not a sum of rates
+        total[8] = rate(total[5], total[6]).item()  # a rate of the sums, not a sum of rates
         sh.row(r, total, kinds, "_total")
         r += 1
     sh.text(r + 1, 0, "二、图表", "section", measure=False)
     chart_row, r = r + 2, r + 20  # rows kept free for the charts; they plot the tables below
     sh.text(r, 0, "三、各班落实率", "section", measure=False)
-    classes = cad.classes.iloc[_class_order(cad.classes)]
+    classes = cad.classes.iloc[class_order(cad.classes)]
     cols = ["mentors", "students", *_COUNTS.values(), "students_overdue", "students_due_soon"]
-    rows = [[_label(x["school"], x["grade"], x["class"], multi), *(x[c] for c in cols)]
+    rows = [[class_name(x["school"], x["grade"], x["class"], multi), *(x[c] for c in cols)]
             for x in classes.to_dict("records")]
     class_top = r + 2
     r = sh.table(r + 1, ["班级", "帮扶教师数", "学生数", *_COUNTS, "逾期学生数", "即将到期学生数"],
@@ -126,14 +124,14 @@ def _overview(wb: xlsxwriter.Workbook, sh: _Sheet, cad: Cadence, multi: bool) ->
     # per rule: bincount on the Categorical codes, cheap for millions of periods
     names = list(p["rule"].cat.categories)
     k = len(OUTCOMES)
-    codes = p["rule"].cat.codes.to_numpy().astype("int64") * k + _outcome_codes(p)
+    codes = p["rule"].cat.codes.to_numpy().astype("int64") * k + outcome_codes(p)
     counts = np.bincount(codes, minlength=k * len(names)).reshape(-1, k) if names else np.zeros((0, k), "int64")
     governed = cad.rules.loc[cad.rules["governs"].astype(bool), "rule"].value_counts()
     rows = []
     for rule in cad.policy.rules:
         n = counts[names.index(rule.name)].tolist() if rule.name in names else [0] * k
         rows.append([rule.name, rule.period, rule.describe_kinds(), int(governed.get(rule.name, 0)),
-                     n[0] + n[1] + n[2], n[0], n[1], n[2], _rate(n[0], n[1]).item()])
+                     n[0] + n[1] + n[2], n[0], n[1], n[2], rate(n[0], n[1]).item()])
     sh.text(r + 1, 0, "四、各规则落实率", "section", measure=False)
     r = sh.table(r + 2, ["规则", "周期", "应做", "学生数", *_COUNTS], ["text"] * 3 + ["int", *_COUNT_KINDS], rows)
     kinds_width = max((text_width(x[2]) for x in rows), default=0) + 2
@@ -160,18 +158,18 @@ def _weekly(cad: Cadence) -> list[list[Any]]:
         return []
     end = p["period_end"].to_numpy().astype("datetime64[D]")
     week = (end - np.datetime64(monday, "D")).astype("int64") // 7
-    oc = _outcome_codes(p)
+    oc = outcome_codes(p)
     closed = (end < np.datetime64(cad.as_of, "D")) & (week >= 0) & (week < n)
     met = np.bincount(week[closed & (oc == 0)], minlength=n)[:n]
     missed = np.bincount(week[closed & (oc == 1)], minlength=n)[:n]
-    weekly, total = _rate(met, missed), _rate(np.cumsum(met), np.cumsum(missed))
+    weekly, total = rate(met, missed), rate(np.cumsum(met), np.cumsum(missed))
     days = [(max(monday + dt.timedelta(7 * k), term.start), min(monday + dt.timedelta(7 * k + 6), term.end))
             for k in range(n)]
-    return [[f"第{k + 1}周", _dates(*days[k]), int(met[k] + missed[k]), int(met[k]), int(missed[k]),
+    return [[f"第{k + 1}周", date_range(*days[k]), int(met[k] + missed[k]), int(met[k]), int(missed[k]),
              weekly[k].item(), total[k].item()] for k in range(n)]
 
 
-def _charts(wb: xlsxwriter.Workbook, sh: _Sheet, row: int, classes: tuple[int, int], weeks: tuple[int, int]) -> None:
+def _charts(wb: xlsxwriter.Workbook, sh: Sheet, row: int, classes: tuple[int, int], weeks: tuple[int, int]) -> None:
     """A column chart of the rate per class and a line chart of the weekly rate, side by side."""
     shown = max(min(classes[1], 60), 1)  # more bars than this are unreadable; the table has every class
     bar, line = wb.add_chart({"type": "column"}), wb.add_chart({"type": "line"})
@@ -195,7 +193,7 @@ def _charts(wb: xlsxwriter.Workbook, sh: _Sheet, row: int, classes: tuple[int, i
         sh.ws.insert_chart(row, 0, chart, {"x_offset": offset})
 
 
-def _sheet_list(sh: _Sheet, title: str, note: str, heads: list[str], kinds: list[str], rows: Any,
+def _sheet_list(sh: Sheet, title: str, note: str, heads: list[str], kinds: list[str], rows: Any,
                 freeze_cols: int = 0, red: Callable[[list[Any]], Sequence[int]] | None = None, high: int = 40,
                 count: int = 0, limit: int | None = None) -> None:
     """A list sheet: title, note, header on row 2, rows below (「（无）」 when none); ``red`` picks cells to flag.
@@ -218,7 +216,7 @@ def _sheet_list(sh: _Sheet, title: str, note: str, heads: list[str], kinds: list
     sh.finish(2, r - 1, len(heads), freeze_cols)
 
 
-def _teachers(sh: _Sheet, cad: Cadence, multi: bool) -> None:
+def _teachers(sh: Sheet, cad: Cadence, multi: bool) -> None:
     lead = ["school"] * multi
     cols = [*lead, "mentor", "students", *_COUNTS.values(), "students_overdue", "students_due_soon", "over_load"]
     heads = [*["学校"] * multi, "帮扶教师", "学生数", *_COUNTS, "逾期学生数", "即将到期学生数",
@@ -230,7 +228,7 @@ def _teachers(sh: _Sheet, cad: Cadence, multi: bool) -> None:
                 heads, kinds, rows, freeze_cols=1 + multi, red=lambda v: flag if v[-1] else ())
 
 
-def _students(sh: _Sheet, cad: Cadence, multi: bool, limit: int | None) -> None:
+def _students(sh: Sheet, cad: Cadence, multi: bool, limit: int | None) -> None:
     st = cad.students
     if limit is not None and len(st) > limit:
         st = st.iloc[0:0]  # left out: _sheet_list writes the note; nothing to prepare
@@ -242,18 +240,18 @@ def _students(sh: _Sheet, cad: Cadence, multi: bool, limit: int | None) -> None:
     def row(i: int) -> list[Any]:
         cats = data["categories"][i]
         cats = "、".join(map(str, cats)) if isinstance(cats, (tuple, list)) else cats
-        seen = ("" if _blank(day) else f"{day:%m-%d}（{days}天）" for day, days in (x[i] for x in last))
-        return [_label(data["school"][i], data["grade"][i], data["class"][i], multi), data["name"][i],
+        seen = ("" if missing(day) else f"{day:%m-%d}（{days}天）" for day, days in (x[i] for x in last))
+        return [class_name(data["school"][i], data["grade"][i], data["class"][i], multi), data["name"][i],
                 data["id_number"][i], data["mentor"][i], cats, *(data[c][i] for c in cols), *seen]
     _sheet_list(sh, "学生落实情况", f"{RATE_NOTE}「最近」列：最近一次该方式联系的日期（距 {cad.as_of.isoformat()} 的天数）；"
                 "空白：本学期没有该方式的记录。",
                 ["班级", "姓名", "身份证号", "帮扶教师", "类别", *_COUNTS, "逾期事项", "即将到期事项",
                  *(f"最近{k}" for k in kinds_seen)], ["text"] * 5 + _COUNT_KINDS + ["int", "int"] + ["text"] * len(last),
-                (row(i) for i in _class_order(st).tolist()), freeze_cols=2, high=30, count=len(cad.students),
+                (row(i) for i in class_order(st).tolist()), freeze_cols=2, high=30, count=len(cad.students),
                 limit=limit)
 
 
-def _grid(sh: _Sheet, cad: Cadence, multi: bool, limit: int | None) -> None:
+def _grid(sh: Sheet, cad: Cadence, multi: bool, limit: int | None) -> None:
     """Student × rule rows, 第k期 columns (see the module docstring); streamed in chunks of plain ints."""
     p, ws, fmt, st = cad.periods, sh.ws, sh.fmt, cad.students
     names = list(p["rule"].cat.categories)
@@ -270,7 +268,7 @@ def _grid(sh: _Sheet, cad: Cadence, multi: bool, limit: int | None) -> None:
     # rows ordered by class (natural order), student, rule; every period's row and column computed up front
     pos = pd.Index(st["student_key"], dtype=object).get_indexer(pd.Index(p["student_key"].cat.categories, dtype=object))
     rank = np.empty(len(st), dtype="int64")
-    rank[_class_order(st) if not left_out else np.arange(len(st))] = np.arange(len(st))
+    rank[class_order(st) if not left_out else np.arange(len(st))] = np.arange(len(st))
     order = np.lexsort((p["period_no"].to_numpy(), rr, s, rank[pos][s] if len(s) else s))
     s, rr = s[order], rr[order]
     new = np.ones(len(s), dtype=bool)
@@ -293,14 +291,14 @@ def _grid(sh: _Sheet, cad: Cadence, multi: bool, limit: int | None) -> None:
             sh.text(i, c, "各期起止日期" if i == 2 and c == 0 else "", "period", measure=False)
         sh.text(i, _FIXED - 1, t, "period")
         for k, (a, b, free) in enumerate(cals[t][["start", "end", "owed_free"]].itertuples(index=False)):
-            sh.text(i, _FIXED + k, _dates(a, b).replace("–", "–\n"), "free" if free else "period", measure=False)
+            sh.text(i, _FIXED + k, date_range(a, b).replace("–", "–\n"), "free" if free else "period", measure=False)
     sh.header(header, ["班级", "姓名", "帮扶教师", "规则", "周期", *(f"第{k}期" for k in range(1, width + 1))])
     # per student and per rule lookups, masked once rather than once per row
-    lookups = [[sh.masked(_label(*x, multi)) for x in zip(st["school"], st["grade"], st["class"])],
+    lookups = [[sh.masked(class_name(*x, multi)) for x in zip(st["school"], st["grade"], st["class"])],
                [sh.masked(v) for v in st["name"].tolist()], [sh.masked(v) for v in st["mentor"].tolist()]]
     for c, values in enumerate((*lookups, names, period_of)):
         sh.widths[c] = max((text_width(v) for v in values), default=0)
-    out = _outcome_codes(p)[order]
+    out = outcome_codes(p)[order]
     pno, done, need = (p[c].to_numpy()[order] for c in ("period_no", "done", "required"))
     pos_l, text, cell = pos.tolist(), fmt["text"], fmt["cell"]
     last = top - 1
@@ -329,13 +327,13 @@ def _records(frame: pd.DataFrame, limit: int | None) -> list[dict[Hashable, Any]
     return frame.to_dict("records") if limit is None or len(frame) <= limit else []
 
 
-def _lists(overdue: _Sheet, due: _Sheet, cad: Cadence, multi: bool, limit: int | None) -> None:
+def _lists(overdue: Sheet, due: Sheet, cad: Cadence, multi: bool, limit: int | None) -> None:
     """逾期名单 and 即将到期: in the Cadence order (per teacher, most urgent first); no phone, no ID number."""
     lead = [*["学校"] * multi, "帮扶教师", "班级", "姓名", "规则", "应做", "周期", "已做/应做"]
 
     def row(r: dict[Hashable, Any], *tail: Any) -> list[Any]:
-        period = "" if _blank(r["period_start"]) else _dates(r["period_start"], r["period_end"])
-        return [*[r["school"]] * multi, r["mentor"], _label(None, r["grade"], r["class"], False), r["name"],
+        period = "" if missing(r["period_start"]) else date_range(r["period_start"], r["period_end"])
+        return [*[r["school"]] * multi, r["mentor"], class_name(None, r["grade"], r["class"], False), r["name"],
                 r["rule"], r["kinds"], period, f"{r['done']}/{r['required']}", r["missing"], *tail]
     _sheet_list(overdue, f"逾期名单（截至 {cad.as_of.isoformat()}）",
                 "按帮扶教师分组，逾期天数多的在前。未达标：上一个已结束的周期没有做够；久未联系：超过一个周期没有该方式的联系。",

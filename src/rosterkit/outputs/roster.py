@@ -23,6 +23,7 @@ import xlsxwriter
 from rosterkit.core.labels import norm_label
 from rosterkit.core.masking import BIRTH_KEYS, mask_birth, mask_dates, mask_id, mask_phone, mask_text
 from rosterkit.core.template import default_path, load_template
+from rosterkit.core.values import text_width
 from rosterkit.errors import TemplateError
 from rosterkit.merging.merge import STATUS_MISSING, MergeResult
 from rosterkit.outputs.stats import FONT_PT, stats_sheet
@@ -30,7 +31,6 @@ from rosterkit.xlsx.atomic import atomic_output
 from rosterkit.xlsx.cells import WIDEST, as_text, blank, write_body
 from rosterkit.xlsx.fastsheet import FastWorkbook
 from rosterkit.xlsx.pagesetup import grow_rows, header_width, print_list
-from rosterkit.xlsx.workbooks import text_width
 
 __all__ = ["MASKED_NAME", "ROSTER_NAME", "UpwardLayout", "read_upward", "write_school_roster"]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,15 +13,15 @@ import xlsxwriter
 from rosterkit.cadence.rollup import OUTCOMES
 from rosterkit.core.masking import mask_text
 from rosterkit.core.order import school_order
+from rosterkit.core.values import missing, text_width
 from rosterkit.merging.school import class_label
 from rosterkit.xlsx.pagesetup import print_list
-from rosterkit.xlsx.workbooks import text_width
 
 OUTCOME_COLORS = {"达标": ("C6EFCE", "006100"), "未达标": ("FFC7CE", "9C0006"),
                   "进行中": ("FFEB9C", "9C5700"), "未到期": ("D9D9D9", "595959"), "未报": ("DDEBF7", "1F4E78")}
 
 
-def _formats(wb: xlsxwriter.Workbook) -> dict[str, Any]:
+def formats(wb: xlsxwriter.Workbook) -> dict[str, Any]:
     # Created once per workbook: per-cell Format objects bloat the file.
     base: dict[str, Any] = {"valign": "vcenter", "font_size": 10, "border": 1, "border_color": "#BFBFBF"}
     kinds = {"text": {}, "int": {"num_format": "0"}, "pct": {"num_format": "0.0%"}, "date": {"num_format": "yyyy-mm-dd"}}
@@ -46,13 +45,7 @@ def _formats(wb: xlsxwriter.Workbook) -> dict[str, Any]:
     return fmt
 
 
-def _blank(v: Any) -> bool:
-    if v is None or v is pd.NA or v is pd.NaT:
-        return True
-    return isinstance(v, float) and math.isnan(v)
-
-
-class _Sheet:
+class Sheet:
     """One worksheet: shared formats, the mask switch, the widest text per column. Rows go top to bottom only."""
 
     def __init__(self, wb: xlsxwriter.Workbook, name: str, fmt: dict[str, Any], mask: bool) -> None:
@@ -61,7 +54,7 @@ class _Sheet:
         self.widths: dict[int, int] = {}
 
     def masked(self, value: Any) -> str:
-        text = "" if _blank(value) else str(value)
+        text = "" if missing(value) else str(value)
         return mask_text(text) if self.mask else text
 
     def text(self, r: int, c: int, value: Any, style: str = "text", measure: bool = True) -> None:
@@ -76,7 +69,7 @@ class _Sheet:
 
     def put(self, r: int, c: int, v: Any, kind: str = "text", tone: str = "") -> None:
         """One value: 'int' / 'pct' numbers, 'date' dates, the rest text; ``tone`` '', '_red' or '_total'."""
-        if _blank(v):
+        if missing(v):
             self.ws.write_blank(r, c, None, self.fmt[kind + tone])
         elif isinstance(v, (bool, np.bool_)):
             self.text(r, c, "是" if v else "否", "text" + tone)
@@ -134,27 +127,21 @@ class _Sheet:
             ws.autofilter(top, 0, max(last, top + 1), cols - 1)
 
 
-def _label(school: Any, grade: Any, klass: Any, multi: bool) -> str:
-    text = class_label(*(None if _blank(x) else str(x) for x in (grade, klass)))
-    return f"{school} {text}" if multi and not _blank(school) else text
+def class_name(school: Any, grade: Any, klass: Any, multi: bool) -> str:
+    text = class_label(*(None if missing(x) else str(x) for x in (grade, klass)))
+    return f"{school} {text}" if multi and not missing(school) else text
 
 
-def _class_order(frame: pd.DataFrame) -> np.ndarray:
+def class_order(frame: pd.DataFrame) -> np.ndarray:
     """Row positions of ``frame`` ordered by school, then grade and class in school order; stable."""
     return np.array(school_order(frame["school"], frame["grade"], frame["class"]), dtype="int64")
 
 
-def _dates(start: Any, end: Any) -> str:
+def date_range(start: Any, end: Any) -> str:
     return f"{start.month}/{start.day}–{end.month}/{end.day}"
 
 
-def _rate(met: Any, missed: Any) -> np.ndarray:
-    met, missed = np.asarray(met, float), np.asarray(missed, float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(met + missed > 0, met / (met + missed), np.nan)
-
-
-def _outcome_codes(periods: pd.DataFrame) -> np.ndarray:
+def outcome_codes(periods: pd.DataFrame) -> np.ndarray:
     """Outcome as an index into OUTCOMES (0 达标, 1 未达标, 2 进行中, 3 未到期, 4 未报), whatever the category order."""
     remap = pd.Index(OUTCOMES, dtype=object).get_indexer(pd.Index(periods["outcome"].cat.categories, dtype=object))
     return np.append(remap, -1)[periods["outcome"].cat.codes.to_numpy()]

@@ -12,11 +12,11 @@ import xlsxwriter
 
 from rosterkit.checking.validate import Fix
 from rosterkit.core.masking import mask_fix_text, mask_issue_text, mask_text
+from rosterkit.core.values import text_width
 from rosterkit.issues import Issue
 from rosterkit.xlsx.atomic import atomic_output
 from rosterkit.xlsx.fastsheet import FastWorkbook
 from rosterkit.xlsx.pagesetup import grow_rows, print_list, width_left
-from rosterkit.xlsx.workbooks import text_width
 
 __all__ = ["FileSummary", "MASKED_SUMMARY_NAME", "SUMMARY_NAME", "STATUS_LABELS", "write_summary"]
 

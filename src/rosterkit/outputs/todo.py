@@ -24,11 +24,13 @@ from openpyxl.utils import get_column_letter
 
 from rosterkit.cadence.engine import Cadence
 from rosterkit.cadence.rollup import NO_MENTOR
+from rosterkit.core.values import missing as no_value
+from rosterkit.core.values import text_width
 from rosterkit.merging.school import class_label
 from rosterkit.xlsx import zipsheet
 from rosterkit.xlsx.atomic import atomic_output
 from rosterkit.xlsx.cells import blank
-from rosterkit.xlsx.workbooks import RESULT_SHEET, load_copy, open_on, set_text, text_width, workbook_from_values
+from rosterkit.xlsx.workbooks import RESULT_SHEET, load_copy, open_on, set_text, workbook_from_values
 
 __all__ = ["TODO_SHEET", "write_todo_copy"]
 
@@ -101,7 +103,7 @@ def _only(frame: pd.DataFrame, files: set[str] | None) -> tuple[pd.DataFrame, li
 
 def _class(grade: Any, cls: Any) -> str:
     """The class's one label (school.class_label); "" when the file names none (the sheet says 本班)."""
-    parts = [None if _blank(v) else str(v) for v in (grade, cls)]
+    parts = [None if no_value(v) else str(v) for v in (grade, cls)]
     return class_label(*parts) if any(parts) else ""
 
 
@@ -211,10 +213,6 @@ def write_todo_copy(src: Path, dest: Path, cad: Cadence | None, *, file_name: st
     with atomic_output(dest) as tmp:
         wb.save(tmp)
     return dest
-
-
-def _blank(v: Any) -> bool:
-    return v is None or v is pd.NaT or v is pd.NA or (isinstance(v, float) and math.isnan(v))
 
 
 def _write_todo(wb: Workbook, as_of: dt.date, todo: ClassTodo, rebuilt_from: str) -> None:

@@ -7,28 +7,16 @@ with which format) and then written row by row, xlsxwriter's order, with formats
 from __future__ import annotations
 
 import datetime as dt
-import math
 import numbers
 from collections.abc import Sequence
 from typing import Any
 
-import pandas as pd
-
 from rosterkit.core.masking import mask_birth, mask_id, mask_phone, mask_text
+from rosterkit.core.values import blank, text_width
 from rosterkit.issues import excel_general
 from rosterkit.xlsx.fastsheet import BLANK, DATE, NUMBER, TEXT
-from rosterkit.xlsx.workbooks import text_width
 
 __all__ = ["as_text", "blank", "write_body"]
-
-def blank(v: Any) -> bool:
-    """None, NaN, NaT, NA or text of only whitespace: an empty cell."""
-    if v is None or v is pd.NaT or v is pd.NA:
-        return True
-    if isinstance(v, float):
-        return math.isnan(v)
-    return isinstance(v, str) and not v.strip()
-
 
 def as_text(v: Any) -> str:
     """A value as the roster shows it: choices joined with 、, 是/否, whole floats without .0, ISO dates."""

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rosterkit.xlsx.workbooks import text_width
+from rosterkit.core.values import text_width
 
 __all__ = ["A3", "A4", "MIN_PT", "PagePlan", "column_points", "grow_rows", "header_width", "plan_pages",
            "print_list", "printable_points", "width_left"]

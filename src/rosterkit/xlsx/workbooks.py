@@ -5,9 +5,7 @@ of text, which every writer measures columns with. Shared by the annotated copy 
 
 from __future__ import annotations
 
-import functools
 import math
-import unicodedata
 import warnings
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
@@ -19,7 +17,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.utils.cell import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-__all__ = ["EXCEL_CELL_LIMIT", "RESULT_SHEET", "load_copy", "open_on", "set_text", "text_width",
+from rosterkit.core.values import text_width
+
+__all__ = ["EXCEL_CELL_LIMIT", "RESULT_SHEET", "load_copy", "open_on", "set_text",
            "workbook_from_values"]
 
 RESULT_SHEET = "校验结果"  # the annotated copy's first sheet: never copied from the teacher's values
@@ -93,15 +93,6 @@ def _safe_title(name: str, taken: list[str]) -> str:
         n += 1
         title = f"{base[: 31 - len(str(n)) - 1]}_{n}"
     return title
-
-
-@functools.lru_cache(maxsize=8192)
-def text_width(text: str) -> int:
-    """Display width in Excel column units: East Asian wide characters count double (remembered: the same
-    labels and phrases are measured over and over)."""
-    if text.isascii():
-        return len(text)
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def open_on(wb: Workbook, ws: Worksheet) -> None:

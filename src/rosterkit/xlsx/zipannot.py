@@ -16,10 +16,11 @@ import re
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.utils.exceptions import CellCoordinatesException
 
+from rosterkit.core.values import column_letter
 from rosterkit.xlsx.zipbook import MAIN_NS, PKG_REL_NS, REL_NS, _parse, _q
 from rosterkit.xlsx.zipnotes import Mark, merge_comments, merge_vml, new_vml
 from rosterkit.xlsx.zippkg import Package, Unsupported
-from rosterkit.xlsx.zipsheet import _append, _col
+from rosterkit.xlsx.zipsheet import _append
 
 __all__ = ["Book", "Mark"]
 
@@ -115,7 +116,7 @@ class Book:
             if r1 <= row <= r2 and c1 <= col <= c2:
                 row, col = r1, c1  # only the anchor of a merged range can hold a comment
                 break
-        return sheet, f"{_col(col)}{row}"
+        return sheet, f"{column_letter(col - 1)}{row}"
 
     def old_comments(self, sheet: str) -> dict[str, str]:
         """The text of each existing comment of ``sheet`` (plain text and runs, as openpyxl reads it)."""
@@ -362,7 +363,7 @@ def _cells(body: str, r: int, wanted: dict[int, str], styles: _Styles, row_s: st
 
 def _new_cell(r: int, c: int, color: str, styles: _Styles, row_s: str | None, col_style: dict[int, int]) -> str:
     base = int(row_s) if row_s is not None else col_style.get(c, 0)  # the format Excel shows for an empty cell
-    return f'<c r="{_col(c)}{r}" s="{styles.xf(base, color)}"/>'
+    return f'<c r="{column_letter(c - 1)}{r}" s="{styles.xf(base, color)}"/>'
 
 
 def _col_styles(head: str) -> dict[int, int]:
@@ -381,5 +382,5 @@ def _dimension(xml: str, cells: dict[tuple[int, int], str]) -> str:
     c1, r1 = column_index_from_string(m.group(1)), int(m.group(2))
     c2, r2 = (column_index_from_string(m.group(3)), int(m.group(4))) if m.group(3) else (c1, r1)
     rows, cols = [r for r, _ in cells] + [r1, r2], [c for _, c in cells] + [c1, c2]
-    ref = f"{_col(min(cols))}{min(rows)}:{_col(max(cols))}{max(rows)}"
+    ref = f"{column_letter(min(cols) - 1)}{min(rows)}:{column_letter(max(cols) - 1)}{max(rows)}"
     return xml[:m.start()] + f'<dimension ref="{ref}"/>' + xml[m.end():]

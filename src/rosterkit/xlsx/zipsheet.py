@@ -25,6 +25,7 @@ from xml.sax.saxutils import escape
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from rosterkit.core.values import column_letter
 from rosterkit.xlsx.zipbook import MAIN_NS, REL_NS, First, _parse, _q, list_first
 from rosterkit.xlsx.zippkg import Package, Unsupported
 
@@ -80,14 +81,6 @@ class Sheet:
     auto_filter: str | None = None  # e.g. "A3:H20"
     print_title_rows: str | None = None  # e.g. "3:3"
     links: list[tuple[str, str, str]] = field(default_factory=list)  # (cell, internal location, display)
-
-
-def _col(n: int) -> str:
-    s = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 _ATTR = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
@@ -217,7 +210,7 @@ def _sheet_xml(sheet: Sheet, index: dict[Style, int]) -> bytes:
            f'xmlns:r="{REL_NS}">']
     if sheet.landscape_a4_fit_width:
         out.append('<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>')
-    out.append(f'<dimension ref="A1:{_col(max_col)}{max_row}"/>')
+    out.append(f'<dimension ref="A1:{column_letter(max_col - 1)}{max_row}"/>')
     if sheet.freeze:
         m = re.fullmatch(r"([A-Z]+)(\d+)", sheet.freeze)
         if m is None or m.group(1) != "A":
@@ -232,7 +225,7 @@ def _sheet_xml(sheet: Sheet, index: dict[Style, int]) -> bytes:
         out.append("<cols>" + "".join(f'<col min="{i}" max="{i}" width="{w:g}" customWidth="1"/>'
                                       for i, w in enumerate(sheet.widths, start=1)) + "</cols>")
     out.append("<sheetData>")
-    letters = [""] + [_col(n) for n in range(1, max_col + 1)]
+    letters = [""] + [column_letter(n - 1) for n in range(1, max_col + 1)]
     styled: dict[int, str] = {}  # id(style) → ' s="n"': hashing a nested frozen dataclass per cell is slow
     texts = [c.text for c in sheet.cells if isinstance(c.text, str)]
     # Usually no text needs escaping or trimming: one look at all of them instead of one per cell.

@@ -6,6 +6,7 @@ Codes are stable kebab-case identifiers that tools downstream rely on; the messa
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -95,6 +96,22 @@ class Issue:
         d = asdict(self)
         d.pop("row")
         return d
+
+
+class Counted:
+    """``errors`` and ``warnings`` of a thing that holds ``issues`` (a file's check result, its summary row)."""
+
+    issues: Sequence[Issue]
+
+    @property
+    def errors(self) -> int:
+        """Number of issues with severity 'error'."""
+        return sum(i.severity == "error" for i in self.issues)
+
+    @property
+    def warnings(self) -> int:
+        """Number of issues with severity 'warning'."""
+        return sum(i.severity == "warning" for i in self.issues)
 
 
 def make_issue(

@@ -21,6 +21,7 @@ from rosterkit.checking.run import collect_inputs, default_out
 from rosterkit.issues import Issue
 from rosterkit.merging.merge import MergeResult
 from rosterkit.merging.school import read_school_info
+from rosterkit.outputs.compliance import COMPLIANCE_NAME, MASKED_COMPLIANCE_NAME
 from rosterkit.outputs.roster import MASKED_NAME as MASKED_ROSTER_NAME
 from rosterkit.outputs.roster import ROSTER_NAME
 from rosterkit.runtime.cluster import dask_executor as dask_executor  # for the CLI: it does not import runtime
@@ -59,7 +60,6 @@ def _term_name(school_info: str | Path | None) -> str | None:
     return (read_school_info(school_info).term or None) if school_info else None
 
 
-COMPLIANCE_NAME, MASKED_COMPLIANCE_NAME = "帮扶落实情况.xlsx", "帮扶落实情况_脱敏.xlsx"
 CHECK_DIR, RETURN_DIR, RETURN_SUFFIX = "核对", "发回各班", "_发回"
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from rosterkit.checking.validate import Fix
-from rosterkit.issues import UNREADABLE, Issue
+from rosterkit.issues import UNREADABLE, Counted, Issue
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -19,7 +19,7 @@ ISSUE_COLUMNS = ["file", "sheet", "cell", "column", "value", "code", "severity",
 
 
 @dataclass
-class FileResult:
+class FileResult(Counted):
     """One checked workbook. ``rows``/``invalid`` count records per role (``roster``, ``log``)."""
 
     path: Path
@@ -39,13 +39,6 @@ class FileResult:
     def name(self) -> str:
         return self.shown or self.path.name
 
-    @property
-    def errors(self) -> int:
-        return sum(i.severity == "error" for i in self.issues)
-
-    @property
-    def warnings(self) -> int:
-        return sum(i.severity == "warning" for i in self.issues)
 
     @property
     def status(self) -> Status:

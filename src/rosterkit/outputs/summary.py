@@ -13,7 +13,7 @@ import xlsxwriter
 from rosterkit.checking.validate import Fix
 from rosterkit.core.masking import mask_fix_text, mask_issue_text, mask_text
 from rosterkit.core.values import text_width
-from rosterkit.issues import Issue
+from rosterkit.issues import Counted, Issue
 from rosterkit.xlsx.atomic import atomic_output
 from rosterkit.xlsx.fastsheet import FastWorkbook
 from rosterkit.xlsx.pagesetup import grow_rows, print_list, width_left
@@ -31,7 +31,7 @@ FONT_PT = 11  # the workbook's default font (Calibri 11): no format here sets a 
 
 
 @dataclass(frozen=True)
-class FileSummary:
+class FileSummary(Counted):
     """What the summary shows about one checked file."""
 
     path: str  # the file name shown
@@ -41,15 +41,6 @@ class FileSummary:
     issues: Sequence[Issue]
     fixes: Sequence[Any] = ()  # rosterkit.checking.validate.Fix: untidy values that were fixed, not reported
 
-    @property
-    def errors(self) -> int:
-        """Number of issues with severity 'error'."""
-        return sum(i.severity == "error" for i in self.issues)
-
-    @property
-    def warnings(self) -> int:
-        """Number of issues with severity 'warning'."""
-        return sum(i.severity == "warning" for i in self.issues)
 
 
 def write_summary(dest: Path, files: Sequence[FileSummary], *, mask: bool = False) -> Path:

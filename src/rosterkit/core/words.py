@@ -13,32 +13,18 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from difflib import SequenceMatcher
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rosterkit.core.labels import norm_label
 from rosterkit.core.normalize import Clean, bad_parts, clean_choice, clean_multi, clean_text
+from rosterkit.core.spec import Field, SheetSpec, Synonym
 from rosterkit.errors import TemplateError
-
-if TYPE_CHECKING:
-    from rosterkit.core.template import Field, SheetSpec
 
 SYNONYM_SHEET = "同义词"
 OTHERWISE = "其余"  # 依据值 meaning: the deciding field holds any value the other rows do not name
 _HEAD = ("工作表", "列名", "规范为", "常见写法", "依据列", "依据值", "说明")
-
-
-@dataclass(frozen=True)
-class Synonym:
-    """One everyday word of a field and the official word it stands for, maybe only under a condition."""
-
-    word: str
-    official: str
-    basis: tuple[str, str] | None = None  # (template sheet, field key) whose value decides; None: always
-    basis_label: str = ""  # the deciding field's label, for messages
-    when: tuple[str, ...] = ()  # the deciding field's values for which this row applies; (OTHERWISE,) = any other
-    note: str = ""  # the bureau's explanation, shown with the fix and in the ambiguity message
 
 
 def word_key(text: str) -> str:

@@ -9,7 +9,6 @@ bureau adds or moves changes the output with no code change. ``mask=True`` gives
 from __future__ import annotations
 
 import datetime as dt
-import numbers
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,14 +20,14 @@ import python_calamine as pc
 import xlsxwriter
 
 from rosterkit.core.labels import norm_label
-from rosterkit.core.masking import BIRTH_KEYS, mask_birth, mask_dates, mask_id, mask_phone, mask_text
+from rosterkit.core.masking import BIRTH_KEYS, mask_birth, mask_dates
 from rosterkit.core.template import default_path, load_template
-from rosterkit.core.values import text_width
 from rosterkit.errors import TemplateError
 from rosterkit.merging.merge import STATUS_MISSING, MergeResult
+from rosterkit.outputs.sheetkit import Sheet
 from rosterkit.outputs.stats import FONT_PT, stats_sheet
 from rosterkit.xlsx.atomic import atomic_output
-from rosterkit.xlsx.cells import WIDEST, as_text, blank, write_body
+from rosterkit.xlsx.cells import as_text, blank, write_body
 from rosterkit.xlsx.fastsheet import FastWorkbook
 from rosterkit.xlsx.pagesetup import grow_rows, header_width, print_list
 
@@ -84,76 +83,6 @@ def _formats(wb: xlsxwriter.Workbook) -> dict[str, Any]:
     return fmt
 
 
-class _Sheet:
-    """One worksheet with the shared formats, the mask switch and the widest text seen per column."""
-
-    def __init__(self, wb: xlsxwriter.Workbook, name: str, fmt: dict[str, Any], mask: bool) -> None:
-        self.ws = wb.add_worksheet(name)
-        self.fmt, self.mask = fmt, mask
-        self.widths: dict[int, int] = {}
-
-    def _seen(self, col: int, width: int) -> None:
-        if width > self.widths.get(col, 0):
-            self.widths[col] = width
-
-    def text(self, r: int, c: int, value: str, style: str = "text", measure: bool = True) -> None:
-        """write_string, never write(): text starting with = + - @ stays text, nothing becomes a link."""
-        if self.mask:
-            value = mask_text(value)
-        if value:
-            self.ws.write_string(r, c, value, self.fmt[style])
-            known = self.widths.get(c, 0)
-            if measure and 2 * len(value) > known and known < WIDEST:  # else it cannot widen the column: skip
-                self._seen(c, max(len(x) if x.isascii() else text_width(x) for x in value.split("\n")))
-        else:
-            self.ws.write_blank(r, c, None, self.fmt[style])
-
-    def put(self, r: int, c: int, v: Any, kind: str = "auto", bad: bool = False) -> None:
-        """One value by its Python type; ``kind`` 'id'/'phone'/'text' forces text (and the matching mask)."""
-        sfx = "_bad" if bad else ""
-        if blank(v):
-            self.ws.write_blank(r, c, None, self.fmt["text" + sfx])
-        elif kind == "auto" and isinstance(v, dt.date):
-            self.ws.write_datetime(r, c, v, self.fmt["date" + sfx])
-            self._seen(c, 10)
-        elif kind == "auto" and isinstance(v, numbers.Real) and not isinstance(v, bool) and not (
-                self.mask and abs(float(v)) >= 1e6):  # a long number may be an unmasked ID or phone
-            self.ws.write_number(r, c, v, self.fmt["number" + sfx])
-            self._seen(c, len(f"{v:g}"))
-        else:
-            s = as_text(v).strip() if kind != "auto" else as_text(v)
-            if self.mask and kind == "id":
-                s = mask_id(s)
-            elif self.mask and kind == "phone":
-                s = mask_phone(s)
-            self.text(r, c, s, "text" + sfx)
-
-    def table(self, top: int, headers: Sequence[str], rows: Sequence[Sequence[Any]],
-              kinds: Sequence[str] = (), marked: Sequence[bool] = (), empty: bool = True) -> int:
-        """Header row at ``top`` and the rows below it (「（无）」 when none); returns the next free row."""
-        for c, h in enumerate(headers):
-            self.text(top, c, h, "header")
-        if empty and not rows:
-            return self.empty(top + 1, len(headers))
-        for i, row in enumerate(rows, start=top + 1):
-            bad = bool(marked[i - top - 1]) if marked else False
-            for c, v in enumerate(row):
-                self.put(i, c, v, kinds[c] if c < len(kinds) else "auto", bad)
-        return top + 1 + len(rows)
-
-    def empty(self, r: int, cols: int) -> int:
-        """An empty table says so, rather than looking unfinished; returns the next free row."""
-        self.text(r, 0, "（无）", "text", measure=False)
-        for c in range(1, cols):
-            self.ws.write_blank(r, c, None, self.fmt["text"])
-        return r + 1
-
-    def fit(self, low: int = 6, high: int = 40, pad: int = 2) -> None:
-        """Column widths from the content (CJK characters count double) + ``pad``, within [low, high ≤ WIDEST]."""
-        for c, w in self.widths.items():
-            self.ws.set_column(c, c, min(max(w + pad, low), high))
-
-
 def write_school_roster(result: MergeResult, dest: str | Path, *, mask: bool = False,
                         upward: str | Path | None = None, on: dt.date | None = None) -> Path:
     """Write the school roster workbook to ``dest`` (a folder gets 学校花名册.xlsx / 学校花名册_脱敏.xlsx); return it.
@@ -175,12 +104,12 @@ def write_school_roster(result: MergeResult, dest: str | Path, *, mask: bool = F
                                             "constant_memory": cells > STREAM_CELLS})
         try:
             fmt = _formats(wb)
-            _roster_sheet(_Sheet(wb, "花名册", fmt, mask), result, layout, on or dt.date.today())
-            stats_sheet(wb, _Sheet(wb, "分类统计", fmt, mask), result.roster)
+            _roster_sheet(Sheet(wb, "花名册", fmt, mask), result, layout, on or dt.date.today())
+            stats_sheet(wb, Sheet(wb, "分类统计", fmt, mask), result.roster)
             multi = _schools(result) > 1
-            _submissions_sheet(_Sheet(wb, "提交情况", fmt, mask), result.submissions, multi)
-            _cross_sheet(_Sheet(wb, "重复与冲突", fmt, mask), result, multi)
-            _left_out_sheet(_Sheet(wb, "未纳入", fmt, mask), result.left_out, multi)
+            _submissions_sheet(Sheet(wb, "提交情况", fmt, mask), result.submissions, multi)
+            _cross_sheet(Sheet(wb, "重复与冲突", fmt, mask), result, multi)
+            _left_out_sheet(Sheet(wb, "未纳入", fmt, mask), result.left_out, multi)
         finally:
             wb.close()
     return dest
@@ -210,7 +139,7 @@ def _column_keys(labels: Sequence[str], result: MergeResult) -> list[str | None]
     return [by_label.get(norm_label(label)) for label in labels]
 
 
-def _roster_sheet(sh: _Sheet, result: MergeResult, layout: UpwardLayout, on: dt.date) -> None:
+def _roster_sheet(sh: Sheet, result: MergeResult, layout: UpwardLayout, on: dt.date) -> None:
     roster, ws = result.roster, sh.ws
     keys = _column_keys(layout.labels, result)
     labels = list(layout.labels)
@@ -240,7 +169,7 @@ def _roster_sheet(sh: _Sheet, result: MergeResult, layout: UpwardLayout, on: dt.
         ws.set_row(1, 28)  # two lines: long labels wrap (header_width), and a renderer may not grow the row itself
     for c, h in enumerate(headers):
         sh.text(1, c, h, "header", measure=False)
-        sh._seen(c, header_width(h))  # a long label wraps onto two lines rather than widen the column
+        sh.seen(c, header_width(h))  # a long label wraps onto two lines rather than widen the column
     columns = [roster[k].tolist() if k in roster else [None] * n for k in keys]
     if note_col is not None:
         columns[note_col] = [v if not b else "；".join(as_text(x) for x in (v, _problems(p, sh.mask)) if not blank(x))
@@ -263,7 +192,7 @@ def _roster_sheet(sh: _Sheet, result: MergeResult, layout: UpwardLayout, on: dt.
     ws.activate()
 
 
-def _print_setup(sh: _Sheet, columns: int, rows: tuple[int, int] | None = None, repeat: int | None = None,
+def _print_setup(sh: Sheet, columns: int, rows: tuple[int, int] | None = None, repeat: int | None = None,
                  title: str | None = None, last_row: int | None = None, apart: bool = False) -> None:
     """Landscape A4, page numbers, ``rows`` on every page; one page wide while the 10 pt text prints at 8 pt or
     more, else split across pages with columns 0 … ``repeat`` on each (:func:`pagesetup.print_list`)."""
@@ -271,7 +200,7 @@ def _print_setup(sh: _Sheet, columns: int, rows: tuple[int, int] | None = None, 
                repeat=repeat, title=title, last_row=last_row, apart=apart)
 
 
-def _submissions_sheet(sh: _Sheet, subs: pd.DataFrame, multi: bool = False) -> None:
+def _submissions_sheet(sh: Sheet, subs: pd.DataFrame, multi: bool = False) -> None:
     """One row per class (and per unrecognised file); 未提交 rows in red; the chase list above the table, each
     school's missing classes under its school when there are several."""
     recs = subs.to_dict("records")
@@ -290,7 +219,7 @@ def _submissions_sheet(sh: _Sheet, subs: pd.DataFrame, multi: bool = False) -> N
              r.get("errors"), r.get("note"))
             for r in recs]
     marked = [r.get("status") == STATUS_MISSING for r in recs]
-    sh.table(1, headers, rows, kinds=["text"] * (5 + multi) + ["auto", "text", "auto", "auto", "text"],
+    sh.records(1, headers, rows, kinds=["text"] * (5 + multi) + ["auto", "text", "auto", "auto", "text"],
              marked=marked)
     sh.fit(high=40)
     sh.ws.freeze_panes(2, 0)
@@ -313,7 +242,7 @@ def _problems(text: Any, mask: bool) -> Any:
     return mask_dates(text) if mask and isinstance(text, str) else text
 
 
-def _cross_sheet(sh: _Sheet, result: MergeResult, multi: bool = False) -> None:
+def _cross_sheet(sh: Sheet, result: MergeResult, multi: bool = False) -> None:
     """Cross-class duplicates (identical records) and conflicts (a field that differs), each place spelled out."""
     dups = [(d["id_number"], d["name"], "\n".join(_place(p, multi) for p in d["places"]))
             for d in result.duplicates.to_dict("records")]
@@ -322,19 +251,19 @@ def _cross_sheet(sh: _Sheet, result: MergeResult, multi: bool = False) -> None:
                        for v in c["values"]))
             for c in result.conflicts.to_dict("records")]
     sh.text(0, 0, f"重复：同一学生在多个班级出现，信息一致（{len(dups)} 人）", "line", measure=False)
-    r = sh.table(1, ["身份证号", "姓名", "出现位置"], dups, kinds=["id", "text", "text"])
+    r = sh.records(1, ["身份证号", "姓名", "出现位置"], dups, kinds=["id", "text", "text"])
     sh.text(r + 1, 0, f"冲突：同一身份证号在多个班级信息不一致（{len(cons)} 处）", "line", measure=False)
-    sh.table(r + 2, ["身份证号", "姓名", "字段", "各处取值"], cons, kinds=["id", "text", "text", "text"])
+    sh.records(r + 2, ["身份证号", "姓名", "字段", "各处取值"], cons, kinds=["id", "text", "text", "text"])
     sh.fit(high=60)
     _print_setup(sh, 4)
 
 
-def _left_out_sheet(sh: _Sheet, left: pd.DataFrame, multi: bool = False) -> None:
+def _left_out_sheet(sh: Sheet, left: pd.DataFrame, multi: bool = False) -> None:
     """Every roster row read but not in 花名册, with the reason and the problems found in it."""
     cols = ["file", *["school"] * multi, "class", "row", "name", "id_number", "reason", "problems"]
     rows = [tuple(_problems(rec.get(c), sh.mask) if c == "problems" else rec.get(c) for c in cols)
             for rec in left.to_dict("records")]
-    sh.table(0, ["文件", *["学校"] * multi, "班级", "行", "姓名", "身份证号", "原因", "问题"], rows,
+    sh.records(0, ["文件", *["学校"] * multi, "班级", "行", "姓名", "身份证号", "原因", "问题"], rows,
              kinds=["text", *["text"] * multi, "text", "auto", "text", "id", "text", "text"])
     sh.fit(high=60)
     sh.ws.freeze_panes(1, 0)

@@ -1,4 +1,5 @@
-"""Shared pieces of the compliance workbook: formats, a sheet writer that tracks widths, classes in school order."""
+"""Shared pieces of the workbooks written with xlsxwriter (学校花名册, 帮扶落实情况): the one sheet writer, which tracks
+widths and masks; the compliance formats; classes in school order."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from rosterkit.core.masking import mask_text
 from rosterkit.core.order import school_order
 from rosterkit.core.values import missing, text_width
 from rosterkit.merging.school import class_label
+from rosterkit.xlsx.cells import WIDEST, plan_cell
+from rosterkit.xlsx.fastsheet import DATE, NUMBER, TEXT
 from rosterkit.xlsx.pagesetup import print_list
 
 OUTCOME_COLORS = {"达标": ("C6EFCE", "006100"), "未达标": ("FFC7CE", "9C0006"),
@@ -46,12 +49,19 @@ def formats(wb: xlsxwriter.Workbook) -> dict[str, Any]:
 
 
 class Sheet:
-    """One worksheet: shared formats, the mask switch, the widest text per column. Rows go top to bottom only."""
+    """One worksheet of a workbook we write with xlsxwriter: shared formats, the mask switch, the widest text per
+    column. Rows go top to bottom only (constant_memory). Values are written by a declared kind (:meth:`put`:
+    the compliance tables) or by their own type (:meth:`value`: the roster's cells, :func:`~rosterkit.xlsx.cells.plan_cell`)."""
 
     def __init__(self, wb: xlsxwriter.Workbook, name: str, fmt: dict[str, Any], mask: bool) -> None:
         self.ws = wb.add_worksheet(name)
         self.fmt, self.mask = fmt, mask
         self.widths: dict[int, int] = {}
+
+    def seen(self, col: int, width: int) -> None:
+        """A cell ``width`` wide was written in ``col``."""
+        if width > self.widths.get(col, 0):
+            self.widths[col] = width
 
     def masked(self, value: Any) -> str:
         text = "" if missing(value) else str(value)
@@ -59,13 +69,16 @@ class Sheet:
 
     def text(self, r: int, c: int, value: Any, style: str = "text", measure: bool = True) -> None:
         """write_string, never write(): text stays text, nothing becomes a formula or a link."""
-        s = self.masked(value)
+        self._string(r, c, self.masked(value), style, measure)
+
+    def _string(self, r: int, c: int, s: str, style: str, measure: bool = True) -> None:
         if not s:
             self.ws.write_blank(r, c, None, self.fmt[style])
             return
         self.ws.write_string(r, c, s, self.fmt[style])
-        if measure and 2 * len(s) > self.widths.get(c, 0):  # else it cannot be the widest: skip the count
-            self.widths[c] = max(self.widths.get(c, 0), max(text_width(x) for x in s.split("\n")))
+        known = self.widths.get(c, 0)
+        if measure and 2 * len(s) > known and known < WIDEST:  # else it cannot widen the column: skip the count
+            self.seen(c, max(text_width(x) for x in s.split("\n")))
 
     def put(self, r: int, c: int, v: Any, kind: str = "text", tone: str = "") -> None:
         """One value: 'int' / 'pct' numbers, 'date' dates, the rest text; ``tone`` '', '_red' or '_total'."""
@@ -77,9 +90,23 @@ class Sheet:
             self.ws.write_number(r, c, float(v), self.fmt[kind + tone])
         elif kind == "date" and isinstance(v, dt.date):
             self.ws.write_datetime(r, c, v, self.fmt[kind + tone])
-            self.widths[c] = max(self.widths.get(c, 0), 10)
+            self.seen(c, 10)
         else:
             self.text(r, c, v, "text" + tone)
+
+    def value(self, r: int, c: int, v: Any, kind: str = "auto", bad: bool = False) -> None:
+        """One roster value by its Python type (``kind`` 'id' / 'phone' / 'text' forces text and its mask);
+        ``bad``: the row's red. Formats 'text', 'date', 'number' and their '_bad' twins."""
+        how, v = plan_cell(v, kind, self.mask)
+        sfx = "_bad" if bad else ""
+        if how == DATE:
+            self.ws.write_datetime(r, c, v, self.fmt["date" + sfx])
+            self.seen(c, 10)
+        elif how == NUMBER:
+            self.ws.write_number(r, c, v, self.fmt["number" + sfx])
+            self.seen(c, len(f"{v:g}"))
+        else:  # masked already, when masking
+            self._string(r, c, v if how == TEXT else "", "text" + sfx)
 
     def row(self, r: int, values: Sequence[Any], kinds: Sequence[str], tone: str = "") -> None:
         for c, (v, k) in enumerate(zip(values, kinds)):
@@ -99,6 +126,27 @@ class Sheet:
             r += 1
         return r
 
+    def records(self, top: int, headers: Sequence[str], rows: Sequence[Sequence[Any]],
+                kinds: Sequence[str] = (), marked: Sequence[bool] = (), empty: bool = True) -> int:
+        """Header row at ``top`` and :meth:`value` rows below it (「（无）」 when none, unless ``empty`` is false);
+        ``marked`` rows in red. Returns the next free row."""
+        for c, h in enumerate(headers):
+            self.text(top, c, h, "header")
+        if empty and not rows:
+            return self.empty(top + 1, len(headers))
+        for i, row in enumerate(rows, start=top + 1):
+            bad = bool(marked[i - top - 1]) if marked else False
+            for c, v in enumerate(row):
+                self.value(i, c, v, kinds[c] if c < len(kinds) else "auto", bad)
+        return top + 1 + len(rows)
+
+    def empty(self, r: int, cols: int) -> int:
+        """An empty table says so, rather than looking unfinished; returns the next free row."""
+        self.text(r, 0, "（无）", "text", measure=False)
+        for c in range(1, cols):
+            self.ws.write_blank(r, c, None, self.fmt["text"])
+        return r + 1
+
     def title(self, text: str, note: str) -> None:
         """Row 0: the title (脱敏 added when masking); row 1: the note line. Both overflow to the right."""
         self.ws.set_row(0, 28)
@@ -106,9 +154,11 @@ class Sheet:
         self.ws.set_row(1, 16 * (note.count("\n") + 1))
         self.text(1, 0, note, "note", measure=False)
 
-    def fit(self, low: int = 6, high: int = 40, fixed: dict[int, float] | None = None) -> None:
+    def fit(self, low: int = 6, high: int = 40, fixed: dict[int, float] | None = None, pad: int = 2) -> None:
+        """Column widths from the content (CJK characters count double) + ``pad``, within [low, high];
+        ``fixed``: columns whose width is set regardless."""
         for c, w in self.widths.items():
-            self.ws.set_column(c, c, min(max(w + 2, low), high))
+            self.ws.set_column(c, c, min(max(w + pad, low), high))
         for c, width in (fixed or {}).items():
             self.ws.set_column(c, c, width)
 

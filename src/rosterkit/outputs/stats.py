@@ -7,18 +7,16 @@ row, named with its school, with a total per school before the grand total.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 import xlsxwriter
 
 from rosterkit.core.template import load_template
 from rosterkit.merging.school import class_label
+from rosterkit.outputs.sheetkit import Sheet
 from rosterkit.xlsx.cells import blank
 from rosterkit.xlsx.pagesetup import print_list
-
-if TYPE_CHECKING:
-    from rosterkit.outputs.roster import _Sheet
 
 FONT_PT = 10  # the sheets' text, the size page setup keeps legible
 
@@ -34,7 +32,7 @@ def _text(v: Any) -> str:
     return "" if blank(v) else str(v)
 
 
-def stats_sheet(wb: xlsxwriter.Workbook, sh: _Sheet, roster: pd.DataFrame) -> None:
+def stats_sheet(wb: xlsxwriter.Workbook, sh: Sheet, roster: pd.DataFrame) -> None:
     """Counts of distinct students per class and 类别 (a student in two categories counts in both), per grade,
     per school (several schools) and in all; then by gender; then a clustered column chart of the class rows."""
     groups: dict[tuple[str, ...], dict[str, set[Any]]] = {}
@@ -74,7 +72,7 @@ def stats_sheet(wb: xlsxwriter.Workbook, sh: _Sheet, roster: pd.DataFrame) -> No
         for c, col in enumerate(cols, start=1):
             ws.write_number(r, c, len(groups[g].get(col, ())), sh.fmt[style if style == "total" else "number"])
 
-    sh.table(0, headers, [], empty=False)
+    sh.records(0, headers, [], empty=False)
     for r, (school, label) in enumerate(classes, start=1):
         row(("class", school, label), name(school, label), headers[1:], "text", r)
     r = len(classes) + 1
@@ -88,7 +86,7 @@ def stats_sheet(wb: xlsxwriter.Workbook, sh: _Sheet, roster: pd.DataFrame) -> No
     row(("all",), "全部合计" if multi else "全校合计", headers[1:], "total", r)
     top = r + 2
     sh.text(top, 0, "按性别统计", "line", measure=False)
-    sh.table(top + 1, ["班级", "男", "女", "学生数"], [], empty=False)
+    sh.records(top + 1, ["班级", "男", "女", "学生数"], [], empty=False)
     for r, (school, label) in enumerate(classes, start=top + 2):
         row(("class", school, label), name(school, label), ["男", "女", "学生数"], "text", r)
     for school in schools:

@@ -16,7 +16,7 @@ from rosterkit.core.values import blank, text_width
 from rosterkit.issues import excel_general
 from rosterkit.xlsx.fastsheet import BLANK, DATE, NUMBER, TEXT
 
-__all__ = ["as_text", "blank", "write_body"]
+__all__ = ["WIDEST", "as_text", "blank", "plan_cell", "write_body"]
 
 def as_text(v: Any) -> str:
     """A value as the roster shows it: choices joined with 、, 是/否, whole floats without .0, ISO dates."""
@@ -37,25 +37,27 @@ _BLANK, _DATE, _NUMBER, _TEXT = BLANK, DATE, NUMBER, TEXT
 
 
 def _plan(col: list[Any], kind: str, mask: bool) -> list[tuple[int, Any]]:
-    """:func:`_cell` for a whole column, with a shortcut for the common already-tidy text."""
+    """:func:`plan_cell` for a whole column, with a shortcut for the common already-tidy text."""
     if mask:
-        return [_cell(v, kind, mask) for v in col]
+        return [plan_cell(v, kind, mask) for v in col]
     out = []
     for v in col:
         if type(v) is str and v and v.strip() == v:  # exactly str: a subclass may print otherwise
             out.append((_TEXT, v))
         else:
-            out.append(_cell(v, kind, mask))
+            out.append(plan_cell(v, kind, mask))
     return out
 
 
-def _cell(v: Any, kind: str, mask: bool) -> tuple[int, Any]:
-    """What :meth:`_Sheet.put` would write for ``v``: (how, value), decided once per cell of the body."""
+def plan_cell(v: Any, kind: str, mask: bool) -> tuple[int, Any]:
+    """How a roster value is written (BLANK, DATE, NUMBER or TEXT) and what: by its Python type, ``kind`` 'id' /
+    'phone' / 'text' / 'birth' forcing text and the matching mask. The one rule for a single cell
+    (:meth:`rosterkit.outputs.sheetkit.Sheet.value`) and for the body's millions (:func:`write_body`)."""
     if blank(v):
         return _BLANK, None
     if kind == "birth":
         if mask:
-            return _cell(mask_birth(v), "text", mask)
+            return plan_cell(mask_birth(v), "text", mask)
         kind = "auto"
     if kind == "auto" and isinstance(v, dt.date):
         return _DATE, v
@@ -72,7 +74,7 @@ def _cell(v: Any, kind: str, mask: bool) -> tuple[int, Any]:
 def write_body(sh: Any, columns: list[list[Any]], kinds: Sequence[str], bad: Sequence[bool], top: int,
           chunk: int = 8192) -> None:
     """The roster's rows: each chunk's cells decided column by column, then written row by row (xlsxwriter's
-    order). The same cells as ``put`` per cell, at a county's 2.7M cells without its per-cell dispatch."""
+    order). The same cells as :func:`plan_cell` per cell, at a county's 2.7M cells without its per-cell dispatch."""
     ws, fmt = sh.ws, sh.fmt
     styles = {False: [fmt["text"], fmt["date"], fmt["number"], fmt["text"]],
               True: [fmt["text_bad"], fmt["date_bad"], fmt["number_bad"], fmt["text_bad"]]}
@@ -81,7 +83,7 @@ def write_body(sh: Any, columns: list[list[Any]], kinds: Sequence[str], bad: Seq
     for a in range(0, len(bad), chunk):
         plans = [_plan(col[a:a + chunk], kind, sh.mask) for col, kind in zip(columns, kinds)]
         for c, plan in enumerate(plans):
-            sh._seen(c, _widest(plan, sh.widths.get(c, 0)))
+            sh.seen(c, _widest(plan, sh.widths.get(c, 0)))
         for i, row in enumerate(zip(*plans), start=a):
             r, style = top + i, styles[bool(bad[i])]
             if bulk is not None:

@@ -18,26 +18,25 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import PatternFill
 from openpyxl.utils.cell import (
     column_index_from_string,
     coordinate_from_string,
     get_column_letter,
 )
 from openpyxl.utils.exceptions import CellCoordinatesException
-from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from rosterkit.checking.sniff import OPENPYXL_XML_LIMIT, Sniff, sniff
 from rosterkit.core.values import text_width
 from rosterkit.issues import Issue
-from rosterkit.xlsx import zipannot, zipsheet
+from rosterkit.xlsx import model, zipannot, zipsheet
 from rosterkit.xlsx.atomic import atomic_output
 from rosterkit.xlsx.workbooks import (
     EXCEL_CELL_LIMIT,
     RESULT_SHEET,
     load_copy,
-    open_on,
+    put_first_sheet,
     set_text,
     workbook_from_values,
 )
@@ -125,7 +124,8 @@ def annotate_copy(
         note += "原文件含有宏：本程序从不运行宏，本副本已去掉宏。"
     targets = [_target_cell(wb, names, issue) for issue in issues]
     _mark_cells(wb, issues, targets)
-    _write_results(wb, src.name, issues, targets, note)
+    places = [(c.parent.title, c.coordinate) if c is not None else None for c in targets]
+    put_first_sheet(wb, _result_sheet(src.name, issues, places, note))
     with atomic_output(dest) as tmp:
         wb.save(tmp)
     return dest
@@ -174,9 +174,11 @@ def _mark(group: Sequence[Issue], old: str, ref: str) -> zipannot.Mark:
 
 
 def _result_sheet(file_name: str, issues: Sequence[Issue], targets: Sequence[tuple[str, str] | None],
-                  note: str) -> zipsheet.Sheet:
-    """The 校验结果 sheet of :func:`_write_results` (same cells, formats, widths, links) for :mod:`zipsheet`."""
-    Font_, Style_, Cell_ = zipsheet.Font, zipsheet.Style, zipsheet.Cell
+                  note: str) -> model.Sheet:
+    """The 校验结果 sheet, described once: every problem with a link to its cell (``targets``: the (sheet, cell)
+    each is shown at). Written into the package by :mod:`~rosterkit.xlsx.zipsheet`, or through openpyxl by
+    :func:`~rosterkit.xlsx.workbooks.put_first_sheet`."""
+    Font_, Style_, Cell_ = model.Font, model.Style, model.Cell
     errors = sum(i.severity == "error" for i in issues)
     hint = "点击「单元格」列的链接可跳到对应单元格；红色为错误（必须修改），黄色为警告（请核对）。"
     cells = [Cell_(1, 1, f"{file_name}：共 {len(issues)} 个问题：错误 {errors} 个，警告 {len(issues) - errors} 个",
@@ -205,7 +207,7 @@ def _result_sheet(file_name: str, issues: Sequence[Issue], targets: Sequence[tup
         lines = max(math.ceil(text_width(issue.message) / (_WIDTHS[7] - 2)),
                     math.ceil(text_width(issue.value or "") / (_WIDTHS[4] - 2)), 1)
         heights[r] = 15 * lines + 2
-    return zipsheet.Sheet(RESULT_SHEET, cells, _WIDTHS, heights, True, "", freeze=f"A{_HEADER_ROW + 1}",
+    return model.Sheet(RESULT_SHEET, cells, _WIDTHS, heights, True, "", freeze=f"A{_HEADER_ROW + 1}",
                           auto_filter=f"A{_HEADER_ROW}:{get_column_letter(len(_HEADERS))}{_HEADER_ROW + len(issues)}",
                           print_title_rows=f"{_HEADER_ROW}:{_HEADER_ROW}", links=links)
 
@@ -274,55 +276,3 @@ def _comment_height(text: str) -> int:
     # ~22 Chinese characters fit a 320 px wide box; about 17 px per line, never below 4 lines.
     lines = sum(max(1, math.ceil(text_width(line) / 44)) for line in text.split("\n"))
     return min(max(lines, 4) * 17 + 12, 420)
-
-
-def _write_results(
-    wb: Workbook, file_name: str, issues: Sequence[Issue], targets: Sequence[Cell | None], note: str
-) -> None:
-    if RESULT_SHEET in wb.sheetnames:
-        wb.remove(wb[RESULT_SHEET])
-    ws = wb.create_sheet(RESULT_SHEET, 0)
-    errors = sum(i.severity == "error" for i in issues)
-    set_text(ws["A1"], f"{file_name}：共 {len(issues)} 个问题：错误 {errors} 个，警告 {len(issues) - errors} 个")
-    ws["A1"].font = Font(bold=True, size=14)
-    hint = "点击「单元格」列的链接可跳到对应单元格；红色为错误（必须修改），黄色为警告（请核对）。"
-    set_text(ws["A2"], f"{note}{hint}" if note else hint)
-    ws["A2"].font = Font(bold=bool(note), color="C00000" if note else "595959")
-    header_fill, bold = _fill("D9E1F2"), Font(bold=True)
-    for col, (label, width) in enumerate(zip(_HEADERS, _WIDTHS), start=1):
-        cell = ws.cell(_HEADER_ROW, col)
-        set_text(cell, label)
-        cell.font, cell.fill = bold, header_fill
-        ws.column_dimensions[get_column_letter(col)].width = width
-    top, wrap = Alignment(vertical="top"), Alignment(vertical="top", wrap_text=True)
-    link_font = Font(color="0563C1", underline="single")
-    level_fill = {"error": _fill(ERROR_COLOR), "warning": _fill(WARNING_COLOR)}
-    for n, (issue, target) in enumerate(zip(issues, targets), start=1):
-        r = _HEADER_ROW + n
-        ws.cell(r, 1, n)
-        level = _LEVEL.get(issue.severity, issue.severity)
-        texts = (issue.sheet, issue.cell, issue.column, issue.value, issue.code, level, issue.message)
-        for col, text in enumerate(texts, start=2):
-            set_text(ws.cell(r, col), text)
-        for col in range(1, len(_HEADERS) + 1):
-            ws.cell(r, col).alignment = wrap if col in (5, 8) else top
-        ws.cell(r, 7).fill = level_fill.get(issue.severity, PatternFill())
-        # Row heights are set, not left to the reader: LibreOffice does not grow rows for wrapped text on load.
-        lines = max(math.ceil(text_width(issue.message) / (_WIDTHS[7] - 2)),
-                    math.ceil(text_width(issue.value or "") / (_WIDTHS[4] - 2)), 1)
-        ws.row_dimensions[r].height = 15 * lines + 2
-        if target is not None:
-            link = ws.cell(r, 3)
-            set_text(link, target.coordinate)
-            # An internal link is the `location` attribute; a "#…" target would become an external file link.
-            location = f"'{target.parent.title.replace(chr(39), chr(39) * 2)}'!{target.coordinate}"
-            link.hyperlink = Hyperlink(ref=link.coordinate, location=location, display=target.coordinate)
-            link.font = link_font
-    last = _HEADER_ROW + len(issues)
-    ws.freeze_panes = ws.cell(_HEADER_ROW + 1, 1).coordinate
-    ws.auto_filter.ref = f"A{_HEADER_ROW}:{get_column_letter(len(_HEADERS))}{last}"
-    ws.print_title_rows = f"{_HEADER_ROW}:{_HEADER_ROW}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    open_on(wb, ws)

@@ -18,9 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
 
 from rosterkit.cadence.engine import Cadence
 from rosterkit.cadence.rollup import NO_MENTOR
@@ -30,7 +27,8 @@ from rosterkit.merging.school import class_label
 from rosterkit.xlsx import zipsheet
 from rosterkit.xlsx.atomic import atomic_output
 from rosterkit.xlsx.cells import blank
-from rosterkit.xlsx.workbooks import RESULT_SHEET, load_copy, open_on, set_text, workbook_from_values
+from rosterkit.xlsx.model import Cell, Font, Sheet, Style
+from rosterkit.xlsx.workbooks import RESULT_SHEET, load_copy, put_first_sheet, workbook_from_values
 
 __all__ = ["TODO_SHEET", "write_todo_copy"]
 
@@ -41,10 +39,6 @@ _WIDTHS = (12, 14, 10, 52, 13, 14, 14)
 _OVERDUE_FILL, _DUE_FILL = "FFC7CE", "FFEB9C"
 _NO_CONTACT = "本学期尚无"
 _FAST_SUFFIXES = {".xlsx", ".xlsm"}  # a byte-level copy with 待办 added (zipsheet); templates go through openpyxl
-
-
-def _fill(color: str) -> PatternFill:
-    return PatternFill(fill_type="solid", start_color=color, end_color=color)
 
 
 @dataclass(frozen=True)
@@ -209,69 +203,18 @@ def write_todo_copy(src: Path, dest: Path, cad: Cadence | None, *, file_name: st
             raise ValueError(f"{src.name} is not an .xlsx workbook; fallback_sheets are required")
         wb, _ = workbook_from_values({k: v for k, v in fallback_sheets.items() if k != TODO_SHEET})
         rebuilt = True
-    _write_todo(wb, as_of, rows, src.name if rebuilt else "")
+    put_first_sheet(wb, _todo_sheet(as_of, rows, src.name if rebuilt else ""), keep_first=RESULT_SHEET)
     with atomic_output(dest) as tmp:
         wb.save(tmp)
     return dest
 
 
-def _write_todo(wb: Workbook, as_of: dt.date, todo: ClassTodo, rebuilt_from: str) -> None:
-    if TODO_SHEET in wb.sheetnames:  # a copy made earlier: its 待办 is out of date
-        wb.remove(wb[TODO_SHEET])
-    ws = wb.create_sheet(TODO_SHEET, 0)
-    face = ws["A1"].font.name  # the workbook's own default font: a bare Font() falls back to a serif in LibreOffice
-    if RESULT_SHEET in wb.sheetnames:  # keep the check results right after 待办
-        wb.move_sheet(RESULT_SHEET, offset=1 - wb.sheetnames.index(RESULT_SHEET))
-    day = as_of.isoformat()
-    set_text(ws["A1"], f"{todo.klass or '本班'}帮扶待办（截至 {day}）")
-    ws["A1"].font = Font(name=face, bold=True, size=14)
-    n = todo.students_overdue
-    if n or todo.due_items:
-        line = f"截至 {day}，本班 {n} 名学生有逾期事项，{todo.due_items} 项即将到期"
-    else:
-        line = f"截至 {day}，本班没有逾期或即将到期的帮扶事项，谢谢各位老师，请继续保持！"
-    set_text(ws["A2"], line)
-    ws["A2"].font = Font(name=face, bold=True, size=12, color="C00000" if n else "375623")
-    hint = "逾期：上一个周期没有做够，或太久没有联系，请尽快补做并记入「帮扶记录」；即将到期：本周期快结束了，还差的请按时完成。"
-    hint += _unreported(todo)
-    if rebuilt_from:
-        hint = f"注意：原文件 {rebuilt_from} 不是 .xlsx 格式，本副本只保留了原有的单元格内容，未保留格式。{hint}"
-    set_text(ws["A3"], hint)
-    ws["A3"].font = Font(name=face, size=10, color="C00000" if rebuilt_from else "595959")
-    row = 5
-    bold, header_fill, thin = Font(name=face, bold=True), _fill("D9E1F2"), Side(style="thin", color="BFBFBF")
-    border, top = Border(left=thin, right=thin, top=thin, bottom=thin), Alignment(vertical="top", wrap_text=True)
-    for teacher, items in todo.groups.items():
-        late = sum(x[2] == "逾期" for x in items)
-        set_text(ws.cell(row, 1), f"帮扶教师：{teacher}（逾期 {late} 项，即将到期 {len(items) - late} 项）")
-        ws.cell(row, 1).font = Font(name=face, bold=True, size=12)
-        for c, label in enumerate(_HEADERS, start=1):
-            cell = ws.cell(row + 1, c)
-            set_text(cell, label)
-            cell.font, cell.fill, cell.border = bold, header_fill, border
-        for r, values in enumerate(items, start=row + 2):
-            for c, v in enumerate(values, start=1):
-                cell = ws.cell(r, c)
-                set_text(cell, str(v))
-                cell.border, cell.alignment = border, top
-            ws.cell(r, 3).fill = _fill(_OVERDUE_FILL if values[2] == "逾期" else _DUE_FILL)
-            lines = math.ceil(text_width(str(values[3])) / (_WIDTHS[3] - 2)) or 1
-            ws.row_dimensions[r].height = 15 * lines + 3  # LibreOffice does not grow rows for wrapped text
-        row += len(items) + 3
-    for c, width in enumerate(_WIDTHS, start=1):
-        ws.column_dimensions[get_column_letter(c)].width = width
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
-    open_on(wb, ws)
-
-
-def _todo_sheet(as_of: dt.date, todo: ClassTodo) -> zipsheet.Sheet:
-    """The 待办 sheet of :func:`_write_todo` (same cells, formats, widths and page setup) for :mod:`zipsheet`."""
-    Font_, Style_, Cell_ = zipsheet.Font, zipsheet.Style, zipsheet.Cell
-    cells: list[zipsheet.Cell] = []
+def _todo_sheet(as_of: dt.date, todo: ClassTodo, rebuilt_from: str = "") -> Sheet:
+    """The 待办 sheet, described once: written into the teacher's package by :mod:`~rosterkit.xlsx.zipsheet`, or
+    through openpyxl by :func:`~rosterkit.xlsx.workbooks.put_first_sheet`. ``rebuilt_from``: the file's name when
+    the copy was rebuilt from its values (the hint then says its formatting is gone)."""
+    Font_, Style_, Cell_ = Font, Style, Cell
+    cells: list[Cell] = []
     heights: dict[int, float] = {}
     day = as_of.isoformat()
     cells.append(Cell_(1, 1, f"{todo.klass or '本班'}帮扶待办（截至 {day}）", Style_(Font_(bold=True, size=14))))
@@ -283,7 +226,9 @@ def _todo_sheet(as_of: dt.date, todo: ClassTodo) -> zipsheet.Sheet:
     cells.append(Cell_(2, 1, line, Style_(Font_(bold=True, size=12, color="C00000" if n else "375623"))))
     hint = "逾期：上一个周期没有做够，或太久没有联系，请尽快补做并记入「帮扶记录」；即将到期：本周期快结束了，还差的请按时完成。"
     hint += _unreported(todo)
-    cells.append(Cell_(3, 1, hint, Style_(Font_(size=10, color="595959"))))
+    if rebuilt_from:
+        hint = f"注意：原文件 {rebuilt_from} 不是 .xlsx 格式，本副本只保留了原有的单元格内容，未保留格式。{hint}"
+    cells.append(Cell_(3, 1, hint, Style_(Font_(size=10, color="C00000" if rebuilt_from else "595959"))))
     header = Style_(Font_(bold=True), fill="D9E1F2", border=True)
     body = Style_(border=True, wrap_top=True)
     status = {"逾期": Style_(border=True, wrap_top=True, fill=_OVERDUE_FILL),
@@ -300,4 +245,4 @@ def _todo_sheet(as_of: dt.date, todo: ClassTodo) -> zipsheet.Sheet:
             cells[-len(texts) + 2] = Cell_(r, 3, texts[2], status.get(values[2], status["即将到期"]))
             heights[r] = 15 * (math.ceil(text_width(texts[3]) / (_WIDTHS[3] - 2)) or 1) + 3
         row += len(items) + 3
-    return zipsheet.Sheet(TODO_SHEET, cells, _WIDTHS, heights, True, "第 &P 页，共 &N 页")
+    return Sheet(TODO_SHEET, cells, _WIDTHS, heights, True, "第 &P 页，共 &N 页")

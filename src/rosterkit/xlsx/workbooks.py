@@ -14,12 +14,17 @@ from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.styles import Alignment, Border, PatternFill
+from openpyxl.styles import Font as XFont
+from openpyxl.styles import Side as XSide
 from openpyxl.utils.cell import get_column_letter
+from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from rosterkit.core.values import text_width
+from rosterkit.xlsx.model import Sheet, Style
 
-__all__ = ["EXCEL_CELL_LIMIT", "RESULT_SHEET", "load_copy", "open_on", "set_text",
+__all__ = ["EXCEL_CELL_LIMIT", "RESULT_SHEET", "load_copy", "open_on", "put_first_sheet", "set_text",
            "workbook_from_values"]
 
 RESULT_SHEET = "校验结果"  # the annotated copy's first sheet: never copied from the teacher's values
@@ -106,3 +111,72 @@ def open_on(wb: Workbook, ws: Worksheet) -> None:
     wb.active = ws
     if wb.views:
         wb.views[0].firstSheet = 0
+
+
+def put_first_sheet(wb: Workbook, sheet: Sheet, *, keep_first: str | None = None) -> Worksheet:
+    """Render the sheet model ``sheet`` with openpyxl as the first and active sheet of ``wb`` (a sheet of its name
+    is replaced): the openpyxl twin of :func:`rosterkit.xlsx.zipsheet.add_first_sheet`. ``keep_first``: a sheet
+    of that name, when present, ends up second."""
+    if sheet.name in wb.sheetnames:  # a copy made earlier: its sheet is out of date
+        wb.remove(wb[sheet.name])
+    ws = wb.create_sheet(sheet.name, 0)
+    if keep_first is not None and keep_first in wb.sheetnames:
+        wb.move_sheet(keep_first, offset=1 - wb.sheetnames.index(keep_first))
+    face = ws["A1"].font.name  # the workbook's own default font: a bare Font() falls back to a serif in LibreOffice
+    looks: dict[int, tuple[Any, Any, Any, Any]] = {}  # id(style) → openpyxl font, fill, border, alignment
+    for c in sheet.cells:
+        cell = ws.cell(c.row, c.col)
+        if isinstance(c.text, str):
+            set_text(cell, c.text)
+        else:
+            cell.value = c.text
+        if c.style is None:
+            continue
+        look = looks.get(id(c.style))
+        if look is None:
+            look = looks[id(c.style)] = _look(c.style, face)
+        font, fill, border, alignment = look
+        if font is not None:
+            cell.font = font
+        if fill is not None:
+            cell.fill = fill
+        if border is not None:
+            cell.border = border
+        if alignment is not None:
+            cell.alignment = alignment
+    for col, width in enumerate(sheet.widths, start=1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+    for row, height in sheet.heights.items():
+        ws.row_dimensions[row].height = height  # LibreOffice does not grow rows for wrapped text on load
+    if sheet.landscape_a4_fit_width:
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if sheet.footer_center:
+        ws.oddFooter.center.text = sheet.footer_center
+    if sheet.freeze:
+        ws.freeze_panes = sheet.freeze
+    if sheet.auto_filter:
+        ws.auto_filter.ref = sheet.auto_filter
+    if sheet.print_title_rows:
+        ws.print_title_rows = sheet.print_title_rows
+    for ref, location, display in sheet.links:
+        # An internal link is the `location` attribute; a "#…" target would become an external file link.
+        ws[ref].hyperlink = Hyperlink(ref=ref, location=location, display=display)
+    open_on(wb, ws)
+    return ws
+
+
+def _look(style: Style, face: str | None) -> tuple[Any, Any, Any, Any]:
+    """A model style as openpyxl's font, fill, border and alignment (None: left as the cell has it)."""
+    f = style.font
+    font = None if f is None else XFont(name=face, bold=f.bold or None, size=f.size, color=f.color,
+                                         underline="single" if f.underline else None)
+    fill = None if style.fill is None else PatternFill(fill_type="solid", start_color=style.fill,
+                                                       end_color=style.fill)
+    thin = XSide(style="thin", color="BFBFBF")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin) if style.border else None
+    alignment = (Alignment(vertical="top", wrap_text=True) if style.wrap_top
+                 else Alignment(vertical="top") if style.top else None)
+    return font, fill, border, alignment

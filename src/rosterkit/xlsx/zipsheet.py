@@ -15,17 +15,15 @@ path adds 校验结果 after editing cells and comments).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
-from typing import NamedTuple
 from xml.sax.saxutils import escape
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from rosterkit.core.values import column_letter
+from rosterkit.xlsx.model import Cell, Font, Sheet, Style
 from rosterkit.xlsx.zipbook import MAIN_NS, REL_NS, First, _parse, _q, list_first
 from rosterkit.xlsx.zippkg import Package, Unsupported
 
@@ -43,44 +41,6 @@ __all__ = [
 CELL_LIMIT = 32_767
 # Parts we do not know how to keep consistent without openpyxl's model (Excel 4 macros, dialogs, ActiveX).
 _UNSUPPORTED_PREFIXES = ("xl/macrosheets/", "xl/dialogsheets/", "xl/activex/")
-
-
-@dataclass(frozen=True)
-class Font:
-    bold: bool = False
-    size: float | None = None
-    color: str | None = None  # RRGGBB
-    underline: bool = False  # single
-
-
-@dataclass(frozen=True)
-class Style:
-    font: Font | None = None  # None: the workbook's default font
-    fill: str | None = None  # RRGGBB solid fill
-    border: bool = False  # thin grey all round
-    wrap_top: bool = False  # vertical top, wrap text
-    top: bool = False  # vertical top, no wrap
-
-
-class Cell(NamedTuple):  # a tuple, not a dataclass: a county's 待办 sheets make 1.5M of them
-    row: int
-    col: int
-    text: str | int | float  # text is always written as text (never a formula); numbers as numbers
-    style: Style | None = None
-
-
-@dataclass
-class Sheet:
-    name: str
-    cells: list[Cell] = field(default_factory=list)
-    widths: Sequence[float] = ()
-    heights: dict[int, float] = field(default_factory=dict)
-    landscape_a4_fit_width: bool = True
-    footer_center: str = ""
-    freeze: str | None = None  # the first scrolling cell, e.g. "A4"
-    auto_filter: str | None = None  # e.g. "A3:H20"
-    print_title_rows: str | None = None  # e.g. "3:3"
-    links: list[tuple[str, str, str]] = field(default_factory=list)  # (cell, internal location, display)
 
 
 _ATTR = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}

@@ -1,7 +1,7 @@
 """The parent's half of a check: the template schema over batches of prepared files, then counts and order.
 
 Workers (:func:`rosterkit.checking.run.prepare_file`) read, clean and cross-check one file each and send back a
-:class:`~rosterkit.checking.report.FileResult` carrying a :class:`Pending`; here the schema runs once per template sheet
+:class:`~rosterkit.checking.report.FileResult` carrying a :class:`~rosterkit.checking.report.Pending`; here the schema runs once per template sheet
 over a batch of those files (pandera's fixed cost per call is ten times a class's rows), each sheet's problems go
 where they belong, valid rows are counted and the problems put in reading order.
 """
@@ -9,29 +9,15 @@ where they belong, valid rows are counted and the problems put in reading order.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
-from rosterkit.checking.report import FileResult
+from rosterkit.checking.report import FileResult, Pending
 from rosterkit.checking.validate import SheetContext, run_schema_many
 from rosterkit.core.template import SheetSpec, Template
 from rosterkit.issues import Issue, make_issue
 
 ROLES = {"name": "roster", "student_name": "log"}  # a field that marks the sheet's role
-
-
-@dataclass
-class Pending:
-    """What :func:`finish_files` needs of a prepared file: its sheet order (to sort problems in reading order)
-    and, per role, the sheet's context and the place in ``issues`` where its schema problems belong."""
-
-    sheets: list[str]
-    schema: dict[str, tuple[SheetContext, int]] = field(default_factory=dict)
-
-    def shift(self, by: int) -> None:
-        """Problems were put in front of the list: the schema places move with them."""
-        self.schema = {role: (ctx, at + by) for role, (ctx, at) in self.schema.items()}
 
 
 def role_of(spec: SheetSpec) -> str:
@@ -42,18 +28,17 @@ def role_of(spec: SheetSpec) -> str:
 def finish_files(results: Sequence[FileResult], template: Template) -> None:
     """Run the template schema over the frames of prepared files, one lazy pass per sheet for all of them,
     then count the valid rows and put each file's problems in reading order."""
-    waiting = [r for r in results if isinstance(r.pending, Pending)]
+    waiting = [(r, r.pending) for r in results if r.pending is not None]
     found: dict[tuple[int, str], list[Issue]] = {}
     for spec in template.sheets.values():
         role = role_of(spec)
-        batch = [(i, r) for i, r in enumerate(waiting) if role in r.pending.schema]
+        batch = [(i, r, p) for i, (r, p) in enumerate(waiting) if role in p.schema]
         try:
-            issues = run_schema_many(spec, [(r.frames[role], r.pending.schema[role][0]) for _, r in batch])
+            issues = run_schema_many(spec, [(r.frames[role], p.schema[role][0]) for _, r, p in batch])
         except Exception:  # some file's values upset the batch: run each file alone to find which
-            issues = [_schema_alone(spec, r, role) for _, r in batch]
-        found.update({(i, role): got for (i, _), got in zip(batch, issues)})
-    for i, r in enumerate(waiting):
-        pending: Pending = r.pending
+            issues = [_schema_alone(spec, r, p, role) for _, r, p in batch]
+        found.update({(i, role): got for (i, _, _), got in zip(batch, issues)})
+    for i, (r, pending) in enumerate(waiting):
         for role, (_, at) in sorted(pending.schema.items(), key=lambda kv: -kv[1][1]):  # last place first
             r.issues[at:at] = found[i, role]
         r.issues = _one_problem_per_crowded_cell(r.issues)
@@ -82,12 +67,12 @@ def _place_order(sheets: list[str]) -> Callable[[Issue], tuple[int, int, int]]:
     return key
 
 
-def _schema_alone(spec: SheetSpec, r: FileResult, role: str) -> list[Issue]:
+def _schema_alone(spec: SheetSpec, r: FileResult, pending: Pending, role: str) -> list[Issue]:
     try:
-        return run_schema_many(spec, [(r.frames[role], r.pending.schema[role][0])])[0]
+        return run_schema_many(spec, [(r.frames[role], pending.schema[role][0])])[0]
     except Exception as exc:  # as in a worker: an input nobody foresaw costs this file only, with a code
         r.frames.pop(role)
-        r.pending.schema.pop(role)
+        pending.schema.pop(role)
         r.rows[role] = r.invalid[role] = 0
         return [make_issue("file-crashed", file=r.name, detail=f"{type(exc).__name__}: {str(exc)[:100]}")]
 

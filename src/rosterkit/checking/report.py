@@ -7,15 +7,30 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from rosterkit.checking.validate import Fix
+from rosterkit.checking.validate import Fix, SheetContext
 from rosterkit.issues import UNREADABLE, Counted, Issue
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from rosterkit.checking.read import RawWorkbook
+
 Status = Literal["ok", "problems", "unreadable"]
 UNREADABLE_CODES = UNREADABLE  # files refused or not read at all: status 无法读取
 ISSUE_COLUMNS = ["file", "sheet", "cell", "column", "value", "code", "severity", "message"]
+
+
+@dataclass
+class Pending:
+    """What :func:`~rosterkit.checking.finish.finish_files` needs of a prepared file: its sheet order (to sort problems in reading order)
+    and, per role, the sheet's context and the place in ``issues`` where its schema problems belong."""
+
+    sheets: list[str]
+    schema: dict[str, tuple[SheetContext, int]] = field(default_factory=dict)
+
+    def shift(self, by: int) -> None:
+        """Problems were put in front of the list: the schema places move with them."""
+        self.schema = {role: (ctx, at + by) for role, (ctx, at) in self.schema.items()}
 
 
 @dataclass
@@ -31,8 +46,10 @@ class FileResult(Counted):
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     sheets: dict[str, str] = field(default_factory=dict)  # role (roster, log) → the sheet's name in this file
     annotated: Path | None = None
-    raw: Any = field(default=None, repr=False)  # the RawWorkbook, for copies of files openpyxl cannot open
-    pending: Any = field(default=None, repr=False)  # finish.Pending: read and cleaned, schema not yet run
+    # In flight, not results: the cells read, kept only for the copy of a file openpyxl cannot open (dropped once
+    # it is made), and what the batched schema still has to do (None once it ran).
+    raw: RawWorkbook | None = field(default=None, repr=False, compare=False)
+    pending: Pending | None = field(default=None, repr=False, compare=False)
     shown: str = ""  # 城南小学/三年级1班.xlsx when two inboxes hold a file of that name (check.name_apart)
 
     @property

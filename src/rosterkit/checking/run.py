@@ -16,10 +16,10 @@ from typing import Any
 import pandas as pd
 
 from rosterkit.checking import crosscheck
-from rosterkit.checking.finish import Pending, role_of
+from rosterkit.checking.finish import role_of
 from rosterkit.checking.mergedcells import fill_merged
 from rosterkit.checking.read import SUFFIXES, RawWorkbook, extract_records, find_header, read_meta, read_workbook
-from rosterkit.checking.report import FileResult
+from rosterkit.checking.report import FileResult, Pending
 from rosterkit.checking.sniff import OPENPYXL_XML_LIMIT
 from rosterkit.checking.validate import HINTS, Fix, SheetContext, clean_records
 from rosterkit.checking.wordbasis import decide_words
@@ -227,7 +227,7 @@ def check_one(path: Path, template: Template, as_of: dt.date, term: Term | None)
             # Notes first: the sort is stable, so a file-level note (macros, a text export) leads the list.
             notes = _reading_notes(raw, res, template)
             res.issues = notes + res.issues
-            if isinstance(res.pending, Pending):
+            if res.pending is not None:
                 res.pending.shift(len(notes))
     except MemoryError:
         return refused(path, "file-too-large", detail="读取时所需内存超过上限")
@@ -259,7 +259,7 @@ def _reading_notes(raw: RawWorkbook, res: FileResult, template: Template) -> lis
     for spec in template.sheets.values():
         role = role_of(spec)
         sheet = res.sheets.get(role)
-        known = res.pending.schema.get(role) if isinstance(res.pending, Pending) else None
+        known = res.pending.schema.get(role) if res.pending is not None else None
         header = known[0].header if known else find_header(raw.sheets[sheet], spec) if sheet else None
         if sheet is None or header is None:
             continue

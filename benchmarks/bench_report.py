@@ -130,7 +130,7 @@ STEPS = [
     ("帮扶落实情况 writer", "rosterkit/outputs/compliance.py", "write_compliance"),
     ("发回各班 copies", "rosterkit/outputs/todo.py", "write_todo_copy"),
     ("  openpyxl load", "rosterkit/xlsx/workbooks.py", "load_copy"),
-    ("  待办 sheet", "rosterkit/outputs/todo.py", "_write_todo"),
+    ("  待办 sheet model", "rosterkit/outputs/todo.py", "_todo_sheet"),
     ("  openpyxl save", "openpyxl/writer/excel.py", "save_workbook"),
     ("check total", "rosterkit/batch.py", "check"),
     ("report_inbox total", "rosterkit/pipeline.py", "report_inbox"),

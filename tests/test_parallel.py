@@ -12,6 +12,7 @@ from builders import AS_OF, output_cells
 
 from rosterkit import check
 from rosterkit.pipeline import report_inbox
+from rosterkit.render import run_text
 from rosterkit.runtime.side import Side
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "inbox"
@@ -52,7 +53,9 @@ def test_report_outputs_equal_serial_and_parallel(tmp_path: Path) -> None:
     one, two = output_cells(tmp_path / "jobs1"), output_cells(tmp_path / "jobs2")
     assert len(one) == 3 + 1 + 2 + 6 and one == two  # 3 annotated + 校验汇总, 2 workbooks, 6 copies handed back
     assert runs[1].summary() | {"outputs": {}} == runs[2].summary() | {"outputs": {}}
-    assert list(runs[2].outputs) == ["check", "roster", "compliance", "returns"]
+    assert list(runs[2].outputs) == ["roster", "compliance", "check", "returns"]  # as the job declared them
+    shown = [line.split("：")[0] for line in run_text(runs[2]).splitlines()[-4:]]
+    assert shown == ["批注副本与校验汇总", "学校花名册", "帮扶落实情况", "发回各班（校验结果 + 待办）"]  # reading order
 
 
 def _boom() -> None:

@@ -1,10 +1,11 @@
-"""The coordinator's jobs, each one library call behind one CLI command: check → merge → write."""
+"""The coordinator's jobs, each one library call behind one CLI command: check → merge → cadence → outputs.
+
+A job says which outputs it writes and when their inputs are ready (:class:`~rosterkit.runtime.writers.Writers`);
+where each is written — here, in a forked child, shared through a relay — is the runtime's business."""
 
 from __future__ import annotations
 
 import datetime as dt
-import gc
-import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from rosterkit.outputs.compliance import COMPLIANCE_NAME, MASKED_COMPLIANCE_NAME
 from rosterkit.outputs.roster import MASKED_NAME as MASKED_ROSTER_NAME
 from rosterkit.outputs.roster import ROSTER_NAME
 from rosterkit.runtime.cluster import dask_executor as dask_executor  # for the CLI: it does not import runtime
-from rosterkit.runtime.side import Relay, Side, give_back_memory, settled, trimmer
+from rosterkit.runtime.writers import Item, Writers
 
 
 def merge_inbox(
@@ -142,8 +143,9 @@ def cadence_inbox(
     run.policy_issues = run.cadence.policy_issues
     if write:
         target.mkdir(parents=True, exist_ok=True)
-        with settled():
-            _write_outputs(run, target, Side(_jobs(jobs, executor)), mask=mask)
+        with Writers(target, jobs=jobs, executor=executor) as writers:
+            _declare_outputs(writers, run, target, mask=mask)
+            run.outputs = writers.results()
     return run
 
 
@@ -167,7 +169,8 @@ def report_inbox(
 
     ``jobs`` (default: the number of cores) worker processes check the files, or ``executor`` (any
     ``concurrent.futures.Executor``: a Dask client's, say) runs the per-file work while the merge and the
-    cadence run here. 学校花名册 is written in a forked child meanwhile (:mod:`rosterkit.runtime.side`), the rest here.
+    cadence run here. Where the outputs are written is :class:`~rosterkit.runtime.writers.Writers`' choice: with two
+    cores or more, 学校花名册 in a forked child from before the merge on, the rest here, the copies handed back by both.
     """
     from rosterkit.outputs.roster import write_school_roster
 
@@ -175,125 +178,55 @@ def report_inbox(
     day = as_of or dt.date.today()
     report = check(files, as_of=day, term_name=_term_name(school_info), policy=policy, write=False,
                    progress=progress, jobs=jobs, executor=executor)
-    side = Side(_jobs(jobs, executor))
     target.mkdir(parents=True, exist_ok=True)
-    # The roster's child, done first, then makes copies handed back that this process has not got to yet.
-    relay = Relay(side.ctx, target) if side.fork else None
+    merged_here: list[MergeResult] = []
 
-    def roster(merged: MergeResult | None = None) -> Path:
-        if merged is None:
-            merged = merge(report, school_info=school_info, include_invalid=include_invalid)
-        with settled():
-            dest = write_school_roster(merged, target / (MASKED_ROSTER_NAME if mask else ROSTER_NAME),
-                                       mask=mask, on=day)
-        if relay is not None:
-            gc.collect()  # the roster workbook's millions of cells (in cycles): gone before the copies,
-            give_back_memory()  # and their pages given back, while the parent is at its peak
-            with settled():
-                _return_copies(relay.take())
-        return dest
+    def merged() -> MergeResult:  # once per process: a child forked before this merge makes its own
+        if not merged_here:
+            merged_here.append(merge(report, school_info=school_info, include_invalid=include_invalid))
+        return merged_here[0]
 
-    try:
-        if side.fork:  # the run's longest step: its child merges for itself rather than wait for this merge
-            side.start("roster", roster)
-        merged = merge(report, school_info=school_info, include_invalid=include_invalid)  # the same, for the cadence
-        if not side.fork:
-            side.start("roster", lambda: roster(merged))
-        run = RunResult(report, merged)
-        run.cadence = follow_up(merged, as_of=day, policy=policy, due_within=due_within, load_limit=load_limit)
+    roster_dest = target / (MASKED_ROSTER_NAME if mask else ROSTER_NAME)
+    with Writers(target, jobs=jobs, executor=executor) as writers:
+        # The run's longest output: its child merges for itself rather than wait for this merge.
+        writers.early("roster", lambda: write_school_roster(merged(), roster_dest, mask=mask, on=day))
+        run = RunResult(report, merged())
+        run.cadence = follow_up(merged(), as_of=day, policy=policy, due_within=due_within, load_limit=load_limit)
         run.policy_issues = run.cadence.policy_issues
-        with settled(collect=True):  # the run's data lives to the end: the writers' collections need not walk it
-            _write_outputs(run, target, side, mask=mask, checked=files, relay=relay)
-    finally:
-        if relay is not None:
-            relay.close()  # never leave the child waiting for copies that will not come
-            relay.remove()
+        _declare_outputs(writers, run, target, mask=mask, checked=files)
+        run.outputs = writers.results()
     return run
 
 
-def _jobs(jobs: int | None, executor: Executor | None) -> int:
-    """Processes for the writers: none beside this one when the caller brought an executor (its threads make
-    fork unsafe, and its cores are elsewhere)."""
-    return 1 if executor is not None else (jobs or os.cpu_count() or 1)
-
-
-def _write_outputs(run: RunResult, target: Path, side: Side, *, mask: bool, checked: list[Path] | None = None,
-                   relay: Relay | None = None) -> None:
-    """帮扶落实情况 in a forked child, which then makes the copies of the classes without an annotated copy, while
-    this process writes the annotated copies and 校验汇总 (``checked``: the inputs, for a report) and the other
-    copies (``relay``: shared with a child that is done with its own work); then collects whatever ``side`` was
-    already writing.
-
-    When ``side`` is already writing (a report's 学校花名册, the run's longest step, has a core to itself), all
-    of it runs here instead: a third process would only share this one's core, and each child that touches
-    the run's data makes its own copy of the pages it touches (a county: ~400 MB)."""
+def _declare_outputs(writers: Writers, run: RunResult, target: Path, *, mask: bool,
+                     checked: list[Path] | None = None) -> None:
+    """The outputs of a finished run: 帮扶落实情况, the annotated copies and 校验汇总 (``checked``: the inputs, for
+    a report), and the copies handed back, which start from the annotated copy where there is one."""
     from rosterkit.outputs.checked import write_check_outputs
     from rosterkit.outputs.compliance import write_compliance
 
     cad = run.cadence
     assert cad is not None
-    annotating = {f.name for f in run.check.files if checked is not None and f.issues and f.status != "unreadable"}
-    clean = [f.name for f in run.check.files if f.name not in annotating]
-    beside = side.fork and not side.running
-    theirs = set(clean) if beside else set()  # copies with no annotated source
-
-    def compliance() -> Path:
-        dest = write_compliance(cad, target / (MASKED_COMPLIANCE_NAME if mask else COMPLIANCE_NAME), mask=mask)
-        give_back_memory()  # the writer's freed ~130 MB (a county), while the 学校花名册's child is at its peak
-        _write_returns(run, target, {}, theirs)
-        return dest
-
-    side.start("compliance", compliance, here=not beside)
+    writers.add("compliance", lambda: write_compliance(
+        cad, target / (MASKED_COMPLIANCE_NAME if mask else COMPLIANCE_NAME), mask=mask))
     if checked is not None:
-        write_check_outputs(run.check, target / CHECK_DIR, checked, mask=mask, after_copy=trimmer())
-        run.outputs["check"] = target / CHECK_DIR
-    ours = {f.name for f in run.check.files} - theirs
-    _write_returns(run, target, {f.name: f.annotated for f in run.check.files if f.annotated}, ours, relay)
-    found = {**run.outputs, **side.results()}
-    run.outputs = {k: found[k] for k in ("check", "roster", "compliance", "returns") if k in found}
+        def check_outputs() -> Path:
+            write_check_outputs(run.check, target / CHECK_DIR, checked, mask=mask, after_copy=writers.trimmer())
+            return target / CHECK_DIR
+        writers.add("check", check_outputs, here=True)  # the copies handed back start from its annotated copies
+    writers.share("returns", target / RETURN_DIR, _return_items(run, target))
 
 
-def _write_returns(run: RunResult, target: Path, annotated: dict[str, Path], files: set[str],
-                   relay: Relay | None = None) -> None:
-    """The copies handed back (发回各班) of the classes in ``files``: 待办 first and, where the class has one,
-    its 校验结果. With a ``relay``, a child that is done with its own work makes some of them."""
-    from rosterkit.outputs.todo import rows_by_file
+def _return_items(run: RunResult, target: Path) -> list[Item]:
+    """The copies handed back (发回各班), one item each: 待办 first and, where the class has one, its 校验结果."""
+    from rosterkit.outputs.todo import return_copy, rows_by_file
 
     assert run.cadence is not None
-    by_file = rows_by_file(run.cadence, files)
+    by_file = rows_by_file(run.cadence)
     (target / RETURN_DIR).mkdir(parents=True, exist_ok=True)
-    tasks = [(annotated.get(f.name, f.path), target / RETURN_DIR / _returned(f.name),
-              f.name, by_file[f.name], run.cadence.as_of)  # never .xlsm: no macros go back
-             for f in run.check.files if f.name in by_file]
-    if relay is not None:
-        relay.offer(tasks)
-    _return_copies(relay.take() if relay is not None else tasks)
-    run.outputs["returns"] = target / RETURN_DIR
-
-
-def _return_copies(tasks: Iterable[tuple[Any, ...]]) -> None:
-    """Copies handed back, one per task; the heap openpyxl frees is given back now and then (glibc keeps it,
-    and it would grow with the copies while another process is at its peak)."""
-    tick = trimmer()
-    for task in tasks:
-        _return_copy(*task)
-        tick()
-
-
-def _return_copy(src: Path, dest: Path, file_name: str, rows: Any, as_of: dt.date) -> None:
-    """One class's copy handed back, from its prepared 待办 rows (here or in a writer process)."""
-    from rosterkit.checking.read import read_workbook
-    from rosterkit.outputs.todo import write_todo_copy
-
-    def values() -> Any:
-        raw = read_workbook(src)
-        return None if isinstance(raw, Issue) else raw.sheets
-
-    try:
-        write_todo_copy(src, dest, None, file_name=file_name, rows=rows, as_of=as_of,
-                        fallback_sheets=values() if src.suffix.lower() not in (".xlsx", ".xlsm") else None)
-    except ValueError:  # openpyxl cannot load it (an .xls renamed .xlsx, a damaged zip): rebuilt from its values
-        write_todo_copy(src, dest, None, file_name=file_name, rows=rows, as_of=as_of, fallback_sheets=values())
+    return [(return_copy, (f.annotated or f.path, target / RETURN_DIR / _returned(f.name), f.name, by_file[f.name],
+                           run.cadence.as_of))  # never .xlsm: no macros go back
+            for f in run.check.files if f.name in by_file]
 
 
 report = report_inbox  # the public name: rosterkit.report(inbox, out=...) is the coordinator's one command

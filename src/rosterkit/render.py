@@ -9,7 +9,8 @@ import sys
 from typing import Any
 
 STATUS_TEXT = {"ok": "通过", "problems": "有问题", "unreadable": "无法读取"}
-# What each output of a run is called on the terminal (RunResult.outputs keys → Chinese names).
+# What each output of a run is called on the terminal (RunResult.outputs keys → Chinese names), in the order a
+# coordinator reads them (the run writes them in whatever order its writers finish).
 OUTPUT_NAMES = {"check": "批注副本与校验汇总", "roster": "学校花名册", "compliance": "帮扶落实情况",
                 "returns": "发回各班（校验结果 + 待办）"}
 
@@ -125,7 +126,7 @@ def cadence_text(run: Any, *, limit: int = 10) -> str:
                 lines.append(f"  {r['mentor']} · {class_label(r['grade'], r['class'])} {r['name']} · {r['rule']}：{r['missing']}")
     for i in run.policy_issues:
         lines.append(f"制度表 {i.cell or ''} [{i.code}] {i.message}")
-    lines += [f"{OUTPUT_NAMES.get(k, k)}：{v}" for k, v in run.outputs.items()]
+    lines += _output_lines(run.outputs)
     return "\n".join(lines)
 
 
@@ -140,5 +141,11 @@ def run_text(run: Any) -> str:
         f"帮扶落实率 {_pct(s.get('compliance_rate'))}，逾期学生 {s.get('students_overdue', 0)} 人，"
         f"即将到期 {s.get('students_due_soon', 0)} 人",
     ]
-    lines += [f"{OUTPUT_NAMES.get(k, k)}：{v}" for k, v in s["outputs"].items()]
+    lines += _output_lines(s["outputs"])
     return "\n".join(lines)
+
+
+def _output_lines(outputs: dict[str, Any]) -> list[str]:
+    """Where each output is, in reading order; an output this module has no name for is shown by its key, last."""
+    order = {k: i for i, k in enumerate(OUTPUT_NAMES)}
+    return [f"{OUTPUT_NAMES.get(k, k)}：{outputs[k]}" for k in sorted(outputs, key=lambda k: order.get(k, len(order)))]

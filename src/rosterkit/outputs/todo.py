@@ -23,6 +23,7 @@ from rosterkit.cadence.engine import Cadence
 from rosterkit.cadence.rollup import NO_MENTOR
 from rosterkit.core.values import missing as no_value
 from rosterkit.core.values import text_width
+from rosterkit.issues import Issue
 from rosterkit.merging.school import class_label
 from rosterkit.xlsx import zipsheet
 from rosterkit.xlsx.atomic import atomic_output
@@ -30,7 +31,7 @@ from rosterkit.xlsx.cells import blank
 from rosterkit.xlsx.model import Cell, Font, Sheet, Style
 from rosterkit.xlsx.workbooks import RESULT_SHEET, load_copy, put_first_sheet, workbook_from_values
 
-__all__ = ["TODO_SHEET", "write_todo_copy"]
+__all__ = ["TODO_SHEET", "ClassTodo", "return_copy", "rows_by_file", "write_todo_copy"]
 
 TODO_SHEET = "待办"
 _OPENPYXL_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm"}
@@ -207,6 +208,24 @@ def write_todo_copy(src: Path, dest: Path, cad: Cadence | None, *, file_name: st
     with atomic_output(dest) as tmp:
         wb.save(tmp)
     return dest
+
+
+def return_copy(src: Path, dest: Path, file_name: str, rows: ClassTodo, as_of: dt.date) -> Path:
+    """One class's copy handed back (发回各班) from its prepared 待办 rows, in whichever process writes it: the
+    byte-level copy, else openpyxl, else rebuilt from the values read again (an .xls, or an .xls renamed .xlsx
+    that openpyxl cannot load)."""
+    from rosterkit.checking.read import read_workbook
+
+    def values() -> Mapping[str, list[list[Any]]] | None:
+        raw = read_workbook(src)
+        return None if isinstance(raw, Issue) else raw.sheets
+
+    try:
+        return write_todo_copy(src, dest, None, file_name=file_name, rows=rows, as_of=as_of,
+                               fallback_sheets=values() if src.suffix.lower() not in (".xlsx", ".xlsm") else None)
+    except ValueError:  # openpyxl cannot load it (a damaged zip): rebuilt from its values
+        return write_todo_copy(src, dest, None, file_name=file_name, rows=rows, as_of=as_of,
+                               fallback_sheets=values())
 
 
 def _todo_sheet(as_of: dt.date, todo: ClassTodo, rebuilt_from: str = "") -> Sheet:

@@ -24,3 +24,5 @@ CODES
 phone, contact
 # The printed text size of a page-setup plan: what tests/test_pagesetup.py holds at ≥ 8 pt.
 _.text_pt
+# Distribution.paths: the files distribute wrote, for notebooks and scripts (the CLI prints the ledgers).
+_.paths

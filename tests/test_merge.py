@@ -122,7 +122,7 @@ def test_rows_conserved_over_generated_schools(school: list[dict[str, Any]], inc
 
 def test_distributed_ledger_returns_clean_and_merges(tmp_path: Path) -> None:
     info = school_info(tmp_path, [("三年级", "1班", "周丽"), ("三年级", "2班", "李红")])
-    sent = distribute(info, tmp_path / "sent")
+    sent = distribute(info, tmp_path / "sent").paths
     assert [p.name for p in sent] == ["三年级1班_帮扶台账.xlsx", "三年级2班_帮扶台账.xlsx"]
     # a teacher fills the ledger that was sent and returns it
     from rosterkit.outputs.ledger import fill_ledger
@@ -139,11 +139,28 @@ def test_distributed_ledger_returns_clean_and_merges(tmp_path: Path) -> None:
 def test_distribute_from_last_round_round_trips(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parents[1] / "examples"
     last = merge(root / "inbox", school_info=root / "学校信息.xlsx", as_of=AS_OF, include_invalid=True)
-    sent = distribute(root / "学校信息.xlsx", tmp_path / "sent", from_=root / "inbox")
+    sent = distribute(root / "学校信息.xlsx", tmp_path / "sent", from_=root / "inbox").paths
     assert len(sent) == 7 and not any(os.path.samefile(p.parent, root / "inbox") for p in sent)
     again = merge(tmp_path / "sent", school_info=root / "学校信息.xlsx", as_of=AS_OF, include_invalid=True)
     cols = ["grade", "class", "name", "id_number", "gender", "birth_date", "categories", "guardian_phone", "mentor"]
     assert again.roster[cols].to_dict("records") == last.roster[cols].to_dict("records")
+
+
+def test_distribution_says_what_was_sent_and_which_classes_of_last_round_no_ledger_took(tmp_path: Path) -> None:
+    """Pre-filled counts per class add up to last round's roster; a class of last round that 学校信息 no longer
+    lists (renamed, merged) is named, not silently dropped."""
+    root = Path(__file__).resolve().parents[1] / "examples"
+    last = merge(root / "inbox", school_info=root / "学校信息.xlsx", as_of=AS_OF, include_invalid=True).roster
+    sent = distribute(root / "学校信息.xlsx", tmp_path / "sent", from_=root / "inbox")
+    per_class = last.groupby(["grade", "class"]).size().to_dict()
+    assert {(x.grade, x.klass): x.prefilled for x in sent.ledgers if x.prefilled} == per_class
+    assert sent.prefilled == len(last) and sent.unclaimed == [] and len(sent.frame) == 7
+    assert list(sent.frame.columns) == ["path", "school", "grade", "klass", "head_teacher", "prefilled"]
+    fewer = school_info(tmp_path, [("三年级", "1班", "周丽")])
+    some = distribute(fewer, tmp_path / "some", from_=root / "inbox")
+    assert [x.path.name for x in some.ledgers] == ["三年级1班_帮扶台账.xlsx"]
+    assert len(some.unclaimed) == len(per_class) - 1 and "城关镇中心小学 三年级2班" in some.unclaimed
+    assert not any(u.endswith("三年级1班") for u in some.unclaimed)
 
 
 def test_classes_in_school_order_whatever_the_lists_order(tmp_path: Path) -> None:

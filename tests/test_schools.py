@@ -255,7 +255,7 @@ def test_similar_school_names_are_never_merged(tmp_path: Path) -> None:
 def test_distribute_names_each_school(tmp_path: Path) -> None:
     info = school_info(tmp_path, [("三年级", "1班", "周丽", SCHOOLS[0]), ("三年级", "1班", "李华", SCHOOLS[1])],
                        name="城关学区")
-    written = distribute(info, tmp_path / "下发")
+    written = distribute(info, tmp_path / "下发").paths
     assert sorted(p.name for p in written) == sorted(f"{s}三年级1班_帮扶台账.xlsx" for s in SCHOOLS[:2])
     for p in written:
         ws = openpyxl.load_workbook(p)["填表说明"]

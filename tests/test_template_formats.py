@@ -68,7 +68,7 @@ def wanted(spec_name: str) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def sent(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     """Ledgers for the example school's classes, pre-filled from its inbox (openpyxl load + save of the template)."""
-    return distribute(EXAMPLES / "学校信息.xlsx", tmp_path_factory.mktemp("sent"), from_=EXAMPLES / "inbox")
+    return distribute(EXAMPLES / "学校信息.xlsx", tmp_path_factory.mktemp("sent"), from_=EXAMPLES / "inbox").paths
 
 
 @pytest.mark.parametrize("sheet", [TPL.roster.name, TPL.log.name])

@@ -7,6 +7,7 @@ Every action is one call returning one result object whose tables are DataFrames
     merged = rosterkit.merge(report, school_info="学校信息.xlsx")  # MergeResult
     cad = rosterkit.follow_up(merged, as_of=dt.date(2026, 11, 23))  # Cadence (its policy problems inside)
     run = rosterkit.report("inbox/", out="out/")             # RunResult: every workbook of a round
+    sent = rosterkit.distribute("学校信息.xlsx", "下发/")       # Distribution: the ledgers sent out
 
 The names below are imported on first use (no module of the package is named like one of them: importing it
 would shadow the name), so ``import rosterkit`` (and ``rosterkit --help``) loads neither
@@ -36,6 +37,7 @@ _EXPORTS: dict[str, str] = {
     "cadence_inbox": "rosterkit.pipeline",
     "RunResult": "rosterkit.pipeline",
     "distribute": "rosterkit.distribution",
+    "Distribution": "rosterkit.distribution",
     "load_template": "rosterkit.core.template",
     "Template": "rosterkit.core.template",
     "Issue": "rosterkit.issues",
@@ -44,7 +46,7 @@ _EXPORTS: dict[str, str] = {
     "TemplateError": "rosterkit.errors",
 }
 
-__all__ = ["Cadence", "CheckReport", "FileResult", "InputError", "Issue", "MergeResult", "RosterkitError",
+__all__ = ["Cadence", "CheckReport", "Distribution", "FileResult", "InputError", "Issue", "MergeResult", "RosterkitError",
            "RunResult", "SchoolInfo", "Template", "TemplateError", "Term", "cadence_inbox", "check",
            "distribute", "follow_up", "load_template", "load_term", "merge", "merge_inbox", "read_school_info",
            "report"]  # the keys of _EXPORTS (tests/test_layout.py)
@@ -57,7 +59,7 @@ if TYPE_CHECKING:  # the names as a type checker sees them; at run time __getatt
     from rosterkit.checking.report import CheckReport, FileResult
     from rosterkit.core.policy import Term, load_term
     from rosterkit.core.template import Template, load_template
-    from rosterkit.distribution import distribute
+    from rosterkit.distribution import Distribution, distribute
     from rosterkit.errors import InputError, RosterkitError, TemplateError
     from rosterkit.issues import Issue
     from rosterkit.merging.merge import MergeResult

@@ -102,10 +102,13 @@ def distribute_cmd(school_info: str, out: str, from_: str | None) -> None:
     from rosterkit.core.order import file_order_key
     from rosterkit.distribution import distribute
 
-    paths = distribute(school_info, out, from_=from_)
-    for p in sorted(paths, key=lambda p: file_order_key(p.name)):
-        click.echo(str(p))
-    click.echo(f"共 {len(paths)} 份台账，已写入 {out}")
+    sent = distribute(school_info, out, from_=from_)
+    for x in sorted(sent.ledgers, key=lambda x: file_order_key(x.path.name)):
+        click.echo(f"{x.path}（预填 {x.prefilled} 名学生）" if from_ else str(x.path))
+    click.echo(f"共 {len(sent.ledgers)} 份台账" + (f"，预填 {sent.prefilled} 名学生" if from_ else "") + f"，已写入 {out}")
+    if sent.unclaimed:
+        click.echo(f"注意：上一轮有这些班级的学生，学校信息的班级名单里却没有：{'、'.join(sent.unclaimed)}。"
+                   "他们没有预填进任何台账；如是改名或合并的班级，请改好班级名单后重新下发。")
 
 
 @cli.command("cadence")

@@ -9,16 +9,20 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import python_calamine as pc
 
 from rosterkit.checking.read import extract_records, find_header
 from rosterkit.core.template import Template, load_template
 from rosterkit.errors import InputError
-from rosterkit.merging.school import SchoolInfo, class_id, read_school_info
+from rosterkit.merging.school import SchoolInfo, class_id, class_label, class_parts, read_school_info
 from rosterkit.outputs.ledger import fill_ledger
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SUFFIX = "_帮扶台账.xlsx"
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
@@ -41,18 +45,29 @@ def safe_name(text: str) -> str:
     return name or "未命名"
 
 
-def previous_rows(source: str | Path, template: Template) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
-    """Last round's students by class (:func:`rosterkit.merging.school.class_id`), as ledger rows (column label → value)."""
+def previous_rows(source: str | Path, template: Template, names: dict[tuple[str, str, str], str] | None = None
+                  ) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
+    """Last round's students by class (:func:`rosterkit.merging.school.class_id`), as ledger rows (column label →
+    value). ``names``, when given, receives each class's label as last round wrote it (城南小学 五年级1班)."""
     src = Path(source)
     labels = {f.key: f.label for f in template.roster.fields}
     out: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    names = {} if names is None else names
+
+    def name(school: Any, grade: Any, klass: Any) -> tuple[str, str, str]:
+        key = class_id(school, grade, klass)
+        if key not in names:
+            label = class_label(*class_parts(grade, klass))
+            names[key] = f"{school} {label}" if isinstance(school, str) and school.strip() else label
+        return key
+
     if src.is_dir():
         from rosterkit.batch import merge
 
         roster = merge(src, include_invalid=True).roster
         for rec in roster.to_dict("records"):
             row = {labels[k]: _cell(v) for k, v in rec.items() if k in labels and k != "seq"}
-            out.setdefault(class_id(rec.get("school"), rec.get("grade"), rec.get("class")), []).append(row)
+            out.setdefault(name(rec.get("school"), rec.get("grade"), rec.get("class")), []).append(row)
         return out
     if not src.is_file():
         raise InputError(f"没有这个文件或文件夹：{src}")
@@ -69,7 +84,7 @@ def previous_rows(source: str | Path, template: Template) -> dict[tuple[str, str
         _refuse_masked(src, records, template)
         for values in records:
             row = {labels[k]: _cell(v) for k, v in values.items() if k != "seq" and v not in ("", None)}
-            out.setdefault(class_id(values.get("school"), values.get("grade"), values.get("class")), []).append(row)
+            out.setdefault(name(values.get("school"), values.get("grade"), values.get("class")), []).append(row)
         break  # the first sheet with a roster header is the roster
     return out
 
@@ -96,33 +111,78 @@ def _cell(v: Any) -> Any:
     return v
 
 
+@dataclass(frozen=True)
+class Ledger:
+    """One ledger sent out: where it is, which class it is for, and how many students it came with."""
+
+    path: Path
+    school: str
+    grade: str
+    klass: str
+    head_teacher: str
+    prefilled: int = 0
+
+
+@dataclass
+class Distribution:
+    """What :func:`distribute` wrote: one :class:`Ledger` per expected class, in 学校信息's order, and, with
+    ``from_``, last round's classes that no expected class took (graduated, renamed, merged: worth a look)."""
+
+    out: Path
+    ledgers: list[Ledger] = field(default_factory=list)
+    unclaimed: list[str] = field(default_factory=list)
+
+    @property
+    def paths(self) -> list[Path]:
+        return [x.path for x in self.ledgers]
+
+    @property
+    def prefilled(self) -> int:
+        """Students written into the ledgers from last round."""
+        return sum(x.prefilled for x in self.ledgers)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The ledgers as a DataFrame (one row each: path, school, grade, klass, head_teacher, prefilled)."""
+        import pandas as pd
+
+        return pd.DataFrame([{**x.__dict__, "path": str(x.path)} for x in self.ledgers],
+                            columns=["path", "school", "grade", "klass", "head_teacher", "prefilled"])
+
+
 def distribute(
     school_info: str | Path | SchoolInfo,
     out: str | Path,
     *,
     from_: str | Path | None = None,
     template: Template | None = None,
-) -> list[Path]:
-    """Write one ledger per expected class into ``out``; returns the paths written."""
+) -> Distribution:
+    """Write one ledger per expected class into ``out``, pre-filled with last round's students when ``from_``
+    names last round's 学校花名册 or inbox; the result lists what was written."""
     school = school_info if isinstance(school_info, SchoolInfo) else read_school_info(school_info)
     if not school.classes:
         raise InputError("学校信息的班级名单是空的")
     tpl = template or load_template()
-    previous = previous_rows(from_, tpl) if from_ else {}
+    names: dict[tuple[str, str, str], str] = {}
+    previous = previous_rows(from_, tpl, names) if from_ else {}
     # last round of one school (or a roster without a 学校 column): its classes match by 年级 and 班级 alone
     alone = len({k[0] for k in previous}) <= 1
     by_class = {k[1:]: v for k, v in previous.items()} if alone else {}
     several = len(school.schools) > 1
     folder = Path(out)
-    written: list[Path] = []
+    result = Distribution(folder)
+    claimed: set[tuple[str, ...]] = set()
     for c in school.classes:
         meta: dict[str, Any] = {"学校": c.school or school.name, "年级": c.grade, "班级": c.klass,
                                 "班主任": c.head_teacher}
         if school.deadline:
             meta["交表截止日期"] = school.deadline
         rows = previous.get(c.key) or by_class.get(c.key[1:], [])
+        claimed |= {c.key, c.key[1:]} if rows else set()
         for n, row in enumerate(rows, start=1):
             row["序号"] = n
         dest = folder / f"{safe_name(c.school + c.label if several else c.label)}{SUFFIX}"
-        written.append(fill_ledger(dest, meta={k: v for k, v in meta.items() if v}, roster=rows, template=tpl))
-    return written
+        path = fill_ledger(dest, meta={k: v for k, v in meta.items() if v}, roster=rows, template=tpl)
+        result.ledgers.append(Ledger(path, c.school or school.name, c.grade, c.klass, c.head_teacher, len(rows)))
+    result.unclaimed = [names[k] for k in previous if k not in claimed and k[1:] not in claimed]
+    return result

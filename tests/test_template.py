@@ -96,3 +96,37 @@ def test_unknown_field_type_stops_with_template_error(tmp_path: Path) -> None:
     _add_field(tpl_path, "爱好", "颜色", "否")
     with pytest.raises(TemplateError, match="颜色"):
         load_template(tpl_path)
+
+
+def test_a_new_column_type_is_a_template_word_and_one_kind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a newcomer adds for a new type (邮编): the word in core/spec.TYPES and one Kind in
+    checking/fieldtypes.KINDS (its cleaner, its check). Nothing else is edited: cleaning, the schema and the
+    type-error's question follow from the Kind."""
+    from rosterkit.checking.fieldtypes import KINDS, Kind
+    from rosterkit.core import spec
+    from rosterkit.core.normalize import clean_text
+
+    monkeypatch.setitem(spec.TYPES, "邮编", "postcode")
+    monkeypatch.setitem(KINDS, "postcode", Kind(
+        lambda f, how: lambda raw: clean_text(str(raw).replace(" ", "") if isinstance(raw, str) else raw),
+        lambda f: [("type-error", lambda v: isinstance(v, str) and len(v) == 6 and v.isdigit())],
+        expected="邮政编码", hint="请填 6 位数字，如 410000。", written_as="text"))
+    tpl_path = _copy_template(tmp_path)
+    _add_field(tpl_path, "邮政编码", "邮编", "否")
+    tpl = load_template(tpl_path)
+    assert tpl.roster.fields[-1].type == "postcode"
+    rows = [student(0, 邮政编码="010 000"), student(1, 邮政编码="41000")]
+    path = fill_ledger(tmp_path / "班.xlsx", meta={"学校": "某小学", "年级": "三年级", "班级": "1班", "班主任": "周丽"},
+                       roster=rows, template=tpl)
+    report = check([path], template=tpl, as_of=AS_OF, write=False)
+    problems = [i for i in report.issues if i.code != "log-empty"]
+    assert [(i.cell, i.code) for i in problems] == [("AC4", "type-error")]
+    assert "邮政编码" in problems[0].message and "6 位数字" in problems[0].message
+    assert report.files[0].frames["roster"]["extra"].tolist()[0] == "010000"  # a space tidied, the zero kept
+
+
+def test_every_template_type_has_its_kind() -> None:
+    from rosterkit.checking.fieldtypes import KINDS
+    from rosterkit.core.spec import TYPES
+
+    assert set(TYPES.values()) == set(KINDS)

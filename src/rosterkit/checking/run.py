@@ -16,12 +16,13 @@ from typing import Any
 import pandas as pd
 
 from rosterkit.checking import crosscheck
+from rosterkit.checking.fieldtypes import KINDS
 from rosterkit.checking.finish import role_of
 from rosterkit.checking.mergedcells import fill_merged
 from rosterkit.checking.read import SUFFIXES, RawWorkbook, extract_records, find_header, read_meta, read_workbook
 from rosterkit.checking.report import FileResult, Pending
 from rosterkit.checking.sniff import OPENPYXL_XML_LIMIT
-from rosterkit.checking.validate import HINTS, Fix, SheetContext, clean_records
+from rosterkit.checking.validate import Fix, SheetContext, clean_records
 from rosterkit.checking.wordbasis import decide_words
 from rosterkit.core.dates import clean_date, explain, typed
 from rosterkit.core.labels import norm_label
@@ -104,7 +105,7 @@ def _check_meta(raw: RawWorkbook, template: Template, result: FileResult, name: 
                                             row=row, value=typed(value, raw.epoch_1904), detail=clean.note))
         elif f.type == "date" and clean.problem:  # a 填报日期 that cannot be read is asked, not dropped unseen
             code, asked = explain(value, **how)
-            details: dict[str, Any] = {"expected": "日期", "hint": HINTS["date"], **asked}
+            details: dict[str, Any] = {"expected": "日期", "hint": KINDS["date"].hint, **asked}
             result.issues.append(make_issue(code, file=name, sheet=sheet, cell=cell, column=f.label, row=row,
                                             value=typed(value, raw.epoch_1904), **details))
         elif clean.value is None and f.required:

@@ -7,17 +7,13 @@ so that one cell gets one precise code.
 
 from __future__ import annotations
 
-import datetime as dt
 from functools import lru_cache
 from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
 
-from rosterkit.core import idcard
-from rosterkit.core.dates import EARLIEST
-from rosterkit.core.normalize import bad_parts
-from rosterkit.core.phones import phone_problem
+from rosterkit.checking.fieldtypes import kind_of
 from rosterkit.core.template import Field, SheetSpec
 
 
@@ -29,43 +25,15 @@ def _element(fn: Any, code: str) -> pa.Check:
     return pa.Check(fn, element_wise=True, name=code)
 
 
-def _is_date(v: Any) -> bool:
-    # A date cell of the last century (Excel's 1900-01-10 for a typed 10.15) is kept raw when it cannot be read
-    # back: it must fail here, never pass as a date.
-    return isinstance(v, dt.date) and not isinstance(v, dt.datetime) and v >= EARLIEST
-
-
 def field_checks(f: Field) -> list[pa.Check]:
-    """The checks for one field, by its type, required flag, allowed values and pattern."""
+    """The checks for one field: required, then its type's (:mod:`rosterkit.checking.fieldtypes`), then 格式."""
     checks: list[pa.Check] = []
     if f.required:
         checks.append(pa.Check(lambda s: ~_is_blank(s), name="required-missing", ignore_na=False))
-    if f.type == "date":
-        checks.append(_element(_is_date, "type-error"))
-    elif f.type == "integer":
-        checks.append(_element(lambda v: isinstance(v, int) and not isinstance(v, bool), "type-error"))
-    elif f.type == "id":
-        # an ID Excel turned into a number is kept as Excel shows it (4.30725E+17): that, and only that, is said
-        checks.append(_element(lambda v: isinstance(v, str) and not idcard.digits_lost(v), "id-scientific"))
-        checks.append(_element(lambda v: not isinstance(v, str) or idcard.digits_lost(v)
-                               or idcard.id_problem(v) != "id-format", "id-format"))
-        checks.append(_element(lambda v: not isinstance(v, str) or idcard.id_problem(v) != "id-checksum",
-                               "id-checksum"))
-    elif f.type == "phone":
-        # one code per cell: a local number without its area code gets the question, not 「不正确」
-        checks.append(_element(lambda v: not isinstance(v, str) or phone_problem(v) != "phone-no-area-code",
-                               "phone-no-area-code"))
-        checks.append(_element(lambda v: isinstance(v, str) and phone_problem(v) != "phone-invalid",
-                               "phone-invalid"))
-    elif f.type == "choice" and f.allowed:
-        allowed = frozenset(f.allowed)
-        checks.append(_element(lambda v: v in allowed, "value-not-allowed"))
-    elif f.type == "multi" and f.allowed:
-        allowed_t = tuple(f.allowed)
-        checks.append(_element(lambda v: not bad_parts(tuple(v) if isinstance(v, tuple) else (v,), allowed_t),
-                               "value-not-allowed"))
+    kind = kind_of(f)
+    checks += [_element(test, code) for code, test in kind.checks(f)]
     pattern = f.pattern
-    if pattern is not None and f.type in ("text", "code"):
+    if pattern is not None and kind.pattern:
         checks.append(_element(lambda v: isinstance(v, str) and pattern.fullmatch(v) is not None,
                                "format-invalid"))
     return checks

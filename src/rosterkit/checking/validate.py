@@ -16,18 +16,16 @@ import pandas as pd
 import pandera.pandas as pa
 from openpyxl.utils.cell import get_column_letter
 
+from rosterkit.checking.fieldtypes import kind_of
 from rosterkit.checking.read import Header, Records
 from rosterkit.checking.schema import build_schema
-from rosterkit.core import dates, idcard, words
+from rosterkit.core import idcard, words
 from rosterkit.core.masking import BIRTH_KEYS
-from rosterkit.core.normalize import Clean, bad_parts, clean_id, clean_integer, clean_text
-from rosterkit.core.phones import clean_phone, invalid_detail
+from rosterkit.core.normalize import Clean, bad_parts
+from rosterkit.core.phones import invalid_detail
 from rosterkit.core.policy import Term
 from rosterkit.core.template import Field, SheetSpec
 from rosterkit.issues import Issue, display_value, make_issue
-
-EXPECTED = {"date": "日期", "integer": "整数"}
-HINTS = {"date": "请写成 2026-09-01 或 2026年9月1日。", "integer": "请只填数字。"}
 
 
 @dataclass(frozen=True)
@@ -80,20 +78,7 @@ def _date_rules(f: Field, ctx: SheetContext) -> dict[str, Any]:
 
 
 def _cleaner(f: Field, ctx: SheetContext) -> Callable[[Any], Clean]:
-    if f.type == "date":
-        how = _date_rules(f, ctx)
-        return lambda raw: dates.clean_date(raw, **how)
-    if f.type == "integer":
-        return clean_integer
-    if f.type == "id":
-        return clean_id
-    if f.type == "code":
-        return lambda raw: clean_id(raw) if not isinstance(raw, float) else clean_text(raw)
-    if f.type == "phone":
-        return clean_phone
-    if f.type in ("choice", "multi"):
-        return words.choice_cleaner(f)  # the usual repairs, then the template's synonyms (同义词)
-    return clean_text
+    return kind_of(f).cleaner(f, _date_rules(f, ctx))
 
 
 def _shown(value: Any) -> str:
@@ -114,6 +99,7 @@ def clean_records(records: Records, ctx: SheetContext, defaults: dict[str, Any] 
         if f.key not in ctx.header.columns:
             continue
         clean = _cleaner(f, ctx)
+        as_typed = kind_of(f).typed
         col: list[Any] = []
         # A column repeats its values (kinds, categories, mentors, dates): each distinct raw value is cleaned
         # once. Keyed by type too, since 1, 1.0 and True are equal but clean differently.
@@ -128,7 +114,7 @@ def clean_records(records: Records, ctx: SheetContext, defaults: dict[str, Any] 
                 hashable, hit = False, None
             if hit is None:
                 c = clean(raw)
-                kept = dates.typed(raw, ctx.epoch_1904) if f.type == "date" else raw  # never a 1900 date
+                kept = as_typed(raw, ctx.epoch_1904) if as_typed else raw  # never a 1900 date
                 value = c.value if c.problem is None or c.value is not None else kept
                 fixed = False
                 if value is None and f.key in defaults:
@@ -139,7 +125,7 @@ def clean_records(records: Records, ctx: SheetContext, defaults: dict[str, Any] 
                 if hashable:
                     seen[key] = hit
             if hit[2]:
-                typed = dates.typed(raw, ctx.epoch_1904) if f.type == "date" else raw  # 10.15, not 1900-01-10
+                typed = as_typed(raw, ctx.epoch_1904) if as_typed else raw  # 10.15, not 1900-01-10
                 fixes.append(Fix(ctx.spec.name, ctx.cell(f.key, row), f.label, _shown(typed), _shown(hit[1]), hit[3]))
             col.append(hit[0])
         data[f.key] = col
@@ -150,7 +136,8 @@ def clean_records(records: Records, ctx: SheetContext, defaults: dict[str, Any] 
 
 def _details(f: Field, code: str, value: Any) -> dict[str, Any]:
     if code == "type-error":
-        return {"expected": EXPECTED.get(f.type, "文本"), "hint": HINTS.get(f.type, "")}
+        kind = kind_of(f)
+        return {"expected": kind.expected, "hint": kind.hint}
     if code == "value-not-allowed":
         shown = "、".join(f.allowed[:12]) + ("等" if len(f.allowed) > 12 else "")
         bad = bad_parts(value, f.allowed) if isinstance(value, tuple) else [str(value)]
@@ -204,8 +191,9 @@ def run_schema_many(spec: SheetSpec, items: Sequence[tuple[pd.DataFrame, SheetCo
         details = _details(f, code, value)
         if code == "value-not-allowed" and isinstance(value, tuple):
             shown = "、".join(bad_parts(value, f.allowed))
-        if code == "type-error" and f.type == "date":  # which question to ask: the day of a month, 1 or 10
-            code, asked = dates.explain(value, **_date_rules(f, ctx))
+        explain = kind_of(f).explain
+        if code == "type-error" and explain is not None:  # which question to ask: the day of a month, 1 or 10
+            code, asked = explain(value, **_date_rules(f, ctx))
             details.update(asked)  # (the frame holds the cell as typed: 10.1, never 1900-01-10)
         found[i].append(ctx.issue(code, f.key, row, None if code == "required-missing" else shown, **details))
     for issues, (_, ctx) in zip(found, items):

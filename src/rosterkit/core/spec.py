@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 from rosterkit.core.labels import norm_label
 from rosterkit.errors import TemplateError
@@ -27,7 +26,8 @@ class Synonym:
     note: str = ""  # the bureau's explanation, shown with the fix and in the ambiguity message
 
 
-FieldType = Literal["text", "integer", "date", "id", "code", "phone", "choice", "multi"]
+FieldType = str  # a key of rosterkit.checking.fieldtypes.KINDS, which says how the type is cleaned and checked
+# The 类型 words of the template's 字段 sheet. A new type: its word here, its Kind in checking/fieldtypes.py.
 TYPES: dict[str, FieldType] = {
     "文本": "text", "整数": "integer", "日期": "date", "身份证号": "id", "学籍号": "code",
     "电话": "phone", "单选": "choice", "多选": "multi",

@@ -19,6 +19,7 @@ import pandas as pd
 import python_calamine as pc
 import xlsxwriter
 
+from rosterkit.checking.fieldtypes import kind_of
 from rosterkit.core.labels import norm_label
 from rosterkit.core.masking import BIRTH_KEYS, mask_birth, mask_dates
 from rosterkit.core.template import default_path, load_template
@@ -38,7 +39,6 @@ FIXED = {"序号": "seq", "学校": "school", "年级": "grade", "班级": "clas
 PROBLEM_LABEL = "校验问题"
 STREAM_CELLS = 8_000_000  # above this many 花名册 cells the workbook is written in constant_memory mode
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-_TEXT_TYPES = {"id": "id", "phone": "phone", "code": "text"}  # template field type → how cells are written
 
 
 @dataclass(frozen=True)
@@ -147,8 +147,8 @@ def _roster_sheet(sh: Sheet, result: MergeResult, layout: UpwardLayout, on: dt.d
         at = 1 if keys[:1] == ["seq"] else 0
         keys.insert(at, "school")
         labels.insert(at, "学校")
-    types = {f.key: f.type for f in load_template().roster.fields}
-    kinds = ["birth" if k in BIRTH_KEYS else _TEXT_TYPES.get(str(types.get(k or "")), "auto") for k in keys]
+    written = {f.key: kind_of(f).written_as for f in load_template().roster.fields}
+    kinds = ["birth" if k in BIRTH_KEYS else written.get(k or "", "auto") for k in keys]
     n = len(roster)
     bad = (~roster["valid"].astype(bool)).tolist() if "valid" in roster else [False] * n
     problems = roster["problems"].tolist() if "problems" in roster else [""] * n

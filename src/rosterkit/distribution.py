@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import python_calamine as pc
 
+from rosterkit.checking.fieldtypes import kind_of
 from rosterkit.checking.read import extract_records, find_header
 from rosterkit.core.template import Template, load_template
 from rosterkit.errors import InputError
@@ -92,7 +93,7 @@ def previous_rows(source: str | Path, template: Template, names: dict[tuple[str,
 def _refuse_masked(src: Path, records: list[dict[str, Any]], template: Template) -> None:
     """A 脱敏 roster has lost the middle digits of every ID and phone: pre-filling next round's ledgers from it
     would hand teachers ``430121********5292`` to keep. Stop, and name the file to use instead."""
-    hidden = [f.key for f in template.roster.fields if f.type in ("id", "code", "phone")]
+    hidden = [f.key for f in template.roster.fields if kind_of(f).masked]
     if not any(isinstance(rec.get(k), str) and "*" in rec[k] for rec in records for k in hidden):
         return
     plain = src.with_name(src.name.replace("_脱敏", "")) if "_脱敏" in src.name else None

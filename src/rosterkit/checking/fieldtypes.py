@@ -33,7 +33,9 @@ def _no_checks(f: Field) -> list[Check]:
 class Kind:
     """One column type. ``cleaner(field, date_rules)`` makes the cell cleaner for a column (``date_rules``: how
     a typed date is read in this sheet, for types that read dates); ``checks(field)`` lists what its cleaned
-    values are judged on, in order, each named by the problem code it reports."""
+    values are judged on, in order, each named by the problem code it reports. A value the cleaner cannot
+    understand stays in the frame as typed: it is a check that reports it (the schema sees every file's column
+    at once), so a check must tell a raw value from a clean one."""
 
     cleaner: Callable[[Field, dict[str, Any]], Cleaner]
     checks: Callable[[Field], list[Check]] = _no_checks
@@ -43,6 +45,12 @@ class Kind:
     typed: Callable[[Any, bool], Any] | None = None  # a raw cell as the teacher typed it (epoch_1904 given)
     explain: Callable[..., tuple[str, dict[str, str]]] | None = None  # a type-error refined into the question
     written_as: str = "auto"  # the roster: 'auto' (by the value's type), or 'text' / 'id' / 'phone' (text, masked so)
+    masked: bool = False  # a personal number: masked in every 脱敏 output; a 脱敏 file cannot pre-fill ledgers
+
+    @property
+    def text(self) -> bool:
+        """Its cells are text cells in the ledgers we fill (Excel would turn an ID into 4.3E+17)."""
+        return self.written_as != "auto"
 
 
 def _is_date(v: Any) -> bool:
@@ -88,11 +96,11 @@ KINDS: dict[str, Kind] = {
                     expected="整数", hint="请只填数字。"),
     "date": Kind(_date_cleaner, lambda f: [("type-error", _is_date)], expected="日期",
                  hint="请写成 2026-09-01 或 2026年9月1日。", typed=dates.typed, explain=dates.explain),
-    "id": Kind(lambda f, how: clean_id, _id_checks, written_as="id"),
+    "id": Kind(lambda f, how: clean_id, _id_checks, written_as="id", masked=True),
     # a 学籍号 is G + an ID's digits, or the ID itself: cleaned like one when typed as text, never as a number
     "code": Kind(lambda f, how: lambda raw: clean_id(raw) if not isinstance(raw, float) else clean_text(raw),
-                 pattern=True, written_as="text"),
-    "phone": Kind(lambda f, how: clean_phone, _phone_checks, written_as="phone"),
+                 pattern=True, written_as="text", masked=True),
+    "phone": Kind(lambda f, how: clean_phone, _phone_checks, written_as="phone", masked=True),
     # the usual repairs, then the template's everyday words (同义词)
     "choice": Kind(lambda f, how: words.choice_cleaner(f), _choice_checks),
     "multi": Kind(lambda f, how: words.choice_cleaner(f), _multi_checks),

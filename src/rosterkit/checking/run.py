@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from rosterkit.checking import crosscheck
-from rosterkit.checking.fieldtypes import KINDS
+from rosterkit.checking.fieldtypes import KINDS, kind_of
 from rosterkit.checking.finish import role_of
 from rosterkit.checking.mergedcells import fill_merged
 from rosterkit.checking.read import SUFFIXES, RawWorkbook, extract_records, find_header, read_meta, read_workbook
@@ -24,11 +24,9 @@ from rosterkit.checking.report import FileResult, Pending
 from rosterkit.checking.sniff import OPENPYXL_XML_LIMIT
 from rosterkit.checking.validate import Fix, SheetContext, clean_records
 from rosterkit.checking.wordbasis import decide_words
-from rosterkit.core.dates import clean_date, explain, typed
+from rosterkit.core.dates import explain, typed
 from rosterkit.core.labels import norm_label
-from rosterkit.core.normalize import clean_text
 from rosterkit.core.order import file_order_key
-from rosterkit.core.phones import clean_phone
 from rosterkit.core.policy import Term
 from rosterkit.core.template import FIELD_SHEET, ID_LABEL, META_SHEET, OPTIONS_SHEET, VERSION_LABEL, SheetSpec, Template
 from rosterkit.core.values import column_letter
@@ -97,8 +95,7 @@ def _check_meta(raw: RawWorkbook, template: Template, result: FileResult, name: 
     how: dict[str, Any] = {"epoch_1904": raw.epoch_1904, "term": (term.start, term.end) if term else None}
     for f in template.meta:
         value, row, col = found.get(f.key, ("", None, None))
-        clean = (clean_date(value, **how) if f.type == "date" else clean_phone(value) if f.type == "phone"
-                 else clean_text(value))
+        clean = kind_of(f).cleaner(f, how)(value)
         cell = f"{_col(col)}{row}" if row else None
         if f.type == "date" and clean.note:  # 11.2: 11月2日 or 11月20日? It bounds every contact: ask
             result.issues.append(make_issue("date-ambiguous", file=name, sheet=sheet, cell=cell, column=f.label,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -41,7 +41,6 @@ from rosterkit.xlsx.fastsheet import FastWorkbook
 __all__ = ["COMPLIANCE_NAME", "MASKED_COMPLIANCE_NAME", "OUTCOME_COLORS", "SHEETS", "write_compliance"]
 
 COMPLIANCE_NAME, MASKED_COMPLIANCE_NAME = "帮扶落实情况.xlsx", "帮扶落实情况_脱敏.xlsx"
-SHEETS = ("总览", "教师", "学生", "周期明细", "逾期名单", "即将到期")
 # fill and font colour of each outcome in the grid: Excel's good / bad / neutral styles, grey for not yet due
 MAX_ROWS = 1_048_576  # Excel's row limit
 # A per-student sheet (学生, 周期明细, 逾期名单, 即将到期) is left out, with a note, above this many rows: a school's
@@ -82,18 +81,25 @@ def write_compliance(cad: Cadence, dest: Path, *, mask: bool = False, detail_row
                                             "constant_memory": True})
         try:
             fmt = formats(wb)
-            sheets = [Sheet(wb, name, fmt, mask) for name in SHEETS]
-            _overview(wb, sheets[0], cad, multi)
-            _teachers(sheets[1], cad, multi)
-            _students(sheets[2], cad, multi, detail_rows)
-            _grid(sheets[3], cad, multi, detail_rows)
-            _lists(sheets[4], sheets[5], cad, multi, detail_rows)
+            book = Book(wb, cad, multi, detail_rows)
+            for name, write in SHEETS.items():
+                write(book, Sheet(wb, name, fmt, mask))
         finally:
             wb.close()
     return dest
 
 
-def _overview(wb: xlsxwriter.Workbook, sh: Sheet, cad: Cadence, multi: bool) -> None:
+class Book(NamedTuple):
+    """What every sheet of the workbook is written from."""
+
+    wb: xlsxwriter.Workbook
+    cad: Cadence
+    multi: bool  # a county: class labels and lists name the school
+    limit: int | None  # rows beyond which a per-student sheet holds only its note (detail_rows)
+
+
+def _overview(b: Book, sh: Sheet) -> None:
+    wb, cad, multi = b.wb, b.cad, b.multi
     school, p = cad.school, cad.periods
     name = f"{len(school)} 所学校" if multi else sh.masked(school["school"].iloc[0]) if len(school) else ""
     sh.title(f"{name}帮扶落实情况（截至 {cad.as_of.isoformat()}）",
@@ -216,7 +222,8 @@ def _sheet_list(sh: Sheet, title: str, note: str, heads: list[str], kinds: list[
     sh.finish(2, r - 1, len(heads), freeze_cols)
 
 
-def _teachers(sh: Sheet, cad: Cadence, multi: bool) -> None:
+def _teachers(b: Book, sh: Sheet) -> None:
+    cad, multi = b.cad, b.multi
     lead = ["school"] * multi
     cols = [*lead, "mentor", "students", *_COUNTS.values(), "students_overdue", "students_due_soon", "over_load"]
     heads = [*["学校"] * multi, "帮扶教师", "学生数", *_COUNTS, "逾期学生数", "即将到期学生数",
@@ -228,7 +235,8 @@ def _teachers(sh: Sheet, cad: Cadence, multi: bool) -> None:
                 heads, kinds, rows, freeze_cols=1 + multi, red=lambda v: flag if v[-1] else ())
 
 
-def _students(sh: Sheet, cad: Cadence, multi: bool, limit: int | None) -> None:
+def _students(b: Book, sh: Sheet) -> None:
+    cad, multi, limit = b.cad, b.multi, b.limit
     st = cad.students
     if limit is not None and len(st) > limit:
         st = st.iloc[0:0]  # left out: _sheet_list writes the note; nothing to prepare
@@ -251,8 +259,9 @@ def _students(sh: Sheet, cad: Cadence, multi: bool, limit: int | None) -> None:
                 limit=limit)
 
 
-def _grid(sh: Sheet, cad: Cadence, multi: bool, limit: int | None) -> None:
+def _grid(book: Book, sh: Sheet) -> None:
     """Student × rule rows, 第k期 columns (see the module docstring); streamed in chunks of plain ints."""
+    cad, multi, limit = book.cad, book.multi, book.limit
     p, ws, fmt, st = cad.periods, sh.ws, sh.fmt, cad.students
     names = list(p["rule"].cat.categories)
     period_of = [next((r.period for r in cad.policy.rules if r.name == n), "") for n in names]
@@ -327,21 +336,40 @@ def _records(frame: pd.DataFrame, limit: int | None) -> list[dict[Hashable, Any]
     return frame.to_dict("records") if limit is None or len(frame) <= limit else []
 
 
-def _lists(overdue: Sheet, due: Sheet, cad: Cadence, multi: bool, limit: int | None) -> None:
-    """逾期名单 and 即将到期: in the Cadence order (per teacher, most urgent first); no phone, no ID number."""
-    lead = [*["学校"] * multi, "帮扶教师", "班级", "姓名", "规则", "应做", "周期", "已做/应做"]
+def _lead(multi: bool) -> list[str]:
+    return [*["学校"] * multi, "帮扶教师", "班级", "姓名", "规则", "应做", "周期", "已做/应做"]
 
-    def row(r: dict[Hashable, Any], *tail: Any) -> list[Any]:
-        period = "" if missing(r["period_start"]) else date_range(r["period_start"], r["period_end"])
-        return [*[r["school"]] * multi, r["mentor"], class_name(None, r["grade"], r["class"], False), r["name"],
-                r["rule"], r["kinds"], period, f"{r['done']}/{r['required']}", r["missing"], *tail]
-    _sheet_list(overdue, f"逾期名单（截至 {cad.as_of.isoformat()}）",
+
+def _list_row(r: dict[Hashable, Any], multi: bool, *tail: Any) -> list[Any]:
+    """The lead columns of a row of 逾期名单 / 即将到期 (no phone, no ID number), then ``tail``."""
+    period = "" if missing(r["period_start"]) else date_range(r["period_start"], r["period_end"])
+    return [*[r["school"]] * multi, r["mentor"], class_name(None, r["grade"], r["class"], False), r["name"],
+            r["rule"], r["kinds"], period, f"{r['done']}/{r['required']}", r["missing"], *tail]
+
+
+def _overdue(b: Book, sh: Sheet) -> None:
+    """逾期名单, in the Cadence order: per teacher, most overdue first."""
+    cad, multi = b.cad, b.multi
+    _sheet_list(sh, f"逾期名单（截至 {cad.as_of.isoformat()}）",
                 "按帮扶教师分组，逾期天数多的在前。未达标：上一个已结束的周期没有做够；久未联系：超过一个周期没有该方式的联系。",
-                [*lead, "缺少", "最近一次联系", "未联系天数", "逾期天数", "原因"],
+                [*_lead(multi), "缺少", "最近一次联系", "未联系天数", "逾期天数", "原因"],
                 ["text"] * (8 + multi) + ["date", "int", "int", "text"],
-                (row(r, r["last_contact"], r["days_without"], r["days_overdue"], r["reason"])
-                 for r in _records(cad.overdue, limit)), high=56, count=len(cad.overdue), limit=limit)
-    _sheet_list(due, f"即将到期（截至 {cad.as_of.isoformat()}，{cad.due_within} 天内到期）",
-                "按帮扶教师分组，剩余天数少的在前；剩余 0 天即今天到期。", [*lead, "还差", "剩余天数"],
-                ["text"] * (8 + multi) + ["int"], (row(r, r["days_left"]) for r in _records(cad.due_soon, limit)),
-                high=56, count=len(cad.due_soon), limit=limit)
+                (_list_row(r, multi, r["last_contact"], r["days_without"], r["days_overdue"], r["reason"])
+                 for r in _records(cad.overdue, b.limit)), high=56, count=len(cad.overdue), limit=b.limit)
+
+
+def _due_soon(b: Book, sh: Sheet) -> None:
+    """即将到期, in the Cadence order: per teacher, fewest days left first."""
+    cad, multi = b.cad, b.multi
+    _sheet_list(sh, f"即将到期（截至 {cad.as_of.isoformat()}，{cad.due_within} 天内到期）",
+                "按帮扶教师分组，剩余天数少的在前；剩余 0 天即今天到期。", [*_lead(multi), "还差", "剩余天数"],
+                ["text"] * (8 + multi) + ["int"],
+                (_list_row(r, multi, r["days_left"]) for r in _records(cad.due_soon, b.limit)),
+                high=56, count=len(cad.due_soon), limit=b.limit)
+
+
+# The workbook's sheets in order, each with the function that writes it: a new sheet is one entry here.
+SHEETS: dict[str, Callable[[Book, Sheet], None]] = {
+    "总览": _overview, "教师": _teachers, "学生": _students, "周期明细": _grid, "逾期名单": _overdue,
+    "即将到期": _due_soon,
+}

@@ -13,11 +13,10 @@ from typing import Any
 
 import openpyxl
 
+from rosterkit.checking.fieldtypes import kind_of
 from rosterkit.core.labels import norm_label
 from rosterkit.core.template import META_SHEET, Template, load_template
 from rosterkit.xlsx.atomic import atomic_output
-
-TEXT_TYPES = ("id", "code", "phone")  # columns whose cells must stay text: Excel would make an ID 4.3E+17
 
 
 def _put(ws: Any, row: int, col: int, value: Any, *, text: bool = False) -> None:
@@ -55,7 +54,7 @@ def fill_ledger(
     for spec, rows in ((tpl.roster, roster), (tpl.log, log)):
         ws = wb[spec.name]
         columns = {f.label: i + 1 for i, f in enumerate(spec.fields)}
-        texts = {f.label for f in spec.fields if f.type in TEXT_TYPES}
+        texts = {f.label for f in spec.fields if kind_of(f).text}  # Excel would make an ID 4.3E+17
         for r, rec in enumerate(rows, start=spec.header_row + 1):
             for label, value in rec.items():
                 if label not in columns:

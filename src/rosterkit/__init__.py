@@ -40,6 +40,8 @@ _EXPORTS: dict[str, str] = {
     "Distribution": "rosterkit.distribution",
     "load_template": "rosterkit.core.template",
     "Template": "rosterkit.core.template",
+    "open_store": "rosterkit.history.store",
+    "Store": "rosterkit.history.store",
     "Issue": "rosterkit.issues",
     "RosterkitError": "rosterkit.errors",
     "InputError": "rosterkit.errors",
@@ -47,8 +49,8 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = ["Cadence", "CheckReport", "Distribution", "FileResult", "InputError", "Issue", "MergeResult", "RosterkitError",
-           "RunResult", "SchoolInfo", "Template", "TemplateError", "Term", "cadence_inbox", "check",
-           "distribute", "follow_up", "load_template", "load_term", "merge", "merge_inbox", "read_school_info",
+           "RunResult", "SchoolInfo", "Store", "Template", "TemplateError", "Term", "cadence_inbox", "check",
+           "distribute", "follow_up", "load_template", "load_term", "merge", "merge_inbox", "open_store", "read_school_info",
            "report"]  # the keys of _EXPORTS (tests/test_layout.py)
 __version__ = "0.1.0"
 
@@ -61,6 +63,7 @@ if TYPE_CHECKING:  # the names as a type checker sees them; at run time __getatt
     from rosterkit.core.template import Template, load_template
     from rosterkit.distribution import Distribution, distribute
     from rosterkit.errors import InputError, RosterkitError, TemplateError
+    from rosterkit.history.store import Store, open_store
     from rosterkit.issues import Issue
     from rosterkit.merging.merge import MergeResult
     from rosterkit.merging.school import SchoolInfo, read_school_info

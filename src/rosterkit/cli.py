@@ -111,6 +111,36 @@ def distribute_cmd(school_info: str, out: str, from_: str | None) -> None:
                    "他们没有预填进任何台账；如是改名或合并的班级，请改好班级名单后重新下发。")
 
 
+@cli.command("changes")
+@click.option("--store", required=True, type=click.Path(dir_okay=False), help="存档（report --store 写入的文件）")
+@click.option("-o", "--out", type=click.Path(file_okay=False), help="输出文件夹（默认：存档所在的文件夹）")
+@click.option("--since", type=_Date(), help="与此日期之前的最后一轮比较（默认：上一轮）")
+@click.option("--scope", help="哪所学校（存档里有几所学校时；默认：最近存入的那一所）")
+@click.option("--mask", is_flag=True, help="写脱敏版（身份证号、电话只留首尾）")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出变动")
+def changes_cmd(store: str, out: str | None, since: dt.date | None, scope: str | None, mask: bool,
+                as_json: bool) -> None:
+    """最近一轮与上一轮相比：新增、离开的学生和信息变更（动态管理），写 变动情况.xlsx。"""
+    from pathlib import Path
+
+    from rosterkit import render
+    from rosterkit.core.masking import mask_tree
+    from rosterkit.history.changes import round_changes
+    from rosterkit.outputs.changes import write_changes
+
+    ch = round_changes(store, scope=scope, since=since)
+    if ch is None:
+        click.echo("存档里这所学校还不到两轮，没有可比较的上一轮：下一轮 report --store 之后再看。")
+        sys.exit(0)
+    path = write_changes(ch, Path(out) if out else Path(store).resolve().parent, mask=mask)
+    if as_json:
+        click.echo(render.to_json(mask_tree(ch.to_dict()) if mask else ch.to_dict()))
+    else:
+        click.echo(render.changes_text(ch, mask=mask))
+        click.echo(f"变动情况：{path}")
+    sys.exit(0)
+
+
 @cli.command("cadence")
 @click.argument("inbox", nargs=-1, required=True, type=click.Path())
 @click.option("-o", "--out", type=click.Path(file_okay=False), help="输出文件夹（默认：收件夹旁的 *_rosterkit）")
@@ -151,10 +181,11 @@ def cadence_cmd(inbox: tuple[str, ...], out: str | None, school_info: str | None
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="并行进程数（默认：CPU 核数）")
 @click.option("--due-within", type=click.IntRange(min=0), default=3, show_default=True, help="几天内到期算「即将到期」")
 @click.option("--load-limit", type=click.IntRange(min=1), help="每位帮扶教师结对学生数上限（默认 5），超出时提醒")
+@click.option("--store", type=click.Path(dir_okay=False), help="把这一轮存入存档（SQLite 文件，没有时新建）")
 @_scheduler
 def report_cmd(inbox: tuple[str, ...], out: str | None, school_info: str | None, as_of: dt.date | None,
                policy: str | None, mask: bool, include_invalid: bool, as_json: bool, jobs: int | None,
-               due_within: int, load_limit: int | None, scheduler: str | None) -> None:
+               due_within: int, load_limit: int | None, store: str | None, scheduler: str | None) -> None:
     """一条命令完成核对、汇总和落实情况统计（德育处老师常用）。"""
     from rosterkit import render
     from rosterkit.core.masking import mask_tree
@@ -163,9 +194,9 @@ def report_cmd(inbox: tuple[str, ...], out: str | None, school_info: str | None,
     with _progress(as_json) as tick, dask_executor(scheduler) as executor:
         run = report_inbox(list(inbox), out=out, school_info=school_info, as_of=as_of, policy=policy, mask=mask,
                            include_invalid=include_invalid, progress=tick, jobs=jobs, due_within=due_within,
-                           load_limit=load_limit, executor=executor)
+                           load_limit=load_limit, executor=executor, store=store)
     click.echo(render.to_json(mask_tree(run.summary()) if mask else run.summary()) if as_json
-               else render.run_text(run))
+               else render.run_text(run, mask=mask))
     assert run.merge is not None and run.cadence is not None
     sys.exit(0 if run.check.valid and run.merge.missing.empty and run.cadence.overdue.empty else 1)
 

@@ -19,6 +19,9 @@ from rosterkit.cadence.engine import Cadence
 from rosterkit.cadence.inputs import follow_up
 from rosterkit.checking.report import CheckReport
 from rosterkit.checking.run import collect_inputs, default_out
+from rosterkit.history.changes import changes_in_run
+from rosterkit.history.record import Recorded, record_round
+from rosterkit.history.schema import check_store
 from rosterkit.issues import Issue
 from rosterkit.merging.merge import MergeResult
 from rosterkit.merging.school import read_school_info
@@ -87,6 +90,7 @@ class RunResult:
     cadence: Cadence | None = None
     policy_issues: list[Issue] = field(default_factory=list)
     outputs: dict[str, Path] = field(default_factory=dict)
+    stored: Recorded | None = None  # the round recorded in the store (report's ``store``)
 
     def summary(self) -> dict[str, Any]:
         """The closing figures of a run (see :func:`rosterkit.render.run_text`)."""
@@ -105,6 +109,8 @@ class RunResult:
                        students_overdue=int(self.cadence.overdue["student_key"].nunique()),
                        students_due_soon=int(self.cadence.due_soon["student_key"].nunique()))
         out["outputs"] = {k: str(v) for k, v in self.outputs.items()}
+        if self.stored is not None:
+            out["store"] = self.stored.to_dict()
         return out
 
 
@@ -163,9 +169,11 @@ def report_inbox(
     load_limit: int | None = None,
     jobs: int | None = None,
     executor: Executor | None = None,
+    store: str | Path | None = None,
 ) -> RunResult:
     """The coordinator's one command: check (annotated copies, 校验汇总), merge (学校花名册) and cadence
-    (帮扶落实情况, each class's copy with its 待办 sheet) into ``out``.
+    (帮扶落实情况, each class's copy with its 待办 sheet) into ``out``; with ``store``, the round is recorded in
+    that SQLite store too (:mod:`rosterkit.history`; ``run.stored`` says what was stored).
 
     ``jobs`` (default: the number of cores) worker processes check the files, or ``executor`` (any
     ``concurrent.futures.Executor``: a Dask client's, say) runs the per-file work while the merge and the
@@ -175,6 +183,8 @@ def report_inbox(
     from rosterkit.outputs.roster import write_school_roster
 
     files, target = _prepare(inbox, out)
+    if store is not None:
+        check_store(store)  # a wrong --store stops the run now, not after it
     day = as_of or dt.date.today()
     report = check(files, as_of=day, term_name=_term_name(school_info), policy=policy, write=False,
                    progress=progress, jobs=jobs, executor=executor)
@@ -189,11 +199,20 @@ def report_inbox(
     roster_dest = target / (MASKED_ROSTER_NAME if mask else ROSTER_NAME)
     with Writers(target, jobs=jobs, executor=executor) as writers:
         # The run's longest output: its child merges for itself rather than wait for this merge.
-        writers.early("roster", lambda: write_school_roster(merged(), roster_dest, mask=mask, on=day))
+        def roster() -> Path:  # with a store: 变动情况 against its previous round, read by whoever writes this
+            changes = changes_in_run(store, merged(), day) if store is not None else None
+            return write_school_roster(merged(), roster_dest, mask=mask, on=day, changes=changes)
+        writers.early("roster", roster)
         run = RunResult(report, merged())
         run.cadence = follow_up(merged(), as_of=day, policy=policy, due_within=due_within, load_limit=load_limit)
         run.policy_issues = run.cadence.policy_issues
         _declare_outputs(writers, run, target, mask=mask, checked=files)
+        if store is not None:
+            def record() -> Path:
+                assert run.cadence is not None
+                run.stored = record_round(store, report, merged(), run.cadence, inputs=files)
+                return Path(store)
+            writers.add("store", record, here=True)  # while 学校花名册's child is still writing
         run.outputs = writers.results()
     return run
 

@@ -12,7 +12,7 @@ STATUS_TEXT = {"ok": "通过", "problems": "有问题", "unreadable": "无法读
 # What each output of a run is called on the terminal (RunResult.outputs keys → Chinese names), in the order a
 # coordinator reads them (the run writes them in whatever order its writers finish).
 OUTPUT_NAMES = {"check": "批注副本与校验汇总", "roster": "学校花名册", "compliance": "帮扶落实情况",
-                "returns": "发回各班（校验结果 + 待办）"}
+                "returns": "发回各班（校验结果 + 待办）", "store": "存档"}
 
 
 def file_line(f: Any) -> str:
@@ -130,8 +130,8 @@ def cadence_text(run: Any, *, limit: int = 10) -> str:
     return "\n".join(lines)
 
 
-def run_text(run: Any) -> str:
-    """The closing summary of ``rosterkit report``."""
+def run_text(run: Any, *, mask: bool = False) -> str:
+    """The closing summary of ``rosterkit report``; ``mask``: ID numbers in it masked."""
     s = run.summary()
     missing = "、".join(s.get("classes_missing", [])) or "无"
     lines = [
@@ -142,10 +142,46 @@ def run_text(run: Any) -> str:
         f"即将到期 {s.get('students_due_soon', 0)} 人",
     ]
     lines += _output_lines(s["outputs"])
+    if s.get("store"):
+        lines += stored_lines(s["store"], mask=mask)
     return "\n".join(lines)
+
+
+def stored_lines(st: dict[str, Any], *, mask: bool = False) -> list[str]:
+    """What ``--store`` recorded: the round, what it replaced, the students whose ID number was corrected."""
+    from rosterkit.core.masking import mask_id
+
+    before = f"；上一轮：{st['previous']}" if st.get("previous") else "；这是第一轮"
+    lines = [f"已存入存档：{st['scope']} {st['report_date']} 这一轮，学生 {st['students']} 名，"
+             f"联系记录 {st['contacts']} 条{before}"]
+    if st.get("replaced"):
+        lines.append("注意：存档里已有同一统计日期的一轮，已用这次的结果替换"
+                     + ("（这次交来的文件与上次不同）。" if st.get("files_changed") else "。"))
+    shown = mask_id if mask else str
+    lines += [f"身份证号与上一轮不同，按姓名、出生日期和班级认作同一学生：{x['name']} {shown(x['old_id'])} → "
+              f"{shown(x['new_id'])}" for x in st.get("links", [])]
+    return lines
 
 
 def _output_lines(outputs: dict[str, Any]) -> list[str]:
     """Where each output is, in reading order; an output this module has no name for is shown by its key, last."""
     order = {k: i for i, k in enumerate(OUTPUT_NAMES)}
     return [f"{OUTPUT_NAMES.get(k, k)}：{outputs[k]}" for k in sorted(outputs, key=lambda k: order.get(k, len(order)))]
+
+
+def changes_text(ch: Any, *, mask: bool = False, limit: int = 10) -> str:
+    """``rosterkit changes`` on the terminal: the counts, then the first few of each list."""
+    from rosterkit.core.masking import mask_text
+
+    shown = mask_text if mask else str
+    lines = [f"{ch.scope}：{ch.before.isoformat()} → {ch.after.isoformat()}，新增 {len(ch.added)} 名，"
+             f"离开 {len(ch.left)} 名，信息变更 {len(ch.changed)} 项"]
+    for title, frame in (("新增", ch.added), ("离开", ch.left)):
+        for r in frame.head(limit).to_dict("records"):
+            lines.append(f"  {title}：{r['class']} {r['name']}")
+    for r in ch.changed.head(limit).to_dict("records"):
+        lines.append(f"  变更：{r['class']} {r['name']} {r['field']}：{shown(r['before']) or '（空）'} → "
+                     f"{shown(r['after']) or '（空）'}")
+    if len(ch.changed) > limit:
+        lines.append(f"  ……共 {len(ch.changed)} 项，详见 变动情况.xlsx")
+    return "\n".join(lines)

@@ -24,7 +24,9 @@ from rosterkit.core.labels import norm_label
 from rosterkit.core.masking import BIRTH_KEYS, mask_birth, mask_dates
 from rosterkit.core.template import default_path, load_template
 from rosterkit.errors import TemplateError
+from rosterkit.history.changes import Changes
 from rosterkit.merging.merge import STATUS_MISSING, MergeResult
+from rosterkit.outputs.changes import CHANGES_SHEET, changes_sheet
 from rosterkit.outputs.sheetkit import Sheet
 from rosterkit.outputs.stats import FONT_PT, stats_sheet
 from rosterkit.xlsx.atomic import atomic_output
@@ -80,16 +82,20 @@ def _formats(wb: xlsxwriter.Workbook) -> dict[str, Any]:
     fmt["total"] = wb.add_format({**base, "bold": True, "bg_color": "#F2F2F2"})
     fmt["line"] = wb.add_format({"bold": True})
     fmt["plain"] = wb.add_format({"valign": "vcenter"})
+    fmt["section"] = wb.add_format({"bold": True, "font_size": 12, "valign": "bottom"})  # 变动情况's headings
+    fmt["note"] = wb.add_format({"font_size": 9, "font_color": "#595959", "valign": "vcenter"})
     return fmt
 
 
 def write_school_roster(result: MergeResult, dest: str | Path, *, mask: bool = False,
-                        upward: str | Path | None = None, on: dt.date | None = None) -> Path:
+                        upward: str | Path | None = None, on: dt.date | None = None,
+                        changes: Changes | None = None) -> Path:
     """Write the school roster workbook to ``dest`` (a folder gets 学校花名册.xlsx / 学校花名册_脱敏.xlsx); return it.
 
     ``upward`` is the upward-report template giving title and columns (default: the official one); ``on`` is
     the date in the footer (default: today). ``mask=True`` masks every ID number and phone in every sheet,
-    including those inside problem texts and conflict values, and adds 「（脱敏）」 to the title.
+    including those inside problem texts and conflict values, and adds 「（脱敏）」 to the title. ``changes``
+    (what changed since the stored previous round): a 变动情况 sheet after 提交情况.
     """
     dest = Path(dest)
     if dest.is_dir():
@@ -108,6 +114,8 @@ def write_school_roster(result: MergeResult, dest: str | Path, *, mask: bool = F
             stats_sheet(wb, Sheet(wb, "分类统计", fmt, mask), result.roster)
             multi = _schools(result) > 1
             _submissions_sheet(Sheet(wb, "提交情况", fmt, mask), result.submissions, multi)
+            if changes is not None:
+                changes_sheet(Sheet(wb, CHANGES_SHEET, fmt, mask), changes)
             _cross_sheet(Sheet(wb, "重复与冲突", fmt, mask), result, multi)
             _left_out_sheet(Sheet(wb, "未纳入", fmt, mask), result.left_out, multi)
         finally:

@@ -1,0 +1,82 @@
+"""A store opened for reading: every table as a DataFrame, for notebooks and for the commands that look back.
+
+    with rosterkit.open_store("帮扶存档.db") as store:
+        store.rounds                    # one row per round: scope, term, report_date, counts
+        store.students                  # one row per student per round, with the round's scope and date
+        store.contacts, store.outcomes, store.problems, store.links, store.files
+
+Plain SQL works as well (``store.query("SELECT …")``, or ``pandas.read_sql`` on the file); see docs/store.md.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from rosterkit.history.schema import connect
+
+__all__ = ["Store", "open_store"]
+
+_WITH_ROUND = ("SELECT r.scope, r.report_date, t.* FROM {table} AS t JOIN rounds AS r USING (round_id) "
+               "ORDER BY r.report_date, t.rowid")
+
+
+class Store:
+    """An open store (see :func:`open_store`); a context manager, closed on exit."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.db: sqlite3.Connection = connect(self.path, create=False)
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def query(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> pd.DataFrame:
+        """Any SELECT over the store's tables, as a DataFrame."""
+        return pd.read_sql_query(sql, self.db, params=params)
+
+    def _table(self, table: str) -> pd.DataFrame:
+        return self.query(_WITH_ROUND.format(table=table))
+
+    @property
+    def rounds(self) -> pd.DataFrame:
+        """One row per recorded round, oldest first."""
+        return self.query("SELECT * FROM rounds ORDER BY scope, report_date")
+
+    @property
+    def files(self) -> pd.DataFrame:
+        return self._table("round_files")
+
+    @property
+    def students(self) -> pd.DataFrame:
+        return self._table("students")
+
+    @property
+    def contacts(self) -> pd.DataFrame:
+        return self._table("contacts")
+
+    @property
+    def outcomes(self) -> pd.DataFrame:
+        return self._table("outcomes")
+
+    @property
+    def problems(self) -> pd.DataFrame:
+        return self._table("problems")
+
+    @property
+    def links(self) -> pd.DataFrame:
+        return self._table("links")
+
+
+def open_store(path: str | Path) -> Store:
+    """Open the store at ``path`` for reading (it must exist; an older store is migrated first)."""
+    return Store(path)

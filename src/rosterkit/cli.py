@@ -141,6 +141,28 @@ def changes_cmd(store: str, out: str | None, since: dt.date | None, scope: str |
     sys.exit(0)
 
 
+@cli.command("dossier")
+@click.option("--store", required=True, type=click.Path(dir_okay=False), help="存档（report --store 写入的文件）")
+@click.option("-o", "--out", required=True, type=click.Path(file_okay=False), help="输出文件夹")
+@click.option("--class", "klass", help="只写这个班，如 三年级1班（几所学校时：城南小学三年级1班）")
+@click.option("--id", "id_number", help="只写这个学生（身份证号）")
+@click.option("--scope", help="哪所学校（存档里有几所学校时；默认：最近存入的那一所）")
+@click.option("--mask", is_flag=True, help="写脱敏版（身份证号、电话只留首尾）")
+def dossier_cmd(store: str, out: str, klass: str | None, id_number: str | None, scope: str | None,
+                mask: bool) -> None:
+    """一生一档：每班一个工作簿，每名学生一页（档案卡、历次联系记录、学期评价、各学期落实情况）。"""
+    from rosterkit.history.dossier import dossiers
+    from rosterkit.outputs.dossier import write_dossiers
+
+    found = dossiers(store, klass=klass, id_number=id_number, scope=scope)
+    paths = write_dossiers(found, out, mask=mask)
+    for p in paths:
+        click.echo(str(p))
+    contacts = sum(len(d.contacts) for d in found)
+    click.echo(f"共 {len(found)} 名学生、{len(paths)} 个班，联系记录 {contacts} 条，已写入 {out}")
+    sys.exit(0)
+
+
 @cli.command("cadence")
 @click.argument("inbox", nargs=-1, required=True, type=click.Path())
 @click.option("-o", "--out", type=click.Path(file_okay=False), help="输出文件夹（默认：收件夹旁的 *_rosterkit）")

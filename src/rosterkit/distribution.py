@@ -7,8 +7,6 @@ students already in, so teachers only update what changed.
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +15,7 @@ import python_calamine as pc
 
 from rosterkit.checking.fieldtypes import kind_of
 from rosterkit.checking.read import extract_records, find_header
+from rosterkit.core.filenames import safe_name as safe_name  # where the ledgers' names are made
 from rosterkit.core.template import Template, load_template
 from rosterkit.errors import InputError
 from rosterkit.merging.school import SchoolInfo, class_id, class_label, class_parts, read_school_info
@@ -26,26 +25,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 SUFFIX = "_帮扶台账.xlsx"
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
-
-
-_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$", re.IGNORECASE)  # Windows device names
-MAX_NAME_BYTES = 120  # of UTF-8: 40 Chinese characters, leaving room for a suffix in a 255-byte file name
-
-
-def safe_name(text: str) -> str:
-    """A file-name part built from sheet data: no path separators, reserved characters or names, no invisible
-    format characters (a right-to-left mark can disguise an extension), no leading dots, not too long."""
-    text = "".join(ch for ch in str(text) if unicodedata.category(ch) not in ("Cc", "Cf", "Cs"))
-    name = _UNSAFE.sub("_", text).strip(" .")
-    while len(name.encode("utf-8")) > MAX_NAME_BYTES:
-        name = name[:-1]
-    name = name.rstrip(" .")
-    if _RESERVED.match(name):
-        name = f"_{name}"
-    return name or "未命名"
-
-
 def previous_rows(source: str | Path, template: Template, names: dict[tuple[str, str, str], str] | None = None
                   ) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
     """Last round's students by class (:func:`rosterkit.merging.school.class_id`), as ledger rows (column label →

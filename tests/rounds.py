@@ -57,18 +57,22 @@ def _weeks(first: dt.date, last: dt.date) -> list[dt.date]:
     return out
 
 
-def class_rows(n: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(三年级1班, 三年级2班) roster rows of round ``n`` (0, 1, 2)."""
+def class_rows(n: int, notes: dict[str, str] | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(三年级1班, 三年级2班) roster rows of round ``n`` (0, 1, 2); ``notes``: a 备注 by student name."""
     one = [student(0), student(1), student(2, 身份证号=WRONG_ID) if n == 0 else student(2), student(3)]
     if n >= 1:
         one = [student(0), student(1, 监护人电话="13812345678"), student(2), student(7)]  # 刘子涵 gone, 黄梓轩 in
     two = [student(4, 帮扶教师="李红"), student(5, 帮扶教师="李红"), student(6, 帮扶教师="李红")]
     if n >= 1:
         two[0] = student(4, 帮扶教师="李红", 类别="建档立卡贫困家庭、单亲家庭")
+    for row in (*one, *two):
+        if notes and row["姓名"] in notes:
+            row["备注"] = notes[row["姓名"]]
     return one, two
 
 
-def record_rounds(tmp: Path, upto: int = 3, *, store: Path | None = None) -> Rounds:
+def record_rounds(tmp: Path, upto: int = 3, *, store: Path | None = None, notes: dict[str, str] | None = None
+                  ) -> Rounds:
     """Record rounds 1 … ``upto`` into ``store`` (default: tmp/帮扶存档.db); each round's inbox and outputs under tmp."""
     store = store or tmp / "帮扶存档.db"
     runs = []
@@ -78,7 +82,7 @@ def record_rounds(tmp: Path, upto: int = 3, *, store: Path | None = None) -> Rou
         inbox.mkdir(parents=True, exist_ok=True)
         term_start = dt.date(2026, 9, 7) if n < 2 else dt.date(2027, 2, 22)
         talks = _weeks(term_start, day - dt.timedelta(days=3))
-        for label, rows, teacher in zip(("1班", "2班"), class_rows(n), ("周丽", "李红")):
+        for label, rows, teacher in zip(("1班", "2班"), class_rows(n, notes), ("周丽", "李红")):
             meta = {"学校": "城关镇中心小学", "年级": "三年级", "班级": label, "班主任": teacher,
                     "填表人": teacher, "联系电话": "13907310001", "填报日期": day - dt.timedelta(days=2)}
             log = _talks([r["姓名"] for r in rows], talks, teacher)

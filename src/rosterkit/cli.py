@@ -163,6 +163,32 @@ def dossier_cmd(store: str, out: str, klass: str | None, id_number: str | None, 
     sys.exit(0)
 
 
+@cli.command("rollover")
+@click.option("--store", required=True, type=click.Path(dir_okay=False), help="存档（report --store 写入的文件）")
+@click.option("--school-info", required=True, type=click.Path(dir_okay=False), help="下学年的学校信息工作簿")
+@click.option("-o", "--out", required=True, type=click.Path(file_okay=False), help="输出文件夹")
+@click.option("--teacher-left", "teachers_left", multiple=True, help="离任的帮扶教师（可写多次）：其学生需重新结对")
+@click.option("--scope", help="哪所学校（存档里有几所学校时；默认：最近存入的那一所）")
+def rollover_cmd(store: str, school_info: str, out: str, teachers_left: tuple[str, ...], scope: str | None) -> None:
+    """学年交接：按存档最近一轮生成下学年各班台账（学生升一个年级，帮扶教师随学生），并写 交接清单.xlsx。"""
+    from rosterkit.distribution import rollover
+
+    done = rollover(store, school_info, out, teachers_left=teachers_left, scope=scope)
+    plan = done.plan
+    click.echo(f"下学年台账 {len(done.sent.ledgers)} 份，带入学生 {len(plan.staying)} 名；离开 {len(plan.leaving)} 名"
+               f"（毕业 {sum(m.why.startswith('毕业') for m in plan.leaving)} 名）")
+    unplaced = [m for m in plan.leaving if m.why.startswith("未分到")]
+    if unplaced:
+        click.echo(f"注意：{len(unplaced)} 名学生没有对应的下学年班级，见交接清单「离开」表，请分班后补进台账")
+    pair = [m for m in plan.staying if m.mentor_left or not m.record.get("mentor")]
+    if pair:
+        click.echo(f"需重新安排帮扶教师：{len(pair)} 名（交接清单「需重新结对」表）")
+    if plan.new_classes:
+        click.echo(f"没有学生升入的班级：{'、'.join(c.label for c in plan.new_classes)}（台账是空的）")
+    click.echo(f"交接清单：{done.handover}")
+    sys.exit(0)
+
+
 @cli.command("cadence")
 @click.argument("inbox", nargs=-1, required=True, type=click.Path())
 @click.option("-o", "--out", type=click.Path(file_okay=False), help="输出文件夹（默认：收件夹旁的 *_rosterkit）")

@@ -166,3 +166,62 @@ def distribute(
         result.ledgers.append(Ledger(path, c.school or school.name, c.grade, c.klass, c.head_teacher, len(rows)))
     result.unclaimed = [names[k] for k in previous if k not in claimed and k[1:] not in claimed]
     return result
+
+
+def _stored(v: Any, is_date: bool) -> Any:
+    """A value as the store keeps it (JSON) → as a ledger cell takes it: 多选 joined, ISO dates as dates."""
+    if isinstance(v, list):
+        return "、".join(map(str, v))
+    if is_date and isinstance(v, str):
+        try:
+            return dt.date.fromisoformat(v)
+        except ValueError:
+            return v
+    return _cell(v)
+
+
+@dataclass
+class Rollover:
+    """What :func:`rollover` wrote: next year's ledgers (as :class:`Distribution` lists them), 交接清单.xlsx, and the
+    plan it followed (:class:`rosterkit.history.rollover.Handover`: who stays, who leaves and why)."""
+
+    sent: Distribution
+    handover: Path
+    plan: Any
+
+
+def rollover(store: str | Path, school_info: str | Path | SchoolInfo, out: str | Path, *,
+             teachers_left: tuple[str, ...] = (), scope: str | None = None, template: Template | None = None
+             ) -> Rollover:
+    """Next school year's ledgers from the store's latest round: each class's students one grade up (their record
+    and 帮扶教师 carried, no contacts), per next year's 学校信息, and 交接清单.xlsx in ``out``."""
+    from rosterkit.history.rollover import plan_rollover
+    from rosterkit.outputs.handover import write_handover
+
+    school = school_info if isinstance(school_info, SchoolInfo) else read_school_info(school_info)
+    if not school.classes:
+        raise InputError("下学年学校信息的班级名单是空的")
+    plan = plan_rollover(store, school, scope=scope, teachers_left=teachers_left)
+    tpl = template or load_template()
+    labels = {f.key: f.label for f in tpl.roster.fields}
+    dates = {f.key for f in tpl.roster.fields if f.type == "date"}
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    sent = Distribution(folder)
+    several = len(school.schools) > 1
+    movers = plan.by_class()
+    for c in school.classes:
+        rows = []
+        for n, m in enumerate(movers.get(c.key, []), start=1):
+            rec = {**m.record, "grade": c.grade, "class": c.klass, "seq": n}
+            if m.mentor_left:
+                rec["mentor"] = rec["mentor_phone"] = None
+            rows.append({labels[k]: _stored(v, k in dates) for k, v in rec.items() if k in labels and v not in ("", None)})
+        meta: dict[str, Any] = {"学校": c.school or school.name, "年级": c.grade, "班级": c.klass,
+                                "班主任": c.head_teacher}
+        if school.deadline:
+            meta["交表截止日期"] = school.deadline
+        dest = folder / f"{safe_name(c.school + c.label if several else c.label)}{SUFFIX}"
+        path = fill_ledger(dest, meta={k: v for k, v in meta.items() if v}, roster=rows, template=tpl)
+        sent.ledgers.append(Ledger(path, c.school or school.name, c.grade, c.klass, c.head_teacher, len(rows)))
+    return Rollover(sent, write_handover(plan, folder / "交接清单.xlsx"), plan)

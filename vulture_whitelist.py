@@ -8,7 +8,7 @@ __getattr__, __dir__
 _.handle_starttag, _.handle_endtag, _.handle_data
 _.convert
 # click registers the CLI's commands by their decorators.
-check_cmd, merge_cmd, init_cmd, distribute_cmd, cadence_cmd, report_cmd, changes_cmd, dossier_cmd, rollover_cmd
+check_cmd, merge_cmd, init_cmd, distribute_cmd, cadence_cmd, report_cmd, changes_cmd, dossier_cmd, rollover_cmd, review_cmd
 # xlsxwriter reads a Workbook subclass's worksheet_class.
 worksheet_class
 # openpyxl reads the attributes we set on its cells, sheets, views and print settings when it saves.

@@ -283,7 +283,29 @@ def build_policy(path: Path) -> None:
         cal.set_column(c, c, w)
     cal.data_validation(1, 0, 200, 0, {"validate": "list", "source": ["学期", "假期"]})
     cal.freeze_panes(1, 0)
+    _review_sheet(wb, fmt)
     wb.close()
+
+
+def _review_sheet(wb: xlsxwriter.Workbook, fmt: dict[str, xlsxwriter.format.Format]) -> None:
+    """考核: the weights of the mentors' yearly review (rosterkit review), which the bureau may change; the
+    indicators and the formula are the ones rosterkit.history.review computes (its DEFAULT_WEIGHTS, HOW, FORMULA)."""
+    from rosterkit.history.review import DEFAULT_WEIGHTS, FORMULA, HOW
+
+    ws = wb.add_worksheet("考核")
+    ws.write_row(0, 0, ["指标", "权重", "怎么算"], fmt["header"])
+    for r, (name, weight) in enumerate(DEFAULT_WEIGHTS.items(), start=1):
+        ws.write_string(r, 0, name)
+        ws.write_number(r, 1, weight)
+        ws.write_string(r, 2, HOW[name])
+    note = len(DEFAULT_WEIGHTS) + 2
+    ws.write_string(note, 0, FORMULA)
+    ws.write_string(note + 1, 0, "只改「权重」一列（0 表示不计这一项）；指标名称不要改，程序按名称读取。")
+    ws.set_column(0, 0, 10)
+    ws.set_column(1, 1, 8)
+    ws.set_column(2, 2, 90)
+    ws.data_validation(1, 1, len(DEFAULT_WEIGHTS), 1, {"validate": "decimal", "criteria": ">=", "value": 0})
+    ws.freeze_panes(1, 0)
 
 
 UPWARD = ["序号", "学校", "年级", "班级"] + [f[1] for f in ROSTER if f[2] not in ("seq", "grade", "class")]

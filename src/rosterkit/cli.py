@@ -189,6 +189,31 @@ def rollover_cmd(store: str, school_info: str, out: str, teachers_left: tuple[st
     sys.exit(0)
 
 
+@cli.command("review")
+@click.option("--store", required=True, type=click.Path(dir_okay=False), help="存档（report --store 写入的文件）")
+@click.option("--year", required=True, help="学年，如 2026-2027")
+@click.option("-o", "--out", type=click.Path(file_okay=False), help="输出文件夹（默认：存档所在的文件夹）")
+@click.option("--policy", type=click.Path(dir_okay=False), help="帮扶制度工作簿（其「考核」表给出权重；默认官方模板）")
+@click.option("--scope", help="哪所学校（存档里有几所学校时；默认：最近存入的那一所）")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出考核结果")
+def review_cmd(store: str, year: str, out: str | None, policy: str | None, scope: str | None, as_json: bool) -> None:
+    """帮扶教师学年考核：各学期落实率、未达标周期、各轮逾期学生和得分（按帮扶制度「考核」表的权重），写 学年考核.xlsx。"""
+    from pathlib import Path
+
+    from rosterkit import render
+    from rosterkit.history.review import review
+    from rosterkit.outputs.review import write_review
+
+    rv = review(store, year, policy=policy, scope=scope)
+    path = write_review(rv, Path(out) if out else Path(store).resolve().parent)
+    if as_json:
+        click.echo(render.to_json(rv.to_dict()))
+    else:
+        click.echo(render.review_text(rv))
+        click.echo(f"学年考核：{path}")
+    sys.exit(0)
+
+
 @cli.command("cadence")
 @click.argument("inbox", nargs=-1, required=True, type=click.Path())
 @click.option("-o", "--out", type=click.Path(file_okay=False), help="输出文件夹（默认：收件夹旁的 *_rosterkit）")

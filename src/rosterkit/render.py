@@ -185,3 +185,16 @@ def changes_text(ch: Any, *, mask: bool = False, limit: int = 10) -> str:
     if len(ch.changed) > limit:
         lines.append(f"  ……共 {len(ch.changed)} 项，详见 变动情况.xlsx")
     return "\n".join(lines)
+
+
+def review_text(rv: Any, *, limit: int = 10) -> str:
+    """``rosterkit review`` on the terminal: the year, the weights, the mentors by score."""
+    lines = [f"{rv.scope} {rv.year} 学年考核：{len(rv.rounds)} 轮（{'、'.join(rv.rounds)}），权重来自 {rv.weights_from}："
+             + "，".join(f"{k} {w:g}" for k, w in rv.weights.items())]
+    for r in rv.mentors.head(limit).to_dict("records"):
+        score = "—" if r["score"] is None or r["score"] != r["score"] else f"{r['score']:.1f}"
+        lines.append(f"  {r['mentor']}：学生 {r['students']} 名，学年落实率 {_pct(r['compliance_rate'])}，"
+                     f"未达标周期 {r['periods_missed']}，得分 {score}")
+    if len(rv.mentors) > limit:
+        lines.append(f"  ……共 {len(rv.mentors)} 位帮扶教师，详见 学年考核.xlsx")
+    return "\n".join(lines)

@@ -81,12 +81,12 @@ class Sheet:
             self.seen(c, max(text_width(x) for x in s.split("\n")))
 
     def put(self, r: int, c: int, v: Any, kind: str = "text", tone: str = "") -> None:
-        """One value: 'int' / 'pct' numbers, 'date' dates, the rest text; ``tone`` '', '_red' or '_total'."""
+        """One value: 'int' / 'pct' / 'num' numbers, 'date' dates, the rest text; ``tone`` '', '_red' or '_total'."""
         if missing(v):
             self.ws.write_blank(r, c, None, self.fmt[kind + tone])
         elif isinstance(v, (bool, np.bool_)):
             self.text(r, c, "是" if v else "否", "text" + tone)
-        elif kind in ("int", "pct") and isinstance(v, (int, float, np.integer, np.floating)):
+        elif kind in ("int", "pct", "num") and isinstance(v, (int, float, np.integer, np.floating)):
             self.ws.write_number(r, c, float(v), self.fmt[kind + tone])
         elif kind == "date" and isinstance(v, dt.date):
             self.ws.write_datetime(r, c, v, self.fmt[kind + tone])

@@ -174,3 +174,20 @@ def test_a_round_killed_mid_write_leaves_the_previous_rounds_intact(tmp_path: Pa
     assert db.execute("SELECT report_date, students FROM rounds").fetchall() == [("2026-10-12", 7)]
     assert db.execute("SELECT COUNT(*) FROM students").fetchone() == (7,)
     db.close()
+
+
+def test_a_student_listed_in_two_classes_is_one_student_of_the_round(tmp_path: Path) -> None:
+    """The county corpus has such students: the round is stored (no traceback), the student once, their first
+    listing's cadence."""
+    from builders import AS_OF, ledger, school_info, student
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    ledger(inbox, "三年级1班.xlsx", students=[student(0), student(1)], meta={"班级": "1班"})
+    ledger(inbox, "三年级2班.xlsx", students=[student(0), student(2)], meta={"班级": "2班"})
+    info = school_info(tmp_path, [("三年级", "1班", "周丽"), ("三年级", "2班", "周丽")])
+    run = report_inbox(inbox, out=tmp_path / "out", school_info=info, as_of=AS_OF, jobs=1, store=tmp_path / "s.db")
+    assert run.stored is not None and run.stored.students == 3
+    with open_store(tmp_path / "s.db") as s:
+        assert s.students["name"].tolist().count("张小明") == 1
+        assert not s.outcomes.duplicated(["person", "rule"]).any()

@@ -82,7 +82,10 @@ def _text(v: Any) -> str | None:
 
 
 def _json(record: dict[Hashable, Any]) -> str:
-    return json.dumps({str(k): _jsonable(v) for k, v in record.items()}, ensure_ascii=False, sort_keys=True)
+    """A record as compact JSON: blank fields left out (a missing key reads as blank)."""
+    data = {str(k): _jsonable(v) for k, v in record.items()}
+    return json.dumps({k: v for k, v in data.items() if v not in (None, "", [])}, ensure_ascii=False,
+                      sort_keys=True, separators=(",", ":"))
 
 
 def _jsonable(v: Any) -> Any:
@@ -149,12 +152,13 @@ def _outcomes(cad: Cadence, person_at: dict[str, str]) -> list[tuple[Any, ...]]:
     counts = pd.crosstab([frame["key"], frame["rule"]], frame["outcome"])
     closed = frame[frame["outcome"].isin(["达标", "未达标"])].sort_values("no")
     last = closed.groupby(["key", "rule"])["outcome"].last()
-    out = []
+    out, seen = [], set()
     for index, row in counts.iterrows():
         key, rule = cast(tuple[str, str], index)
         person = person_at.get(str(key))
-        if person is None:
-            continue
+        if person is None or (person, rule) in seen:
+            continue  # a student listed in two classes: the first listing, as in ``students``
+        seen.add((person, rule))
         n = {k: int(row.get(k, 0)) for k in ("达标", "未达标", "进行中", "未到期", "未报")}
         out.append((person, rule, sum(n.values()), n["达标"], n["未达标"], n["进行中"], n["未到期"], n["未报"],
                     last.get((key, rule))))
@@ -215,7 +219,7 @@ def _record(db: sqlite3.Connection, path: Path, report: CheckReport, merged: Mer
         db.executemany(f"INSERT INTO round_files VALUES ({rid}, {', '.join('?' * 13)})", files)
         _add_cadence(rows, cad, person_at)
         db.executemany(f"INSERT INTO students VALUES ({rid}, {', '.join('?' * 19)})", rows)
-        db.executemany(f"INSERT INTO contacts VALUES ({rid}, {', '.join('?' * 11)})", contacts)
+        db.executemany(f"INSERT INTO contacts VALUES ({rid}, {', '.join('?' * 12)})", contacts)
         db.executemany(f"INSERT INTO outcomes VALUES ({rid}, {', '.join('?' * 9)})", _outcomes(cad, person_at))
         db.executemany(f"INSERT INTO problems VALUES ({rid}, {', '.join('?' * 8)})", issues)
         db.executemany(f"INSERT INTO links VALUES ({rid}, ?, ?, ?, ?, 'name+birth+class')",
@@ -326,6 +330,6 @@ def _contacts(report: CheckReport, merged: MergeResult, person_at: dict[str, str
             person = None if linked is None or pd.isna(linked) else person_at.get(f"{f.name}#{int(linked)}")
             out.append((person, _text(rec.get("date")), _text(rec.get("kind")), _text(rec.get("party")),
                         _text(rec.get("mentor")), _text(rec.get("content")), _text(rec.get("follow_up")),
-                        int(bool(rec.get("valid", True))), f.name, int(row),
-                        _json({k: v for k, v in rec.items() if k not in ("valid", "student_row")})))
+                        _text(rec.get("student_name")), _text(rec.get("id_number")),
+                        int(bool(rec.get("valid", True))), f.name, int(row)))
     return out

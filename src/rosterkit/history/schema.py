@@ -54,8 +54,8 @@ MIGRATIONS: dict[int, list[str]] = {
             round_id INTEGER NOT NULL REFERENCES rounds ON DELETE CASCADE,
             person TEXT,                    -- NULL: the row names no student of the roster
             date TEXT, kind TEXT, party TEXT, mentor TEXT, content TEXT, follow_up TEXT,
-            valid INTEGER NOT NULL, file TEXT NOT NULL, row INTEGER NOT NULL,
-            record TEXT NOT NULL)""",
+            student_name TEXT, id_number TEXT,  -- as the log row names the student
+            valid INTEGER NOT NULL, file TEXT NOT NULL, row INTEGER NOT NULL)""",
         "CREATE INDEX contacts_person ON contacts (person, date)",
         """CREATE TABLE outcomes (
             round_id INTEGER NOT NULL REFERENCES rounds ON DELETE CASCADE,

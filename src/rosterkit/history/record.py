@@ -20,8 +20,9 @@ import sqlite3
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from rosterkit.core.idcard import digits_lost
@@ -81,23 +82,23 @@ def _text(v: Any) -> str | None:
     return str(v)
 
 
+def _blank(v: Any) -> bool:
+    return v is None or v == "" or v == () or v == [] or (isinstance(v, float) and math.isnan(v)) or v is pd.NaT
+
+
+def _default(v: Any) -> Any:
+    """What json cannot write itself: dates as ISO, numpy scalars as Python ones, anything else as text."""
+    if isinstance(v, (dt.date, dt.datetime)):
+        return v.isoformat()
+    if hasattr(v, "item"):
+        return v.item()
+    return str(v)
+
+
 def _json(record: dict[Hashable, Any]) -> str:
-    """A record as compact JSON: blank fields left out (a missing key reads as blank)."""
-    data = {str(k): _jsonable(v) for k, v in record.items()}
-    return json.dumps({k: v for k, v in data.items() if v not in (None, "", [])}, ensure_ascii=False,
-                      sort_keys=True, separators=(",", ":"))
-
-
-def _jsonable(v: Any) -> Any:
-    if isinstance(v, (tuple, list)):
-        return [_jsonable(x) for x in v]
-    if isinstance(v, bool) or v is None or isinstance(v, (int, str)):
-        return v
-    if isinstance(v, float):
-        return None if math.isnan(v) else v
-    if hasattr(v, "item"):  # numpy scalars
-        return _jsonable(v.item())
-    return _text(v)
+    """A record as compact JSON: blank fields left out (a missing key reads as blank); 多选 as a list."""
+    return json.dumps({str(k): v for k, v in record.items() if not _blank(v)}, ensure_ascii=False,
+                      sort_keys=True, separators=(",", ":"), default=_default)
 
 
 def person_of(rec: dict[Hashable, Any]) -> str:
@@ -133,8 +134,13 @@ def _sha256(path: Path) -> tuple[str, int]:
 def round_students(merged: MergeResult) -> list[dict[Hashable, Any]]:
     """Every student of the round: the roster's rows, then the rows left out for data errors (a student with a
     mistyped phone is still a student); the first row of a student listed twice."""
-    rows = [{**r, "valid": bool(r.get("valid", True)), "file": r["source_file"], "row": int(r["source_row"])}
-            for r in merged.roster.to_dict("records")]
+    roster = merged.roster
+    names = list(roster.columns)
+    # column lists zipped into dicts: DataFrame.to_dict boxes every value (seconds for a county's 90,000 rows)
+    valid = roster["valid"].tolist() if "valid" in roster else [True] * len(roster)
+    rows: list[dict[Hashable, Any]] = [{**dict(zip(names, values)), "valid": bool(ok), "file": f, "row": int(r)}
+            for values, ok, f, r in zip(zip(*(roster[c].tolist() for c in names)), valid,
+                                        roster["source_file"].tolist(), roster["source_row"].tolist())]
     left = merged.left_out
     if len(left):
         rows += [{**r["record"], "valid": False, "file": r["file"], "row": int(r["row"])}
@@ -142,26 +148,35 @@ def round_students(merged: MergeResult) -> list[dict[Hashable, Any]]:
     return rows
 
 
+_OUTCOMES = ("达标", "未达标", "进行中", "未到期", "未报")
+
+
 def _outcomes(cad: Cadence, person_at: dict[str, str]) -> list[tuple[Any, ...]]:
-    """Per student and rule: periods owed and how they ended, and the last closed period's outcome."""
+    """Per student and rule: periods owed and how they ended, and the last closed period's outcome. Counted on
+    integer codes (a county's periods table has ~3M rows)."""
     p = cad.periods
     if not len(p):
         return []
-    frame = pd.DataFrame({"key": p["student_key"].astype(str), "rule": p["rule"].astype(str),
-                          "outcome": p["outcome"].astype(str), "no": p["period_no"]})
-    counts = pd.crosstab([frame["key"], frame["rule"]], frame["outcome"])
-    closed = frame[frame["outcome"].isin(["达标", "未达标"])].sort_values("no")
-    last = closed.groupby(["key", "rule"])["outcome"].last()
+    keys, key_names = pd.factorize(p["student_key"].astype(str))
+    rules, rule_names = pd.factorize(p["rule"].astype(str))
+    outcome = pd.Categorical(p["outcome"].astype(str), categories=_OUTCOMES).codes.astype(np.int64)
+    pair = keys.astype(np.int64) * len(rule_names) + rules
+    k = len(_OUTCOMES)
+    ok = outcome >= 0
+    counts = np.bincount(pair[ok] * k + outcome[ok], minlength=len(key_names) * len(rule_names) * k).reshape(-1, k)
+    closed = np.flatnonzero(ok & (outcome <= 1))  # 达标, 未达标
+    order = closed[np.lexsort((p["period_no"].to_numpy()[closed], pair[closed]))]
+    last_at = np.full(len(counts), -1, dtype=np.int64)
+    last_at[pair[order]] = outcome[order]  # later periods overwrite earlier ones: the last closed period's
     out, seen = [], set()
-    for index, row in counts.iterrows():
-        key, rule = cast(tuple[str, str], index)
-        person = person_at.get(str(key))
+    for i in np.flatnonzero(counts.sum(axis=1)).tolist():  # in the order of the students' first appearance
+        key, rule = str(key_names[i // len(rule_names)]), str(rule_names[i % len(rule_names)])
+        person = person_at.get(key)
         if person is None or (person, rule) in seen:
             continue  # a student listed in two classes: the first listing, as in ``students``
         seen.add((person, rule))
-        n = {k: int(row.get(k, 0)) for k in ("达标", "未达标", "进行中", "未到期", "未报")}
-        out.append((person, rule, sum(n.values()), n["达标"], n["未达标"], n["进行中"], n["未到期"], n["未报"],
-                    last.get((key, rule))))
+        n = counts[i].tolist()
+        out.append((person, rule, sum(n), *n, _OUTCOMES[last_at[i]] if last_at[i] >= 0 else None))
     return out
 
 
@@ -316,6 +331,9 @@ def _add_cadence(rows: list[tuple[Any, ...]], cad: Cadence, person_at: dict[str,
             rows[i] = (*row[:14], *got, row[18])
 
 
+_CONTACT_COLUMNS = ("date", "kind", "party", "mentor", "content", "follow_up", "student_name", "id_number")
+
+
 def _contacts(report: CheckReport, merged: MergeResult, person_at: dict[str, str]) -> list[tuple[Any, ...]]:
     """Every contact row of the files the roster was made from (not of a class's older, superseded file)."""
     used = set(merged.roster.get("source_file", pd.Series(dtype=object))) | set(
@@ -325,11 +343,12 @@ def _contacts(report: CheckReport, merged: MergeResult, person_at: dict[str, str
         log = f.frames.get("log")
         if f.name not in used or log is None or log.empty:
             continue
-        for row, rec in zip(log.index.tolist(), log.to_dict("records")):
-            linked = rec.get("student_row")
-            person = None if linked is None or pd.isna(linked) else person_at.get(f"{f.name}#{int(linked)}")
-            out.append((person, _text(rec.get("date")), _text(rec.get("kind")), _text(rec.get("party")),
-                        _text(rec.get("mentor")), _text(rec.get("content")), _text(rec.get("follow_up")),
-                        _text(rec.get("student_name")), _text(rec.get("id_number")),
-                        int(bool(rec.get("valid", True))), f.name, int(row)))
+        n = len(log)
+        columns = [[v if type(v) is str else _text(v) for v in log[c].tolist()] if c in log else [None] * n
+                   for c in _CONTACT_COLUMNS]
+        linked = log["student_row"].tolist() if "student_row" in log else [None] * n
+        valid = log["valid"].tolist() if "valid" in log else [True] * n
+        for row, link, ok, values in zip(log.index.tolist(), linked, valid, zip(*columns)):
+            person = None if link is None or pd.isna(link) else person_at.get(f"{f.name}#{int(link)}")
+            out.append((person, *values, int(bool(ok)), f.name, int(row)))
     return out

@@ -71,3 +71,15 @@ def test_a_failing_writer_fails_the_job_here(tmp_path: Path, jobs: int) -> None:
         writers.results()
     assert (tmp_path / "a.txt").exists() == writers.side.fork
     assert not list(tmp_path.glob(".relay-*"))
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_an_output_written_meanwhile_while_the_items_are_shared(tmp_path: Path, jobs: int) -> None:
+    (tmp_path / "copies").mkdir()
+    items = [(_item, (tmp_path / "copies" / f"{i}.txt",)) for i in range(20)]
+    with Writers(tmp_path, jobs=jobs) as writers:
+        writers.early("roster", lambda: _write(tmp_path / "roster.txt"))
+        writers.share("returns", tmp_path / "copies", items, meanwhile=("store", lambda: _write(tmp_path / "s.db")))
+        found = writers.results()
+    assert list(found) == ["roster", "store", "returns"] and found["store"] == tmp_path / "s.db"
+    assert len(list((tmp_path / "copies").iterdir())) == 20 and (tmp_path / "s.db").read_text() == str(os.getpid())

@@ -210,7 +210,7 @@ def report_inbox(
             assert run.cadence is not None and store is not None
             run.stored = record_round(store, report, merged(), run.cadence, inputs=files)
             return Path(store)
-        # the round is stored before the copies are shared out: the child, done with 学校花名册, takes more of them
+        # the round is stored while the child, done with 学校花名册, starts on the copies handed back
         _declare_outputs(writers, run, target, mask=mask, checked=files, before_copies=record if store else None)
         run.outputs = writers.results()
     return run
@@ -219,8 +219,8 @@ def report_inbox(
 def _declare_outputs(writers: Writers, run: RunResult, target: Path, *, mask: bool,
                      checked: list[Path] | None = None, before_copies: Callable[[], Path] | None = None) -> None:
     """The outputs of a finished run: 帮扶落实情况, the annotated copies and 校验汇总 (``checked``: the inputs, for
-    a report), the round in the store (``before_copies``, written here), and the copies handed back, which start
-    from the annotated copy where there is one."""
+    a report), the copies handed back, which start from the annotated copy where there is one, and the round in
+    the store (``before_copies``: written here once the copies are offered to the writers beside)."""
     from rosterkit.outputs.checked import write_check_outputs
     from rosterkit.outputs.compliance import write_compliance
 
@@ -233,9 +233,8 @@ def _declare_outputs(writers: Writers, run: RunResult, target: Path, *, mask: bo
             write_check_outputs(run.check, target / CHECK_DIR, checked, mask=mask, after_copy=writers.trimmer())
             return target / CHECK_DIR
         writers.add("check", check_outputs, here=True)  # the copies handed back start from its annotated copies
-    if before_copies is not None:
-        writers.add("store", before_copies, here=True)
-    writers.share("returns", target / RETURN_DIR, _return_items(run, target))
+    writers.share("returns", target / RETURN_DIR, _return_items(run, target),
+                  meanwhile=("store", before_copies) if before_copies is not None else None)
 
 
 def _return_items(run: RunResult, target: Path) -> list[Item]:

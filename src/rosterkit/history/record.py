@@ -95,10 +95,14 @@ def _default(v: Any) -> Any:
     return str(v)
 
 
+# Not the student's data: where the row sat, its number, what the check said of it, our own working keys
+_NOT_RECORD = frozenset({"valid", "file", "row", "source_file", "source_row", "seq", "problems", "_person"})
+
+
 def _json(record: dict[Hashable, Any]) -> str:
-    """A record as compact JSON: blank fields left out (a missing key reads as blank); 多选 as a list."""
-    return json.dumps({str(k): v for k, v in record.items() if not _blank(v)}, ensure_ascii=False,
-                      sort_keys=True, separators=(",", ":"), default=_default)
+    """A student's record as compact JSON: blank fields left out (a missing key reads as blank); 多选 as a list."""
+    return json.dumps({str(k): v for k, v in record.items() if k not in _NOT_RECORD and not _blank(v)},
+                      ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_default)
 
 
 def person_of(rec: dict[Hashable, Any]) -> str:
@@ -168,15 +172,18 @@ def _outcomes(cad: Cadence, person_at: dict[str, str]) -> list[tuple[Any, ...]]:
     order = closed[np.lexsort((p["period_no"].to_numpy()[closed], pair[closed]))]
     last_at = np.full(len(counts), -1, dtype=np.int64)
     last_at[pair[order]] = outcome[order]  # later periods overwrite earlier ones: the last closed period's
+    used = np.flatnonzero(counts.sum(axis=1))  # in the order of the students' first appearance
+    width = len(rule_names)
+    names = [_OUTCOMES[i] if i >= 0 else None for i in last_at[used].tolist()]
     out, seen = [], set()
-    for i in np.flatnonzero(counts.sum(axis=1)).tolist():  # in the order of the students' first appearance
-        key, rule = str(key_names[i // len(rule_names)]), str(rule_names[i % len(rule_names)])
-        person = person_at.get(key)
+    for key, rule, n, last in zip(np.asarray(key_names)[used // width].tolist(),
+                                  np.asarray(rule_names)[used % width].tolist(), counts[used].tolist(), names):
+        person = person_at.get(str(key))
         if person is None or (person, rule) in seen:
             continue  # a student listed in two classes: the first listing, as in ``students``
         seen.add((person, rule))
-        n = counts[i].tolist()
-        out.append((person, rule, sum(n), *n, _OUTCOMES[last_at[i]] if last_at[i] >= 0 else None))
+        out.append((person, str(rule), sum(n), *n, last))
+    out.sort(key=lambda r: (r[0], r[1]))  # in key order: the table's index is appended to, not scattered
     return out
 
 
@@ -274,8 +281,7 @@ def student_rows(db: sqlite3.Connection, students: list[dict[Hashable, Any]], pr
                      _text(rec.get("grade")), _text(rec.get("class")), _text(rec.get("mentor")),
                      _text(rec.get("categories")), int(bool(rec["valid"])), rec["file"], rec["row"],
                      None, None, None, None,  # the cadence's figures: _add_cadence
-                     _json({k: v for k, v in rec.items() if not str(k).startswith("_") and k not in (
-                         "valid", "file", "row", "source_file", "source_row", "seq", "problems")})))
+                     _json(rec)))
     return rows, person_at, links
 
 
@@ -351,4 +357,5 @@ def _contacts(report: CheckReport, merged: MergeResult, person_at: dict[str, str
         for row, link, ok, values in zip(log.index.tolist(), linked, valid, zip(*columns)):
             person = None if link is None or pd.isna(link) else person_at.get(f"{f.name}#{int(link)}")
             out.append((person, *values, int(bool(ok)), f.name, int(row)))
+    out.sort(key=lambda r: (r[0] or "", r[1] or ""))  # by student and date: the index on them is appended to
     return out

@@ -50,6 +50,7 @@ MIGRATIONS: dict[int, list[str]] = {
             compliance_rate REAL, periods_met INTEGER, periods_missed INTEGER, overdue_items INTEGER,
             record TEXT NOT NULL,           -- JSON: every cleaned field of the ledger row, by field key
             PRIMARY KEY (round_id, person))""",
+        "CREATE INDEX students_class ON students (round_id, school, grade, class)",  # one class's files, fast
         """CREATE TABLE contacts (
             round_id INTEGER NOT NULL REFERENCES rounds ON DELETE CASCADE,
             person TEXT,                    -- NULL: the row names no student of the roster

@@ -90,16 +90,19 @@ class Writers:
         if not beside:
             give_back_memory()  # the writer's freed heap (~130 MB a county), while a child is at its peak
 
-    def share(self, name: str, result: Path, items: Sequence[Item]) -> None:
+    def share(self, name: str, result: Path, items: Sequence[Item], *,
+              meanwhile: tuple[str, Write] | None = None) -> None:
         """Many small writes whose output is ``result`` (a folder): offered to every writer done with its own
-        work; this process takes what is left."""
+        work; this process takes what is left. ``meanwhile``: an output of its own (name, write) this process
+        writes first, while the children already take items."""
         self._settle()
-        self.names.append(name)
         if self.relay is not None:
             self.relay.offer(items)
-            _work(self.relay.take())
-        else:
-            _work(items)
+        if meanwhile is not None:
+            self.names.append(meanwhile[0])
+            self.written[meanwhile[0]] = meanwhile[1]()
+        self.names.append(name)
+        _work(self.relay.take() if self.relay is not None else items)
         self.written[name] = result
 
     def results(self) -> dict[str, Path]:

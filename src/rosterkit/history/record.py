@@ -102,7 +102,7 @@ _NOT_RECORD = frozenset({"valid", "file", "row", "source_file", "source_row", "s
 def _json(record: dict[Hashable, Any]) -> str:
     """A student's record as compact JSON: blank fields left out (a missing key reads as blank); 多选 as a list."""
     return json.dumps({str(k): v for k, v in record.items() if k not in _NOT_RECORD and not _blank(v)},
-                      ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_default)
+                      ensure_ascii=False, separators=(",", ":"), default=_default)  # keys in template order
 
 
 def person_of(rec: dict[Hashable, Any]) -> str:
@@ -172,19 +172,19 @@ def _outcomes(cad: Cadence, person_at: dict[str, str]) -> list[tuple[Any, ...]]:
     order = closed[np.lexsort((p["period_no"].to_numpy()[closed], pair[closed]))]
     last_at = np.full(len(counts), -1, dtype=np.int64)
     last_at[pair[order]] = outcome[order]  # later periods overwrite earlier ones: the last closed period's
-    used = np.flatnonzero(counts.sum(axis=1))  # in the order of the students' first appearance
+    # a student listed in two classes: each rule counted once, from the first listing that has it
+    key_person = [person_at.get(str(k)) for k in key_names]
+    pid, _ = pd.factorize(pd.Series(key_person, dtype=object), use_na_sentinel=True)
     width = len(rule_names)
+    used = np.flatnonzero(counts.sum(axis=1))  # in the order of the students' first appearance
+    who = pid[used // width]
+    used, who = used[who >= 0], who[who >= 0]
+    _, first = np.unique(who.astype(np.int64) * width + used % width, return_index=True)
+    used = used[np.sort(first)]
     names = [_OUTCOMES[i] if i >= 0 else None for i in last_at[used].tolist()]
-    out, seen = [], set()
-    for key, rule, n, last in zip(np.asarray(key_names)[used // width].tolist(),
-                                  np.asarray(rule_names)[used % width].tolist(), counts[used].tolist(), names):
-        person = person_at.get(str(key))
-        if person is None or (person, rule) in seen:
-            continue  # a student listed in two classes: the first listing, as in ``students``
-        seen.add((person, rule))
-        out.append((person, str(rule), sum(n), *n, last))
-    out.sort(key=lambda r: (r[0], r[1]))  # in key order: the table's index is appended to, not scattered
-    return out
+    return list(zip(np.asarray(key_person, dtype=object)[used // width].tolist(),
+                    np.asarray(rule_names, dtype=object)[used % width].astype(str).tolist(),
+                    counts[used].sum(axis=1).tolist(), *counts[used].T.tolist(), names))
 
 
 def record_round(store: str | Path, report: CheckReport, merged: MergeResult, cad: Cadence, *,
@@ -195,6 +195,7 @@ def record_round(store: str | Path, report: CheckReport, merged: MergeResult, ca
 
     path = Path(store)
     db = connect(path, create=True)
+    db.execute("PRAGMA cache_size = -32768")  # 32 MB for this round's pages (SQLite's default: 2 MB)
     try:
         return _record(db, path, report, merged, cad, list(inputs), __version__)
     except sqlite3.OperationalError as exc:
@@ -344,18 +345,22 @@ def _contacts(report: CheckReport, merged: MergeResult, person_at: dict[str, str
     """Every contact row of the files the roster was made from (not of a class's older, superseded file)."""
     used = set(merged.roster.get("source_file", pd.Series(dtype=object))) | set(
         merged.left_out["file"] if len(merged.left_out) else ())
+    rows_of: dict[str, dict[int, str]] = {}  # file → Excel row → person: no string built per contact
+    for at, who in person_at.items():
+        name, _, row = at.rpartition("#")
+        rows_of.setdefault(name, {})[int(row)] = who
     out = []
     for f in report.files:
         log = f.frames.get("log")
         if f.name not in used or log is None or log.empty:
             continue
+        mine = rows_of.get(f.name, {})
         n = len(log)
         columns = [[v if type(v) is str else _text(v) for v in log[c].tolist()] if c in log else [None] * n
                    for c in _CONTACT_COLUMNS]
         linked = log["student_row"].tolist() if "student_row" in log else [None] * n
         valid = log["valid"].tolist() if "valid" in log else [True] * n
         for row, link, ok, values in zip(log.index.tolist(), linked, valid, zip(*columns)):
-            person = None if link is None or pd.isna(link) else person_at.get(f"{f.name}#{int(link)}")
+            person = None if link is None or pd.isna(link) else mine.get(int(link))
             out.append((person, *values, int(bool(ok)), f.name, int(row)))
-    out.sort(key=lambda r: (r[0] or "", r[1] or ""))  # by student and date: the index on them is appended to
     return out

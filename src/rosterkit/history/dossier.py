@@ -82,12 +82,7 @@ def dossiers(store: str | Path | Store, *, klass: str | None = None, id_number: 
 
 
 def _dossiers(s: Store, klass: str | None, id_number: str | None, scope: str | None) -> list[Dossier]:
-    rounds = s.rounds
-    if rounds.empty:
-        raise InputError(f"存档 {s.path.name} 里还没有任何一轮")
-    if scope is None:
-        scope = str(rounds.sort_values(["report_date", "round_id"])["scope"].iloc[-1])
-    mine = rounds[rounds["scope"] == scope].sort_values("report_date")
+    scope, mine = s.scope_rounds(scope)
     latest = int(mine["round_id"].iloc[-1])
     # the classes of the round first (a county's 2,000), then only the students asked for: loading a county's
     # 90,000 records to keep one class's 45 took seconds

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rosterkit.errors import InputError
 from rosterkit.history.store import Store
 from rosterkit.merging.school import ExpectedClass, SchoolInfo, class_id, class_label, class_parts
 
@@ -83,12 +82,7 @@ def plan_rollover(store: str | Path | Store, school: SchoolInfo, *, scope: str |
     own = not isinstance(store, Store)
     s = Store(store) if not isinstance(store, Store) else store
     try:
-        rounds = s.rounds
-        if rounds.empty:
-            raise InputError(f"存档 {s.path.name} 里还没有任何一轮")
-        if scope is None:
-            scope = str(rounds.sort_values(["report_date", "round_id"])["scope"].iloc[-1])
-        mine = rounds[rounds["scope"] == scope].sort_values("report_date")
+        scope, mine = s.scope_rounds(scope)
         latest = mine.iloc[-1]
         now = s.query("SELECT person, school, grade, class, record FROM students WHERE round_id = ? ORDER BY rowid",
                       (int(latest["round_id"]),))

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from rosterkit.errors import InputError
 from rosterkit.history.schema import connect
 
 __all__ = ["Store", "open_store"]
@@ -43,6 +44,20 @@ class Store:
     def query(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> pd.DataFrame:
         """Any SELECT over the store's tables, as a DataFrame."""
         return pd.read_sql_query(sql, self.db, params=params)
+
+    def scope_rounds(self, scope: str | None = None) -> tuple[str, pd.DataFrame]:
+        """(scope, its rounds oldest first); ``scope`` None: the scope of the latest round recorded.
+        :class:`InputError` when the store holds no round, or none of ``scope``."""
+        rounds = self.rounds
+        if rounds.empty:
+            raise InputError(f"存档 {self.path.name} 里还没有任何一轮")
+        if scope is None:
+            scope = str(rounds.sort_values(["report_date", "round_id"])["scope"].iloc[-1])
+        mine = rounds[rounds["scope"] == scope].sort_values("report_date")
+        if mine.empty:
+            known = "、".join(sorted(set(rounds["scope"])))
+            raise InputError(f"存档里没有「{scope}」的记录（存档里有：{known}）")
+        return scope, mine
 
     def _table(self, table: str) -> pd.DataFrame:
         return self.query(_WITH_ROUND.format(table=table))

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from rosterkit.core.template import load_template
-from rosterkit.errors import InputError
 from rosterkit.history.store import Store
 from rosterkit.merging.school import class_label, class_parts
 
@@ -127,15 +126,9 @@ def round_changes(store: str | Path | Store, *, scope: str | None = None, since:
     own = not isinstance(store, Store)
     s = Store(store) if not isinstance(store, Store) else store
     try:
-        rounds = s.rounds
-        if rounds.empty:
+        if s.rounds.empty:
             return None
-        if scope is None:
-            scope = str(rounds.sort_values(["report_date", "round_id"])["scope"].iloc[-1])
-        mine = rounds[rounds["scope"] == scope].sort_values("report_date")
-        if mine.empty:
-            known = "、".join(sorted(set(rounds["scope"])))
-            raise InputError(f"存档里没有「{scope}」的记录（存档里有：{known}）")
+        scope, mine = s.scope_rounds(scope)
         last = mine.iloc[-1]
         earlier = mine.iloc[:-1]
         if since is not None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from rosterkit.core.template import load_template
-from rosterkit.history.store import Store
+from rosterkit.history.store import Store, opened
 from rosterkit.merging.school import class_label, class_parts
 
 if TYPE_CHECKING:
@@ -123,9 +123,7 @@ def round_changes(store: str | Path | Store, *, scope: str | None = None, since:
                   ) -> Changes | None:
     """The latest round of ``scope`` (default: the scope of the latest round) against the one before it, or the
     last one before ``since``; None when the store holds fewer than two rounds of that scope."""
-    own = not isinstance(store, Store)
-    s = Store(store) if not isinstance(store, Store) else store
-    try:
+    with opened(store) as s:
         if s.rounds.empty:
             return None
         scope, mine = s.scope_rounds(scope)
@@ -141,9 +139,6 @@ def round_changes(store: str | Path | Store, *, scope: str | None = None, since:
         return compare(students[students["round_id"] == first["round_id"]],
                        students[students["round_id"] == last["round_id"]], scope=scope,
                        dates=(dt.date.fromisoformat(first["report_date"]), dt.date.fromisoformat(last["report_date"])))
-    finally:
-        if own:
-            s.close()
 
 
 def changes_in_run(store: str | Path, merged: MergeResult, day: dt.date) -> Changes | None:

@@ -18,7 +18,7 @@ from typing import Any, cast
 import pandas as pd
 
 from rosterkit.errors import InputError
-from rosterkit.history.store import Store
+from rosterkit.history.store import Store, opened
 from rosterkit.merging.school import class_label, class_parts
 
 __all__ = ["Dossier", "Term", "dossiers"]
@@ -72,13 +72,8 @@ def dossiers(store: str | Path | Store, *, klass: str | None = None, id_number: 
     """The files of the students of the latest round of ``scope`` (default: the latest round's), all of them, or
     one class (``klass``: 三年级1班, or 城南小学 三年级1班), or one student (``id_number``); in class order.
     :class:`InputError` when the store has no such class or student."""
-    own = not isinstance(store, Store)
-    s = Store(store) if not isinstance(store, Store) else store
-    try:
+    with opened(store) as s:
         return _dossiers(s, klass, id_number, scope)
-    finally:
-        if own:
-            s.close()
 
 
 def _dossiers(s: Store, klass: str | None, id_number: str | None, scope: str | None) -> list[Dossier]:

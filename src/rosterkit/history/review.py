@@ -20,7 +20,7 @@ import python_calamine as pc
 
 from rosterkit.core.template import default_path
 from rosterkit.errors import InputError
-from rosterkit.history.store import Store
+from rosterkit.history.store import Store, opened
 from rosterkit.merging.school import class_label, class_parts
 
 __all__ = ["DEFAULT_WEIGHTS", "REVIEW_SHEET", "Review", "read_weights", "review"]
@@ -140,9 +140,7 @@ def review(store: str | Path | Store, year: str, *, policy: str | Path | None = 
         raise InputError(f"学年应写成 2026-2027 这样的两个相邻年份：{year}")
     year = f"{year[:4]}-{year[-4:]}"
     weights, source = read_weights(policy)
-    own = not isinstance(store, Store)
-    s = Store(store) if not isinstance(store, Store) else store
-    try:
+    with opened(store) as s:
         rounds = s.rounds
         if scope is None and len(rounds):
             scope = str(rounds.sort_values(["report_date", "round_id"])["scope"].iloc[-1])
@@ -154,9 +152,6 @@ def review(store: str | Path | Store, year: str, *, policy: str | Path | None = 
         ids = tuple(int(x) for x in mine["round_id"])
         st = s.query(f"SELECT round_id, person, school, grade, class, mentor, periods_met, periods_missed, "
                      f"overdue_items FROM students WHERE round_id IN ({','.join('?' * len(ids))})", ids)
-    finally:
-        if own:
-            s.close()
     mine = mine.sort_values("report_date")
     last_of_term = {str(t) or "（未写学期）": int(r) for t, r in zip(mine["term"], mine["round_id"])}
     order = [(int(r), str(d)) for r, d in zip(mine["round_id"], mine["report_date"])]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rosterkit.history.store import Store
+from rosterkit.history.store import Store, opened
 from rosterkit.merging.school import ExpectedClass, SchoolInfo, class_id, class_label, class_parts
 
 __all__ = ["Handover", "Mover", "plan_rollover"]
@@ -79,18 +79,13 @@ def _up(key: tuple[str, str, str]) -> tuple[str, str, str] | None:
 def plan_rollover(store: str | Path | Store, school: SchoolInfo, *, scope: str | None = None,
                   teachers_left: tuple[str, ...] = ()) -> Handover:
     """Who goes where next year (see the module's docstring)."""
-    own = not isinstance(store, Store)
-    s = Store(store) if not isinstance(store, Store) else store
-    try:
+    with opened(store) as s:
         scope, mine = s.scope_rounds(scope)
         latest = mine.iloc[-1]
         now = s.query("SELECT person, school, grade, class, record FROM students WHERE round_id = ? ORDER BY rowid",
                       (int(latest["round_id"]),))
         before = (s.query("SELECT person, school, grade, class, name FROM students WHERE round_id = ? ORDER BY rowid",
                           (int(mine.iloc[-2]["round_id"]),)) if len(mine) > 1 else None)
-    finally:
-        if own:
-            s.close()
     plan = Handover(scope, str(latest["report_date"]), school)
     targets = {c.key: c for c in school.classes}
     next_grades = {(c.key[0], c.key[1]) for c in school.classes}

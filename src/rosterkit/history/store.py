@@ -10,7 +10,9 @@ Plain SQL works as well (``store.query("SELECT …")``, or ``pandas.read_sql`` o
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,7 @@ import pandas as pd
 from rosterkit.errors import InputError
 from rosterkit.history.schema import connect
 
-__all__ = ["Store", "open_store"]
+__all__ = ["Store", "open_store", "opened"]
 
 _WITH_ROUND = ("SELECT r.scope, r.report_date, t.* FROM {table} AS t JOIN rounds AS r USING (round_id) "
                "ORDER BY r.report_date, t.rowid")
@@ -90,6 +92,19 @@ class Store:
     @property
     def links(self) -> pd.DataFrame:
         return self._table("links")
+
+
+@contextlib.contextmanager
+def opened(store: str | Path | Store) -> Iterator[Store]:
+    """``store`` as an open Store: a path is opened here and closed after; a Store given stays open."""
+    if isinstance(store, Store):
+        yield store
+        return
+    s = Store(store)
+    try:
+        yield s
+    finally:
+        s.close()
 
 
 def open_store(path: str | Path) -> Store:

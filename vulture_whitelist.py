@@ -8,7 +8,7 @@ __getattr__, __dir__
 _.handle_starttag, _.handle_endtag, _.handle_data
 _.convert
 # click registers the CLI's commands by their decorators.
-check_cmd, merge_cmd, init_cmd, distribute_cmd, cadence_cmd, report_cmd, changes_cmd, dossier_cmd, rollover_cmd, review_cmd
+check_cmd, merge_cmd, init_cmd, distribute_cmd, cadence_cmd, report_cmd, changes_cmd, dossier_cmd, rollover_cmd, review_cmd, serve_cmd
 # xlsxwriter reads a Workbook subclass's worksheet_class.
 worksheet_class
 # openpyxl reads the attributes we set on its cells, sheets, views and print settings when it saves.
@@ -28,3 +28,5 @@ _.text_pt
 _.paths
 # Store.outcomes (and its sibling tables): the store as DataFrames for notebooks (docs/store.md); the commands use SQL.
 _.outcomes
+# tempfile reads tempfile.tempdir: `rosterkit serve` spools uploads in its own folder, not in the shared /tmp.
+_.tempdir

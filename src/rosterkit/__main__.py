@@ -2,4 +2,5 @@
 
 from rosterkit.cli import main
 
-main()
+if __name__ == "__main__":  # a process started from a forkserver imports this module again: it must not run
+    main()

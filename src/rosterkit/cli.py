@@ -274,6 +274,31 @@ def report_cmd(inbox: tuple[str, ...], out: str | None, school_info: str | None,
     sys.exit(0 if run.check.valid and run.merge.missing.empty and run.cadence.overdue.empty else 1)
 
 
+@cli.command("serve")
+@click.option("--folder", type=click.Path(file_okay=False), default="rosterkit_网页", show_default=True,
+              help="各轮上传的文件和结果放在这里")
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址；不是本机时必须设密码")
+@click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True, help="端口")
+@click.option("--password-file", type=click.Path(dir_okay=False), help="密码文件（第一行是密码；也可用环境变量 ROSTERKIT_PASSWORD）")
+@click.option("--open", "open_browser", is_flag=True, help="启动后打开浏览器")
+@click.option("--store", type=click.Path(dir_okay=False), help="每一轮存入这个存档，页面上可看变动和一生一档（只限本机）")
+@click.option("--keep-days", type=click.FloatRange(min=0.01), default=7.0, show_default=True, help="各轮保留几天")
+@click.option("--max-file-mb", type=click.FloatRange(min=0.01), default=20.0, show_default=True, help="每个文件的大小上限")
+@click.option("--max-round-mb", type=click.FloatRange(min=0.01), default=300.0, show_default=True, help="一轮文件的总大小上限")
+@click.option("--round-minutes", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="一轮最长运行时间")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="每轮的并行进程数（默认：CPU 核数）")
+def serve_cmd(folder: str, host: str, port: int, password_file: str | None, open_browser: bool, store: str | None,
+              keep_days: float, max_file_mb: float, max_round_mb: float, round_minutes: float,
+              jobs: int | None) -> None:
+    """网页版：在浏览器里上传各班台账，看核对进度、问题清单，下载花名册等结果（给不用命令行的老师）。"""
+    from rosterkit.serve import Limits, password_from, serve
+
+    limits = Limits(file_bytes=int(max_file_mb * 2**20), round_bytes=int(max_round_mb * 2**20),
+                    keep=dt.timedelta(days=keep_days), round_seconds=round_minutes * 60)
+    serve(folder, host=host, port=port, password=password_from(password_file), open_browser=open_browser,
+          store=store, limits=limits, jobs=jobs)
+
+
 class _progress:
     """A progress bar on stderr when there are many files and the output is not JSON."""
 

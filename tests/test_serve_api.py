@@ -14,11 +14,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from serving import AS_OF, EXAMPLES, client, example_files, finished, upload
+from test_json_schema import errors
 
 from rosterkit.serve.job import read_json, set_state
 from rosterkit.serve.rounds import Limits, Rounds
-from serving import AS_OF, EXAMPLES, client, example_files, finished, upload
-from test_json_schema import errors
 
 ID_RE = r"\d{17}[\dX]"
 

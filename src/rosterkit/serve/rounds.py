@@ -177,8 +177,8 @@ class Rounds:
         out = folder / OUT
         if read_json(folder / "state.json", {}).get("state") != "done" or not out.is_dir():
             return []
-        return sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()
-                      and not p.name.startswith("."))
+        return sorted((p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()
+                       and not p.name.startswith(".")), key=_reading_order)
 
     def output_path(self, folder: Path, name: str) -> Path | None:
         """The file ``name`` of the round's outputs, found by looking it up in :meth:`outputs` (never by joining
@@ -240,6 +240,18 @@ class Rounds:
         if state not in ("done", "failed"):
             why = "内存不足被系统停止" if proc.exitcode == -signal.SIGKILL else f"退出码 {proc.exitcode}"
             set_state(folder, "failed", message=f"处理这一轮的进程意外结束（{why}）：请重新上传，或分几次上传")
+
+
+_FIRST = ("学校花名册", "帮扶落实情况", "核对/校验汇总", "发回各班.zip", "核对/")
+
+
+def _reading_order(name: str) -> tuple[Any, ...]:
+    """The coordinator's workbooks first (学校花名册, 帮扶落实情况, 校验汇总, the zip for the classes), then each
+    class's copies, in school order."""
+    from rosterkit.core.order import file_order_key
+
+    rank = next((i for i, head in enumerate(_FIRST) if name.startswith(head)), len(_FIRST))
+    return (rank, *file_order_key(name))
 
 
 def _kill(pid: int | None) -> None:

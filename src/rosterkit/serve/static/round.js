@@ -30,7 +30,8 @@
   }
 
   function outputs(list) {
-    el("outputs").replaceChildren(...list.map(o => {
+    const masked = el("masked").checked;  // the plain view leaves the 脱敏 twins to the switch
+    el("outputs").replaceChildren(...list.filter(o => masked || !o.masked).map(o => {
       const li = document.createElement("li"); const a = cell("a", o.name); a.href = o.url; a.setAttribute("download", ""); li.append(a); return li;
     }));
   }

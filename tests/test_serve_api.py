@@ -280,3 +280,42 @@ def test_serve_refuses_to_expose_the_data(tmp_path: Path, args: list[str], env: 
                           capture_output=True, text=True, timeout=60, cwd=tmp_path, env={**clean, **env})
     assert proc.returncode == 2 and says in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "w").exists()
+
+
+def test_with_a_store_the_page_shows_the_rounds_what_changed_and_a_students_file(tmp_path: Path) -> None:
+    store = tmp_path / "帮扶存档.db"
+    files = example_files()
+    with client(tmp_path / "w", store=store) as c:
+        assert c.get("/api/store/changes").json()["changes"] is None
+        first = finished(c, upload(c, files, as_of="2026-11-16").json()["id"])
+        gone = "三年级1班_帮扶台账.xlsx"
+        second = finished(c, upload(c, [f for f in files if f[1][0] != gone]).json()["id"])
+        assert first["state"] == second["state"] == "done"
+        assert second["summary"]["store"]["previous"] == "2026-11-16" and "path" in second["summary"]["store"]
+        rounds = c.get("/api/store/rounds").json()["rounds"]
+        changes = c.get("/api/store/changes").json()["changes"]
+        masked = c.get("/api/store/changes?mask=1").json()["changes"]
+        dossier = c.get("/api/store/dossier", params={"class": "三年级2班"})
+        unknown = c.get("/api/store/dossier", params={"id": "430121201001010000"})
+        page = c.get("/history")
+    assert [r["report_date"] for r in rounds] == ["2026-11-23", "2026-11-16"]
+    assert changes["before"] == "2026-11-16" and changes["after"] == "2026-11-23"
+    assert {s["class"] for s in changes["left"]} == {"三年级1班"} and changes["added"] == []
+    assert len(masked["left"]) == len(changes["left"])
+    import re
+    assert re.search(ID_RE, json.dumps(changes, ensure_ascii=False))
+    assert not re.search(ID_RE, json.dumps(masked, ensure_ascii=False))
+    from urllib.parse import unquote
+
+    from rosterkit import open_store
+
+    assert dossier.status_code == 200
+    assert unquote(dossier.headers["content-disposition"].split("''")[1]) == "三年级2班_一生一档.xlsx"
+    with open_store(store) as s:
+        latest = s.students[s.students["report_date"] == "2026-11-23"]
+        names = sorted(latest[latest["class"] == "2班"].query("grade == '三年级'")["name"])
+    wb = openpyxl.load_workbook(io.BytesIO(dossier.content))
+    assert len(wb.worksheets) == len(names) > 0  # a sheet per student of the class
+    assert all(ws.page_setup.orientation == "portrait" for ws in wb.worksheets)
+    assert unknown.status_code == 404 and "430121201001010000" in unknown.json()["error"]
+    assert page.status_code == 200 and "一生一档" in page.text

@@ -111,8 +111,8 @@ class Rounds:
                 refused.append({"name": up.name[-120:], "why": _refusal_text(kind.refusal)})
             else:
                 saved.append({"name": name, "sent_as": up.name[-200:], "size": up.size})
-        extra = {key: self._save(up, folder, {"学校信息.xlsx", "帮扶制度.xlsx"} - {fixed}, fixed=fixed)
-                 for key, up, fixed in (("school_info", school_info, "学校信息.xlsx"), ("policy", policy, "帮扶制度.xlsx"))
+        extra = {key: self._save(up, folder, set(), fixed=f"{stem}{_workbook_suffix(up.name)}")
+                 for key, up, stem in (("school_info", school_info, "学校信息"), ("policy", policy, "帮扶制度"))
                  if up is not None and up.size}
         write_json(folder / "round.json", {
             "id": rid, "owner": owner, "created": dt.datetime.now().isoformat(timespec="seconds"),
@@ -285,9 +285,21 @@ def _extension_of(head: bytes) -> str:
 
 
 def _refusal_text(refusal: tuple[str, str]) -> str:
+    """Why an upload that is no workbook by name or by content was not taken into the round."""
+    code, detail = refusal
+    if code == "file-not-spreadsheet":
+        return f"这是{detail}，不是表格，没有收入这一轮：请上传填好的班级帮扶台账（.xlsx、.xls、.ods 等）"
+    if code == "file-empty":
+        return "文件是空的（0 字节），没有收入这一轮：可能没有保存成功或没有传完，请重新保存后再上传"
     from rosterkit.issues import make_issue
 
-    return make_issue(refusal[0], file="", detail=refusal[1]).message
+    return f"没有收入这一轮：{make_issue(code, file='', detail=detail).message}"
+
+
+def _workbook_suffix(raw: str) -> str:
+    """The suffix 学校信息 or 帮扶制度 is saved with: the upload's own when it is a workbook's, else .xlsx."""
+    suffix = Path(raw.replace("\\", "/").rsplit("/", 1)[-1]).suffix.lower()
+    return suffix if suffix in (".xlsx", ".xlsm", ".xls", ".ods") else ".xlsx"
 
 
 def _listed_suffix(raw: str) -> bool:

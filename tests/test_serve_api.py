@@ -319,3 +319,16 @@ def test_with_a_store_the_page_shows_the_rounds_what_changed_and_a_students_file
     assert all(ws.page_setup.orientation == "portrait" for ws in wb.worksheets)
     assert unknown.status_code == 404 and "430121201001010000" in unknown.json()["error"]
     assert page.status_code == 200 and "一生一档" in page.text
+
+
+def test_the_server_keeps_answering_while_a_round_runs(tmp_path: Path) -> None:
+    with client(tmp_path) as c:
+        rid = upload(c, example_files()).json()["id"]
+        answers = []
+        while (st := c.get(f"/api/rounds/{rid}").json())["state"] in ("queued", "running"):
+            t0 = time.monotonic()
+            page = c.get("/")
+            answers.append((page.status_code, time.monotonic() - t0))
+            time.sleep(0.05)
+    assert st["state"] == "done" and answers  # asked at least once before the round was done
+    assert all(code == 200 and took < 1.0 for code, took in answers)

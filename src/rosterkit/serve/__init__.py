@@ -70,6 +70,7 @@ def serve(folder: str | Path, *, host: str = "127.0.0.1", port: int = 8765, pass
     os.chmod(work, 0o700)
     tempfile.tempdir = str(scratch)  # uploads are spooled here while they arrive, not in the shared /tmp
     rounds = Rounds(work, limits=limits, store=store_path, jobs=jobs)
+    rounds.warm()
     app = make_app(work, password=password, rounds=rounds, local_only=host in LOCAL_HOSTS, store=store_path)
     _sweep_every(rounds, 3600.0)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host

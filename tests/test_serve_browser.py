@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -35,13 +36,13 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`rosterkit serve` on a free port, as a coordinator runs it (no password, 127.0.0.1)."""
-    work, port = tmp_path_factory.mktemp("served"), _free_port()
+@contextmanager
+def _serving(work: Path, *args: str) -> Iterator[str]:
+    """`rosterkit serve` on a free port, as a coordinator runs it; its URL."""
+    port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "ROSTERKIT_PASSWORD"}
     proc = subprocess.Popen([sys.executable, "-m", "rosterkit", "serve", "--folder", str(work / "w"), "--port",
-                             str(port), "-j", "2"], cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                             str(port), *args], cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     end = time.monotonic() + 60
     while True:
@@ -53,9 +54,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 out, err = proc.communicate(timeout=5)
                 raise AssertionError(f"rosterkit serve did not start: {err.decode()[-2000:]}") from None
             time.sleep(0.2)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """No password, 127.0.0.1: the default."""
+    with _serving(tmp_path_factory.mktemp("served"), "-j", "2") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -161,3 +171,23 @@ def test_a_coordinator_checks_the_example_school_in_the_browser(server: str, bro
     assert not browser.find_elements(By.LINK_TEXT, "学校花名册.xlsx")
     import re
     assert not re.search(r"\d{17}[\dX]", browser.find_element(By.ID, "results").text)
+
+
+def test_with_a_password_the_browser_logs_in_and_out(browser: Any, tmp_path: Path) -> None:
+    """The login form posts from the page itself (the Origin the browser sends must pass the same-site check)."""
+    from selenium.webdriver.common.by import By
+
+    (tmp_path / "pw.txt").write_text("correct horse battery\n", encoding="utf-8")
+    with _serving(tmp_path, "--password-file", str(tmp_path / "pw.txt")) as url:
+        browser.get(url + "/")
+        assert browser.current_url == url + "/login" and not browser.find_elements(By.LINK_TEXT, "新一轮")
+        browser.find_element(By.NAME, "password").send_keys("not the password")
+        browser.find_element(By.CSS_SELECTOR, "main form button").click()
+        assert browser.find_element(By.ID, "login-error").text == "密码不对，请重新输入"
+        browser.find_element(By.NAME, "password").send_keys("correct horse battery")
+        browser.find_element(By.CSS_SELECTOR, "main form button").click()
+        assert browser.current_url == url + "/" and "核对一轮交回的台账" in browser.page_source
+        browser.find_element(By.CSS_SELECTOR, "header form button").click()  # 退出
+        assert browser.current_url == url + "/login"
+        browser.get(url + "/")
+        assert browser.current_url == url + "/login"

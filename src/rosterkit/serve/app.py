@@ -40,7 +40,8 @@ LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 _HEADERS = [
     (b"content-security-policy", b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
                                  b"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
-    (b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"), (b"x-frame-options", b"DENY"),
+    # same-origin, not no-referrer: under no-referrer a browser sends `Origin: null` with the page's own form posts
+    (b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"), (b"x-frame-options", b"DENY"),
 ]
 
 
@@ -98,7 +99,8 @@ def make_app(work: Path, *, password: str | None = None, rounds: Rounds | None =
 
     def page(request: Request, name: str, s: Session, **context: Any) -> Response:
         return _with_cookie(templates.TemplateResponse(request, name, {
-            "csrf": s.csrf, "local": sessions.local, "store": rounds.store is not None, **context}), s)
+            "csrf": s.csrf, "local": sessions.local, "authed": s.authed, "store": rounds.store is not None,
+            **context}), s)
 
     async def home(request: Request) -> Response:
         s, denied = _who(request, sessions, html=True)

@@ -99,6 +99,20 @@ def _shots(tmp_path: Path) -> Path:
     return folder
 
 
+def _round_done(browser: Any) -> None:
+    """Wait until the round's page has landed and says the round is over (done or failed)."""
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, 30).until(lambda d: "/rounds/" in d.current_url)
+
+    def ready(d: Any) -> bool:
+        return d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "1"
+    # a node read while the page is still being replaced: read again
+    WebDriverWait(browser, 180, poll_frequency=0.1, ignored_exceptions=(WebDriverException,)).until(ready)
+
+
 def _api(url: str) -> Any:
     return json.loads(urllib.request.urlopen(url, timeout=30).read())
 
@@ -119,13 +133,7 @@ def test_a_coordinator_checks_the_example_school_in_the_browser(server: str, bro
     browser.save_screenshot(str(shots / "serve_start.png"))
 
     browser.find_element(By.ID, "go").click()
-    WebDriverWait(browser, 30).until(lambda d: "/rounds/" in d.current_url)
-    seen_states = set()
-
-    def ready(d: Any) -> bool:
-        seen_states.add(d.find_element(By.ID, "state").text)
-        return d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "1"
-    WebDriverWait(browser, 180, poll_frequency=0.1).until(ready)
+    _round_done(browser)
     assert browser.find_element(By.ID, "state").text == "已完成"
     rid = browser.current_url.rsplit("/", 1)[-1]
     st = _api(f"{server}/api/rounds/{rid}")
@@ -176,18 +184,61 @@ def test_a_coordinator_checks_the_example_school_in_the_browser(server: str, bro
 def test_with_a_password_the_browser_logs_in_and_out(browser: Any, tmp_path: Path) -> None:
     """The login form posts from the page itself (the Origin the browser sends must pass the same-site check)."""
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     (tmp_path / "pw.txt").write_text("correct horse battery\n", encoding="utf-8")
     with _serving(tmp_path, "--password-file", str(tmp_path / "pw.txt")) as url:
+        def at(path: str) -> None:  # a click's navigation has landed there
+            WebDriverWait(browser, 10).until(lambda d: d.current_url == url + path)
         browser.get(url + "/")
-        assert browser.current_url == url + "/login" and not browser.find_elements(By.LINK_TEXT, "新一轮")
+        at("/login")
+        assert not browser.find_elements(By.LINK_TEXT, "新一轮")
         browser.find_element(By.NAME, "password").send_keys("not the password")
         browser.find_element(By.CSS_SELECTOR, "main form button").click()
+        WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.ID, "login-error"))
         assert browser.find_element(By.ID, "login-error").text == "密码不对，请重新输入"
         browser.find_element(By.NAME, "password").send_keys("correct horse battery")
         browser.find_element(By.CSS_SELECTOR, "main form button").click()
-        assert browser.current_url == url + "/" and "核对一轮交回的台账" in browser.page_source
+        at("/")
+        assert "核对一轮交回的台账" in browser.page_source
         browser.find_element(By.CSS_SELECTOR, "header form button").click()  # 退出
-        assert browser.current_url == url + "/login"
+        at("/login")
         browser.get(url + "/")
-        assert browser.current_url == url + "/login"
+        at("/login")
+
+
+def test_with_a_store_the_history_page_shows_the_round_and_downloads_a_classs_file(browser: Any, tmp_path: Path
+                                                                                      ) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from rosterkit import open_store
+
+    store = tmp_path / "帮扶存档.db"
+    with _serving(tmp_path, "--store", str(store)) as url:
+        browser.get(url + "/")
+        browser.find_element(By.ID, "files").send_keys("\n".join(str(p) for p in sorted((EXAMPLES / "inbox").iterdir())))
+        browser.execute_script("arguments[0].value = arguments[1]", browser.find_element(By.ID, "as_of"), AS_OF)
+        browser.find_element(By.ID, "go").click()
+        _round_done(browser)
+        assert "已存入 2026-11-23 这一轮" in browser.find_element(By.ID, "summary").text
+        browser.find_element(By.LINK_TEXT, "存档与变动").click()
+        WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#store-rounds tbody tr"))
+        cells = [td.text for td in browser.find_elements(By.CSS_SELECTOR, "#store-rounds tbody td")]
+        assert cells[0] == AS_OF and len(browser.find_elements(By.CSS_SELECTOR, "#store-rounds tbody tr")) == 1
+        WebDriverWait(browser, 20).until(lambda d: d.find_element(By.ID, "changes-none").text)
+        assert "还不到两轮" in browser.find_element(By.ID, "changes-none").text
+        browser.find_element(By.NAME, "class").send_keys("三年级2班")
+        browser.find_element(By.CSS_SELECTOR, "#dossier button").click()
+        target = browser.downloads / "三年级2班_一生一档.xlsx"
+        end = time.monotonic() + 30
+        while not target.exists() and time.monotonic() < end:
+            time.sleep(0.2)
+        with open_store(store) as s:
+            students = s.students.query("grade == '三年级' and `class` == '2班'")
+        assert len(openpyxl.load_workbook(target).worksheets) == len(students) > 0
+        browser.find_element(By.NAME, "class").clear()
+        browser.find_element(By.NAME, "id").send_keys("430121201001010000")
+        browser.find_element(By.CSS_SELECTOR, "#dossier button").click()
+        WebDriverWait(browser, 10).until(lambda d: d.find_element(By.ID, "dossier-error").is_displayed())
+        assert "430121201001010000" in browser.find_element(By.ID, "dossier-error").text

@@ -4,8 +4,9 @@ round, and `rosterkit dossier` for one class.
     python benchmarks/bench_store.py --files 2000 --work /tmp/bench15 [--repeat 2]
 
 Each run is a fresh `rosterkit report` subprocess on the corpus of make_county.py (made when missing, as
-bench_report.py does), the plain run and the `--store` run taken in turns (their ratio is what counts: this
-machine drifts); the store is a new file for each `--store` run. Then a second round is recorded into the last
+bench_report.py does), the plain run and the `--store` run taken in turns, ABBA (plain first in odd pairs, the
+store first in even ones: this machine drifts, and a fixed order would charge the drift to the second run); the
+store is a new file for each `--store` run. Then a second round is recorded into the last
 store (the same inbox a week later), and `dossier --class` is timed on it for the first class of the roster.
 """
 
@@ -41,10 +42,12 @@ def main(argv: list[str] | None = None) -> int:
     base = ["report", str(inbox), "--school-info", str(info), "--as-of", "2026-11-23"]
     plain, stored, sizes = [], [], []
     for i in range(a.repeat):
-        plain.append(_run([*base, "-o", str(a.work / f"store_plain{i}")]))
         store = a.work / f"store{i}.db"
         store.unlink(missing_ok=True)
-        stored.append(_run([*base, "-o", str(a.work / f"store_out{i}"), "--store", str(store)]))
+        runs = [lambda: plain.append(_run([*base, "-o", str(a.work / f"store_plain{i}")])),
+                lambda: stored.append(_run([*base, "-o", str(a.work / f"store_out{i}"), "--store", str(store)]))]
+        for run in runs if i % 2 == 0 else runs[::-1]:  # ABBA: a machine that drifts favours neither
+            run()
         sizes.append(store.stat().st_size)
         print(f"  run {i + 1}: report {plain[-1]:.1f} s, report --store {stored[-1]:.1f} s, "
               f"store {sizes[-1] / 2**20:.1f} MB", flush=True)

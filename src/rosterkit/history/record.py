@@ -101,7 +101,8 @@ _NOT_RECORD = frozenset({"valid", "file", "row", "source_file", "source_row", "s
 
 def _json(record: dict[Hashable, Any]) -> str:
     """A student's record as compact JSON: blank fields left out (a missing key reads as blank); 多选 as a list."""
-    return json.dumps({str(k): v for k, v in record.items() if k not in _NOT_RECORD and not _blank(v)},
+    return json.dumps({str(k): v for k, v in record.items() if k not in _NOT_RECORD and v is not None
+                       and (type(v) is str and v != "" or type(v) is not str and not _blank(v))},
                       ensure_ascii=False, separators=(",", ":"), default=_default)  # keys in template order
 
 
@@ -155,18 +156,27 @@ def round_students(merged: MergeResult) -> list[dict[Hashable, Any]]:
 _OUTCOMES = ("达标", "未达标", "进行中", "未到期", "未报")
 
 
+def _codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes of a column and the values they stand for; the cadence's columns are categorical already
+    (their codes are free: no three million strings made and hashed again)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy().astype(np.int64), column.cat.categories.astype(str)
+    codes, names = pd.factorize(column.astype(str))
+    return codes.astype(np.int64), pd.Index(names)
+
+
 def _outcomes(cad: Cadence, person_at: dict[str, str]) -> list[tuple[Any, ...]]:
     """Per student and rule: periods owed and how they ended, and the last closed period's outcome. Counted on
     integer codes (a county's periods table has ~3M rows)."""
     p = cad.periods
     if not len(p):
         return []
-    keys, key_names = pd.factorize(p["student_key"].astype(str))
-    rules, rule_names = pd.factorize(p["rule"].astype(str))
-    outcome = pd.Categorical(p["outcome"].astype(str), categories=_OUTCOMES).codes.astype(np.int64)
-    pair = keys.astype(np.int64) * len(rule_names) + rules
+    keys, key_names = _codes(p["student_key"])
+    rules, rule_names = _codes(p["rule"])
+    outcome = pd.Categorical(p["outcome"], categories=_OUTCOMES).codes.astype(np.int64)
+    pair = keys * len(rule_names) + rules
     k = len(_OUTCOMES)
-    ok = outcome >= 0
+    ok = (outcome >= 0) & (keys >= 0) & (rules >= 0)  # -1: a blank key or rule, counted nowhere
     counts = np.bincount(pair[ok] * k + outcome[ok], minlength=len(key_names) * len(rule_names) * k).reshape(-1, k)
     closed = np.flatnonzero(ok & (outcome <= 1))  # 达标, 未达标
     order = closed[np.lexsort((p["period_no"].to_numpy()[closed], pair[closed]))]
@@ -176,7 +186,7 @@ def _outcomes(cad: Cadence, person_at: dict[str, str]) -> list[tuple[Any, ...]]:
     key_person = [person_at.get(str(k)) for k in key_names]
     pid, _ = pd.factorize(pd.Series(key_person, dtype=object), use_na_sentinel=True)
     width = len(rule_names)
-    used = np.flatnonzero(counts.sum(axis=1))  # in the order of the students' first appearance
+    used = np.flatnonzero(counts.sum(axis=1))  # in the cadence's order of students
     who = pid[used // width]
     used, who = used[who >= 0], who[who >= 0]
     _, first = np.unique(who.astype(np.int64) * width + used % width, return_index=True)
@@ -264,6 +274,11 @@ def previous_round(db: sqlite3.Connection, scope: str, day: dt.date) -> tuple[in
     return (int(row[0]), str(row[1])) if row else None
 
 
+# the students table's own columns, after person (text: most cells are, and pass as they are)
+_COLUMNS = ("id_number", "student_no", "name", "gender", "birth_date", "school", "grade", "class", "mentor",
+            "categories")
+
+
 def student_rows(db: sqlite3.Connection, students: list[dict[Hashable, Any]], prev: int | None
                  ) -> tuple[list[tuple[Any, ...]], dict[str, str], list[tuple[str, Link]]]:
     """The ``students`` rows of a round (one per person, cadence figures still None), the person of each source
@@ -277,10 +292,8 @@ def student_rows(db: sqlite3.Connection, students: list[dict[Hashable, Any]], pr
         if person in seen:
             continue  # a student listed twice (duplicate-student, or in two classes): the first row
         seen.add(person)
-        rows.append((person, _text(rec.get("id_number")), _text(rec.get("student_no")), _text(rec.get("name")),
-                     _text(rec.get("gender")), _text(rec.get("birth_date")), _text(rec.get("school")),
-                     _text(rec.get("grade")), _text(rec.get("class")), _text(rec.get("mentor")),
-                     _text(rec.get("categories")), int(bool(rec["valid"])), rec["file"], rec["row"],
+        rows.append((person, *[v if type(v) is str else _text(v) for v in map(rec.get, _COLUMNS)],
+                     int(bool(rec["valid"])), rec["file"], rec["row"],
                      None, None, None, None,  # the cadence's figures: _add_cadence
                      _json(rec)))
     return rows, person_at, links

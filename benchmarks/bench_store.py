@@ -13,6 +13,7 @@ store (the same inbox a week later), and `dossier --class` is timed on it for th
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import subprocess
 import sys
@@ -22,11 +23,19 @@ from pathlib import Path
 from bench_report import corpus
 
 
+CPU: list[tuple[str, float]] = []  # (which run, CPU seconds of its whole process tree), in run order
+
+
 def _run(args: list[str]) -> float:
-    t0 = time.perf_counter()
+    """Wall seconds of one `rosterkit` command; its CPU seconds (user + system, workers and writers included: each
+    is waited for by its parent) go to CPU."""
+    t0, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run([sys.executable, "-m", "rosterkit", *args], capture_output=True, text=True)
     if proc.returncode not in (0, 1) or "Traceback" in proc.stderr:
         raise SystemExit(f"rosterkit {args[0]} failed:\n{proc.stderr}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU.append(("store" if "--store" in args else args[0],
+                after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime))
     return time.perf_counter() - t0
 
 
@@ -73,6 +82,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"report --store  median {s:.1f} s  runs {[round(x, 1) for x in stored]}")
     print(f"--store adds {100 * (s / p - 1):+.1f}% (pairs: "
           f"{', '.join(f'{100 * (y / x - 1):+.1f}%' for x, y in zip(plain, stored))}; target <= +15%)")
+    paired = CPU[: 2 * a.repeat]  # not the second round nor the dossier
+    cpu_plain = statistics.median(c for k, c in paired if k == "report")
+    cpu_store = statistics.median(c for k, c in paired if k == "store")
+    print(f"CPU (the whole process tree): report median {cpu_plain:.1f} s, report --store {cpu_store:.1f} s: "
+          f"{100 * (cpu_store / cpu_plain - 1):+.1f}% (steadier than the wall on a shared machine)")
     print(f"store size: {sizes[-1] / 2**20:.1f} MB after one round, {two / 2**20:.1f} MB after two "
           f"({(two - sizes[-1]) / 2**20:.1f} MB a round); the second round's report --store took {second:.1f} s")
     print(f"dossier --class {label}: {inside:.2f} s in the library (target < 1 s); {dossier:.2f} s as a command "

@@ -296,7 +296,8 @@ def _refusal_text(refusal: tuple[str, str]) -> str:
     """Why an upload that is no workbook by name or by content was not taken into the round."""
     code, detail = refusal
     if code == "file-not-spreadsheet":
-        return f"这是{detail}，不是表格，没有收入这一轮：请上传填好的班级帮扶台账（.xlsx、.xls、.ods 等）"
+        what = detail.replace("（不是表格）", "")  # the sniff's 纯文本文件（不是表格）: said once below
+        return f"这是{what}，不是表格，没有收入这一轮：请上传填好的班级帮扶台账（.xlsx、.xls、.ods 等）"
     if code == "file-empty":
         return "文件是空的（0 字节），没有收入这一轮：可能没有保存成功或没有传完，请重新保存后再上传"
     from rosterkit.issues import make_issue

@@ -94,11 +94,10 @@ def _report(folder: Path) -> dict[str, Any]:
                           if Path(v).is_relative_to(out)}
     if "store" in summary:
         summary["store"]["path"] = Path(summary["store"]["path"]).name
-    problems = _problems(run.check, mask=False)
-    return {"summary": mask_tree(summary) if ask["mask"] else summary,
-            "masked_summary": mask_tree(summary),
-            "problems": problems if not ask["mask"] else _problems(run.check, mask=True),
-            "masked_problems": _problems(run.check, mask=True),
+    masked_summary, masked_problems = mask_tree(summary), _problems(run.check, mask=True)
+    return {"summary": masked_summary if ask["mask"] else summary, "masked_summary": masked_summary,
+            "problems": masked_problems if ask["mask"] else _problems(run.check, mask=False),
+            "masked_problems": masked_problems,
             "files": [{"name": f.name, "status": f.status} for f in run.check.files]}
 
 

@@ -9,6 +9,7 @@ faster than the CLI starts itself), stopped when it runs past its time. Rounds o
 from __future__ import annotations
 
 import datetime as dt
+import json
 import multiprocessing
 import os
 import queue
@@ -60,7 +61,7 @@ class TooLarge(ValueError):
 def _upload_name(raw: str, taken: set[str], extension: str) -> str:
     """A name for an upload inside the round's inbox: the last part of what the browser sent, made safe, with a
     spreadsheet suffix (the one it had, else what its bytes are), unique in the round."""
-    base = raw.replace("\\", "/").rsplit("/", 1)[-1]
+    base = _basename(raw)
     stem, dot, suffix = base.rpartition(".")
     if not dot or f".{suffix.lower()}" not in SUFFIXES:
         stem, suffix = base, (extension or ".xlsx").lstrip(".")
@@ -275,8 +276,6 @@ def _kill(pid: int | None) -> None:
 
 
 def _line(text: str) -> dict[str, Any] | None:
-    import json
-
     try:
         item = json.loads(text)
     except ValueError:
@@ -307,11 +306,15 @@ def _refusal_text(refusal: tuple[str, str]) -> str:
 
 def _workbook_suffix(raw: str) -> str:
     """The suffix 学校信息 or 帮扶制度 is saved with: the upload's own when it is a workbook's, else .xlsx."""
-    suffix = Path(raw.replace("\\", "/").rsplit("/", 1)[-1]).suffix.lower()
+    suffix = Path(_basename(raw)).suffix.lower()
     return suffix if suffix in (".xlsx", ".xlsm", ".xls", ".ods") else ".xlsx"
 
 
 def _listed_suffix(raw: str) -> bool:
     """Whether a file of this name is read from a folder of returns (see :data:`SUFFIXES`)."""
-    base = raw.replace("\\", "/").rsplit("/", 1)[-1]
-    return Path(base).suffix.lower() in SUFFIXES
+    return Path(_basename(raw)).suffix.lower() in SUFFIXES
+
+
+def _basename(raw: str) -> str:
+    """The last part of a name a browser sent (a path on Windows or elsewhere): only ever a name, never a path."""
+    return raw.replace("\\", "/").rsplit("/", 1)[-1]
